@@ -1,0 +1,359 @@
+//! The backend interface: what a factory's engine implements.
+//!
+//! User code never touches this module; backend crates (`la-opencl`, `la-mkl`,
+//! `la-cuda`) implement [`Engine`] and wrap it in a [`Factory`](crate::Factory).
+//! The public layer validates shapes, layouts and factories before calling an
+//! engine, so engines receive consistent [`Region`]s that lie inside their storage.
+
+use std::any::Any;
+use std::fmt::Debug;
+
+use crate::{Error, Result, Scalar};
+
+/// Where a vector's or a matrix's elements lie in a buffer.
+///
+/// Element `(i, j)` is at `offset + i * rs + j * cs`. A vector of dimension `n`
+/// with stride `s` is the region `n x 1` with `rs = s`. Regions built by the
+/// public API always have `rs == 1` (column-major) or `cs == 1` (row-major) when
+/// they are matrices, which is what BLAS libraries require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region {
+    /// Index of element `(0, 0)`.
+    pub offset: usize,
+    /// Number of rows.
+    pub m: usize,
+    /// Number of columns.
+    pub n: usize,
+    /// Distance between consecutive rows.
+    pub rs: usize,
+    /// Distance between consecutive columns.
+    pub cs: usize,
+}
+
+impl Region {
+    /// A vector of `dim` elements, `stride` apart.
+    pub fn vector(offset: usize, dim: usize, stride: usize) -> Self {
+        Region {
+            offset,
+            m: dim,
+            n: 1,
+            rs: stride,
+            cs: stride * dim.max(1),
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.m * self.n
+    }
+
+    /// Whether the region holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Index just past the last element (0 for an empty region).
+    pub fn end(&self) -> usize {
+        if self.is_empty() {
+            0
+        } else {
+            self.offset + (self.m - 1) * self.rs + (self.n - 1) * self.cs + 1
+        }
+    }
+
+    /// The index of element `(i, j)`.
+    #[inline]
+    pub fn index(&self, i: usize, j: usize) -> usize {
+        self.offset + i * self.rs + j * self.cs
+    }
+
+    /// Whether the elements fill `offset..offset + len()` in column-major order.
+    pub fn is_flat_col(&self) -> bool {
+        (self.rs == 1 || self.m <= 1) && (self.n <= 1 || self.cs == self.m)
+    }
+
+    /// Whether the elements fill `offset..offset + len()` in row-major order.
+    pub fn is_flat_row(&self) -> bool {
+        (self.cs == 1 || self.n <= 1) && (self.m <= 1 || self.rs == self.n)
+    }
+
+    /// The transposed region (a view, no data moves).
+    pub fn t(&self) -> Self {
+        Region {
+            offset: self.offset,
+            m: self.n,
+            n: self.m,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+}
+
+/// A backend's memory: host memory for CPU engines, an opaque device buffer otherwise.
+#[derive(Debug)]
+pub enum Storage<T> {
+    /// Host memory (native, MKL and OpenBLAS engines).
+    Host(Vec<T>),
+    /// Device memory owned by a backend crate; engines downcast it to their buffer type.
+    Device(Box<dyn DeviceBuffer>),
+}
+
+impl<T> Storage<T> {
+    /// The host slice, if this is host memory.
+    pub fn host(&self) -> Option<&[T]> {
+        match self {
+            Storage::Host(v) => Some(v),
+            Storage::Device(_) => None,
+        }
+    }
+
+    /// The mutable host slice, if this is host memory.
+    pub fn host_mut(&mut self) -> Option<&mut [T]> {
+        match self {
+            Storage::Host(v) => Some(v),
+            Storage::Device(_) => None,
+        }
+    }
+
+    /// Number of elements the storage holds.
+    pub fn len(&self) -> usize {
+        match self {
+            Storage::Host(v) => v.len(),
+            Storage::Device(d) => d.len(),
+        }
+    }
+
+    /// Whether the storage holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A device buffer owned by a backend crate. Freed by `Drop` (RAII).
+pub trait DeviceBuffer: Any + Send + Sync + Debug {
+    /// Number of elements.
+    fn len(&self) -> usize;
+    /// Whether the buffer is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// For downcasting to the backend's concrete buffer type.
+    fn as_any(&self) -> &dyn Any;
+    /// For downcasting to the backend's concrete buffer type.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// An element-wise function of one argument (the book's vect-math namespace).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unary<T> {
+    /// `x²`
+    Sqr,
+    /// `1 / x`
+    Inv,
+    /// `|x|`
+    Abs,
+    /// `√x`
+    Sqrt,
+    /// `eˣ`
+    Exp,
+    /// `ln x`
+    Log,
+    /// `tanh x`
+    Tanh,
+    /// `1 / (1 + e⁻ˣ)`
+    Sigmoid,
+    /// `max(0, x)`
+    Relu,
+    /// `x` for `x > 0`, `alpha (eˣ - 1)` otherwise.
+    Elu(T),
+    /// `(scale·x + shift) / (scale2·x + shift2)`.
+    LinearFrac {
+        /// Numerator scale `a`.
+        a: T,
+        /// Numerator shift `b`.
+        b: T,
+        /// Denominator scale `c`.
+        c: T,
+        /// Denominator shift `d`.
+        d: T,
+    },
+    /// `xᵖ`
+    Pow(T),
+    /// Rounds half away from zero.
+    Round,
+    /// Heaviside step: `1` for `x > 0`, `0` otherwise.
+    Step,
+    /// Multiplies by a scalar (BLAS `scal`).
+    Scale(T),
+    /// Sets every element to a value.
+    Fill(T),
+}
+
+impl<T> Unary<T> {
+    /// The operation's name in the book's vocabulary.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Unary::Sqr => "sqr",
+            Unary::Inv => "inv",
+            Unary::Abs => "abs",
+            Unary::Sqrt => "sqrt",
+            Unary::Exp => "exp",
+            Unary::Log => "log",
+            Unary::Tanh => "tanh",
+            Unary::Sigmoid => "sigmoid",
+            Unary::Relu => "relu",
+            Unary::Elu(_) => "elu",
+            Unary::LinearFrac { .. } => "linear_frac",
+            Unary::Pow(_) => "pow",
+            Unary::Round => "round",
+            Unary::Step => "step",
+            Unary::Scale(_) => "scal",
+            Unary::Fill(_) => "fill",
+        }
+    }
+}
+
+/// An element-wise function of two arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    /// `x · y`
+    Mul,
+    /// `x / y`
+    Div,
+    /// `max(x, y)`
+    Fmax,
+    /// `min(x, y)`
+    Fmin,
+    /// `x + y`
+    Add,
+    /// `x - y`
+    Sub,
+}
+
+impl Binary {
+    /// The operation's name in the book's vocabulary.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Binary::Mul => "mul",
+            Binary::Div => "div",
+            Binary::Fmax => "fmax",
+            Binary::Fmin => "fmin",
+            Binary::Add => "add",
+            Binary::Sub => "sub",
+        }
+    }
+}
+
+/// A reduction over all elements of a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduction {
+    /// `Σ x`
+    Sum,
+    /// `Σ |x|` (BLAS `asum`)
+    Asum,
+    /// `√Σ x²` (BLAS `nrm2`)
+    Nrm2,
+    /// `max |x|` (the book's `amax`)
+    Amax,
+}
+
+/// The capabilities a backend implements.
+///
+/// Few and coarse by design (DESIGN.md, principle 2): memory, BLAS 1–3 and
+/// element-wise math. Every method receives arguments the public layer has
+/// already validated. A backend that cannot do something returns
+/// [`Error::Unsupported`] (see [`unsupported`]).
+pub trait Engine<T: Scalar>: Send + Sync + Debug {
+    /// The factory's name as the book prints it: `native-float`, `opencl-double`, ...
+    fn name(&self) -> String;
+
+    // ---- memory ----
+    /// Allocates `len` zeroed elements.
+    fn alloc(&self, len: usize) -> Result<Storage<T>>;
+    /// Copies the region's elements to `out` in column-major order (`out.len() == r.len()`).
+    fn read(&self, s: &Storage<T>, r: Region, out: &mut [T]) -> Result<()>;
+    /// Copies `data` (column-major order) into the region.
+    fn write(&self, s: &mut Storage<T>, r: Region, data: &[T]) -> Result<()>;
+    /// `y := x` element-wise (same shape).
+    fn copy(&self, x: (&Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()>;
+    /// Exchanges the elements of two regions of two buffers (same shape).
+    fn swap(&self, x: (&mut Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()>;
+
+    // ---- BLAS 1 ----
+    /// `Σ xᵢ yᵢ` over two regions of the same shape.
+    fn dot(&self, x: (&Storage<T>, Region), y: (&Storage<T>, Region)) -> Result<T>;
+    /// A reduction over one region.
+    fn reduce(&self, op: Reduction, x: (&Storage<T>, Region)) -> Result<T>;
+    /// Column-major position of the first element with the largest `|x|`.
+    fn iamax(&self, x: (&Storage<T>, Region)) -> Result<usize>;
+    /// `y := alpha x + beta y` (BLAS `axpby`; `beta = 1` is `axpy`).
+    fn axpby(
+        &self,
+        alpha: T,
+        x: (&Storage<T>, Region),
+        beta: T,
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()>;
+
+    // ---- BLAS 2 and 3 ----
+    /// `y := alpha a x + beta y` (`a` is `m x n`, `x` has `n`, `y` has `m` elements).
+    fn gemv(
+        &self,
+        alpha: T,
+        a: (&Storage<T>, Region),
+        x: (&Storage<T>, Region),
+        beta: T,
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()>;
+    /// `a := alpha x yᵀ + a` (BLAS `ger`, the book's `rk`).
+    fn ger(
+        &self,
+        alpha: T,
+        x: (&Storage<T>, Region),
+        y: (&Storage<T>, Region),
+        a: (&mut Storage<T>, Region),
+    ) -> Result<()>;
+    /// `c := alpha a b + beta c` (`a` is `m x k`, `b` is `k x n`).
+    fn gemm(
+        &self,
+        alpha: T,
+        a: (&Storage<T>, Region),
+        b: (&Storage<T>, Region),
+        beta: T,
+        c: (&mut Storage<T>, Region),
+    ) -> Result<()>;
+
+    // ---- vector math ----
+    /// `y := f(x)` element-wise.
+    fn unary(
+        &self,
+        op: Unary<T>,
+        x: (&Storage<T>, Region),
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()>;
+    /// `x := f(x)` element-wise.
+    fn unary_inplace(&self, op: Unary<T>, x: (&mut Storage<T>, Region)) -> Result<()>;
+    /// `z := f(x, y)` element-wise.
+    fn binary(
+        &self,
+        op: Binary,
+        x: (&Storage<T>, Region),
+        y: (&Storage<T>, Region),
+        z: (&mut Storage<T>, Region),
+    ) -> Result<()>;
+    /// `x := f(x, y)` element-wise.
+    fn binary_inplace(
+        &self,
+        op: Binary,
+        x: (&mut Storage<T>, Region),
+        y: (&Storage<T>, Region),
+    ) -> Result<()>;
+}
+
+/// The error an engine returns for an operation it does not implement.
+pub fn unsupported<T: Scalar>(engine: &dyn Engine<T>, op: &'static str) -> Error {
+    Error::Unsupported {
+        backend: engine.name(),
+        op,
+    }
+}

@@ -1,0 +1,688 @@
+//! The native backend: pure Rust, multi-threaded, AVX-512/AVX2 picked at run time.
+//!
+//! GEMM runs on the `gemm` crate's AVX-512 kernels; GEMV, GER, BLAS 1 and vector
+//! math are this module's own vectorised loops ([`simd`]), split across rayon's
+//! threads when large. `exp`, `log`, `tanh` and `sigmoid` use branch-free
+//! polynomial kernels for `f32` ([`kernels`]).
+
+mod gemm;
+pub mod kernels;
+mod lanes;
+pub mod simd;
+
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+use crate::engine::{Binary, Engine, Reduction, Region, Storage, Unary};
+use crate::{Error, Factory, Result, Scalar};
+use simd::dispatch;
+
+/// Element counts above which element-wise work is split across threads.
+const PAR_CHEAP: usize = 1 << 18;
+const PAR_COSTLY: usize = 1 << 14;
+
+/// The native engine for element type `T`.
+#[derive(Debug, Default)]
+pub struct NativeEngine<T> {
+    _t: std::marker::PhantomData<T>,
+}
+
+/// The native `f32` factory (the book's `native-float`). Always the same factory.
+pub fn native_float() -> Factory<f32> {
+    static F: OnceLock<Factory<f32>> = OnceLock::new();
+    F.get_or_init(|| Factory::new(NativeEngine::<f32>::default()))
+        .clone()
+}
+
+/// The native `f64` factory (the book's `native-double`). Always the same factory.
+pub fn native_double() -> Factory<f64> {
+    static F: OnceLock<Factory<f64>> = OnceLock::new();
+    F.get_or_init(|| Factory::new(NativeEngine::<f64>::default()))
+        .clone()
+}
+
+fn name<T: Scalar>() -> String {
+    format!("native-{}", T::NAME)
+}
+
+fn host<T: Scalar>(s: &Storage<T>) -> Result<&[T]> {
+    s.host().ok_or_else(|| Error::Backend {
+        backend: name::<T>(),
+        message: "received device memory; data from another factory must be transferred".into(),
+    })
+}
+
+fn host_mut<T: Scalar>(s: &mut Storage<T>) -> Result<&mut [T]> {
+    s.host_mut().ok_or_else(|| Error::Backend {
+        backend: name::<T>(),
+        message: "received device memory; data from another factory must be transferred".into(),
+    })
+}
+
+/// Applies `f` to every element of `x` into `y` (a vectorisable loop).
+#[inline(always)]
+fn map1<T: Scalar>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
+    for (a, b) in x.iter().zip(y.iter_mut()) {
+        *b = f(*a);
+    }
+}
+
+/// The element function of a unary operation, monomorphised per call site.
+macro_rules! with_unary {
+    ($op:expr, |$f:ident| $body:expr) => {{
+        let one = T::one();
+        let zero = T::zero();
+        match $op {
+            Unary::Sqr => {
+                let $f = |v: T| v * v;
+                $body
+            }
+            Unary::Inv => {
+                let $f = |v: T| one / v;
+                $body
+            }
+            Unary::Abs => {
+                let $f = |v: T| v.abs();
+                $body
+            }
+            Unary::Sqrt => {
+                let $f = |v: T| v.sqrt();
+                $body
+            }
+            Unary::Exp => {
+                let $f = |v: T| v.k_exp();
+                $body
+            }
+            Unary::Log => {
+                let $f = |v: T| v.k_log();
+                $body
+            }
+            Unary::Tanh => {
+                let $f = |v: T| v.k_tanh();
+                $body
+            }
+            Unary::Sigmoid => {
+                let $f = |v: T| v.k_sigmoid();
+                $body
+            }
+            Unary::Relu => {
+                let $f = |v: T| if v > zero { v } else { zero };
+                $body
+            }
+            Unary::Elu(alpha) => {
+                let $f = |v: T| {
+                    if v > zero {
+                        v
+                    } else {
+                        alpha * (v.k_exp() - one)
+                    }
+                };
+                $body
+            }
+            Unary::LinearFrac { a, b, c, d } => {
+                let $f = |v: T| (a * v + b) / (c * v + d);
+                $body
+            }
+            Unary::Pow(p) => {
+                let $f = |v: T| v.powf(p);
+                $body
+            }
+            Unary::Round => {
+                let $f = |v: T| v.round();
+                $body
+            }
+            Unary::Step => {
+                let $f = |v: T| if v > zero { one } else { zero };
+                $body
+            }
+            Unary::Scale(alpha) => {
+                let $f = |v: T| alpha * v;
+                $body
+            }
+            Unary::Fill(value) => {
+                let $f = |_: T| value;
+                $body
+            }
+        }
+    }};
+}
+
+/// The element function of a binary operation, monomorphised per call site.
+macro_rules! with_binary {
+    ($op:expr, |$f:ident| $body:expr) => {{
+        match $op {
+            Binary::Mul => {
+                let $f = |a: T, b: T| a * b;
+                $body
+            }
+            Binary::Div => {
+                let $f = |a: T, b: T| a / b;
+                $body
+            }
+            Binary::Fmax => {
+                let $f = |a: T, b: T| a.max(b);
+                $body
+            }
+            Binary::Fmin => {
+                let $f = |a: T, b: T| a.min(b);
+                $body
+            }
+            Binary::Add => {
+                let $f = |a: T, b: T| a + b;
+                $body
+            }
+            Binary::Sub => {
+                let $f = |a: T, b: T| a - b;
+                $body
+            }
+        }
+    }};
+}
+
+fn par_min<T>(op: &Unary<T>) -> usize {
+    match op {
+        Unary::Exp | Unary::Log | Unary::Tanh | Unary::Sigmoid | Unary::Elu(_) | Unary::Pow(_) => {
+            PAR_COSTLY
+        }
+        _ => PAR_CHEAP,
+    }
+}
+
+impl<T: Scalar> Engine<T> for NativeEngine<T> {
+    fn name(&self) -> String {
+        name::<T>()
+    }
+
+    fn alloc(&self, len: usize) -> Result<Storage<T>> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(len).map_err(|_| Error::Backend {
+            backend: name::<T>(),
+            message: format!("cannot allocate {len} elements"),
+        })?;
+        v.resize(len, T::zero());
+        Ok(Storage::Host(v))
+    }
+
+    fn read(&self, s: &Storage<T>, r: Region, out: &mut [T]) -> Result<()> {
+        let src = host(s)?;
+        let whole = Region {
+            offset: 0,
+            m: r.m,
+            n: r.n,
+            rs: 1,
+            cs: r.m,
+        };
+        lanes::map([(src, r)], (out, whole), PAR_CHEAP, |[x], y| {
+            y.copy_from_slice(x)
+        });
+        Ok(())
+    }
+
+    fn write(&self, s: &mut Storage<T>, r: Region, data: &[T]) -> Result<()> {
+        let dst = host_mut(s)?;
+        let whole = Region {
+            offset: 0,
+            m: r.m,
+            n: r.n,
+            rs: 1,
+            cs: r.m,
+        };
+        lanes::map([(data, whole)], (dst, r), PAR_CHEAP, |[x], y| {
+            y.copy_from_slice(x)
+        });
+        Ok(())
+    }
+
+    fn copy(&self, x: (&Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
+        let src = host(x.0)?;
+        lanes::map([(src, x.1)], (host_mut(y.0)?, y.1), PAR_CHEAP, |[a], b| {
+            b.copy_from_slice(a)
+        });
+        Ok(())
+    }
+
+    fn swap(&self, x: (&mut Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
+        let (xs, rx) = (host_mut(x.0)?, x.1);
+        let (ys, ry) = (host_mut(y.0)?, y.1);
+        for j in 0..rx.n {
+            for i in 0..rx.m {
+                std::mem::swap(&mut xs[rx.index(i, j)], &mut ys[ry.index(i, j)]);
+            }
+        }
+        Ok(())
+    }
+
+    fn dot(&self, x: (&Storage<T>, Region), y: (&Storage<T>, Region)) -> Result<T> {
+        let ins = [(host(x.0)?, x.1), (host(y.0)?, y.1)];
+        Ok(lanes::reduce(
+            ins,
+            PAR_CHEAP,
+            T::zero(),
+            |[a, b]| dot_kernel(a, b),
+            |p, q| p + q,
+        ))
+    }
+
+    fn reduce(&self, op: Reduction, x: (&Storage<T>, Region)) -> Result<T> {
+        let ins = [(host(x.0)?, x.1)];
+        let add = |p: T, q: T| p + q;
+        Ok(match op {
+            Reduction::Sum => {
+                lanes::reduce(ins, PAR_CHEAP, T::zero(), |[a]| sum_kernel(a, |v| v), add)
+            }
+            Reduction::Asum => lanes::reduce(
+                ins,
+                PAR_CHEAP,
+                T::zero(),
+                |[a]| sum_kernel(a, |v| v.abs()),
+                add,
+            ),
+            Reduction::Amax => {
+                lanes::reduce(ins, PAR_CHEAP, T::zero(), |[a]| amax_kernel(a), T::max)
+            }
+            Reduction::Nrm2 => {
+                let ss = lanes::reduce(
+                    ins,
+                    PAR_CHEAP,
+                    T::zero(),
+                    |[a]| sum_kernel(a, |v| v * v),
+                    add,
+                );
+                if ss.is_finite() && ss >= T::min_positive_value() / T::epsilon() {
+                    ss.sqrt()
+                } else {
+                    // Overflow or underflow of the squares: rescale by the largest |x|.
+                    let big =
+                        lanes::reduce(ins, PAR_CHEAP, T::zero(), |[a]| amax_kernel(a), T::max);
+                    if big == T::zero() || !big.is_finite() {
+                        big
+                    } else {
+                        let s = big.recip();
+                        let ss = lanes::reduce(
+                            ins,
+                            PAR_CHEAP,
+                            T::zero(),
+                            |[a]| sum_kernel(a, |v| (v * s) * (v * s)),
+                            add,
+                        );
+                        big * ss.sqrt()
+                    }
+                }
+            }
+        })
+    }
+
+    fn iamax(&self, x: (&Storage<T>, Region)) -> Result<usize> {
+        let (xs, r) = (host(x.0)?, x.1);
+        let (mut best, mut at) = (T::neg_infinity(), 0);
+        for j in 0..r.n {
+            for i in 0..r.m {
+                let v = xs[r.index(i, j)].abs();
+                if v > best || (v.is_nan() && !best.is_nan()) {
+                    best = v;
+                    at = i + j * r.m;
+                }
+            }
+        }
+        Ok(at)
+    }
+
+    fn axpby(
+        &self,
+        alpha: T,
+        x: (&Storage<T>, Region),
+        beta: T,
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let ins = [(host(x.0)?, x.1)];
+        let dst = (host_mut(y.0)?, y.1);
+        if beta == T::zero() {
+            lanes::map(ins, dst, PAR_CHEAP, |[a], b| map1(a, b, |v| alpha * v));
+        } else if beta == T::one() {
+            lanes::map(ins, dst, PAR_CHEAP, |[a], b| {
+                for (p, q) in a.iter().zip(b.iter_mut()) {
+                    *q = *q + alpha * *p;
+                }
+            });
+        } else {
+            lanes::map(ins, dst, PAR_CHEAP, |[a], b| {
+                for (p, q) in a.iter().zip(b.iter_mut()) {
+                    *q = beta * *q + alpha * *p;
+                }
+            });
+        }
+        Ok(())
+    }
+
+    fn gemv(
+        &self,
+        alpha: T,
+        a: (&Storage<T>, Region),
+        x: (&Storage<T>, Region),
+        beta: T,
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        gemv(
+            alpha,
+            (host(a.0)?, a.1),
+            (host(x.0)?, x.1),
+            beta,
+            (host_mut(y.0)?, y.1),
+        );
+        Ok(())
+    }
+
+    fn ger(
+        &self,
+        alpha: T,
+        x: (&Storage<T>, Region),
+        y: (&Storage<T>, Region),
+        a: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let (xs, rx) = (host(x.0)?, x.1);
+        let (ys, ry) = (host(y.0)?, y.1);
+        let (dst, ra) = (host_mut(a.0)?, a.1);
+        // Walk a's contiguous direction: columns (column-major) or rows (row-major).
+        let (lanes_v, lanes_r, along_v, along_r, ra) = if ra.rs == 1 || ra.n == 1 {
+            (ys, ry, xs, rx, ra)
+        } else {
+            (xs, rx, ys, ry, ra.t())
+        };
+        let gathered: Vec<T>;
+        let along: &[T] = if along_r.rs == 1 {
+            &along_v[along_r.offset..along_r.offset + along_r.m]
+        } else {
+            gathered = (0..along_r.m)
+                .map(|i| along_v[along_r.index(i, 0)])
+                .collect();
+            &gathered
+        };
+        let coef = |j: usize| alpha * lanes_v[lanes_r.index(j, 0)];
+        let len = ra.m;
+        let run = |j: usize, lane: &mut [T]| {
+            let c = coef(j);
+            dispatch(|| {
+                for (p, q) in along.iter().zip(lane.iter_mut()) {
+                    *q = *q + c * *p;
+                }
+            })
+        };
+        let region = &mut dst[ra.offset..];
+        if ra.n > 1 && ra.cs >= len && ra.m * ra.n >= PAR_CHEAP {
+            region
+                .par_chunks_mut(ra.cs)
+                .take(ra.n)
+                .enumerate()
+                .for_each(|(j, o)| run(j, &mut o[..len]));
+        } else if ra.rs == 1 {
+            for j in 0..ra.n {
+                let s = j * ra.cs;
+                run(j, &mut region[s..s + len]);
+            }
+        } else {
+            for j in 0..ra.n {
+                let c = coef(j);
+                for (i, p) in along.iter().enumerate() {
+                    let k = ra.index(i, j) - ra.offset;
+                    region[k] = region[k] + c * *p;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn gemm(
+        &self,
+        alpha: T,
+        a: (&Storage<T>, Region),
+        b: (&Storage<T>, Region),
+        beta: T,
+        c: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let rc = c.1;
+        if a.1.n == 0 || alpha == T::zero() {
+            // Nothing to multiply: c := beta c (c is not read when beta == 0).
+            let op = if beta == T::zero() {
+                Unary::Fill(T::zero())
+            } else {
+                Unary::Scale(beta)
+            };
+            return self.unary_inplace(op, (c.0, rc));
+        }
+        gemm::gemm(
+            alpha,
+            (host(a.0)?, a.1),
+            (host(b.0)?, b.1),
+            beta,
+            (host_mut(c.0)?, rc),
+        )
+    }
+
+    fn unary(
+        &self,
+        op: Unary<T>,
+        x: (&Storage<T>, Region),
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let ins = [(host(x.0)?, x.1)];
+        let dst = (host_mut(y.0)?, y.1);
+        let pm = par_min(&op);
+        with_unary!(op, |f| lanes::map(ins, dst, pm, |[a], b| map1(a, b, f)));
+        Ok(())
+    }
+
+    fn unary_inplace(&self, op: Unary<T>, x: (&mut Storage<T>, Region)) -> Result<()> {
+        let dst = (host_mut(x.0)?, x.1);
+        let pm = par_min(&op);
+        with_unary!(op, |f| lanes::map([], dst, pm, |[], b| {
+            for v in b.iter_mut() {
+                *v = f(*v);
+            }
+        }));
+        Ok(())
+    }
+
+    fn binary(
+        &self,
+        op: Binary,
+        x: (&Storage<T>, Region),
+        y: (&Storage<T>, Region),
+        z: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let ins = [(host(x.0)?, x.1), (host(y.0)?, y.1)];
+        let dst = (host_mut(z.0)?, z.1);
+        with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, |[a, b], c| {
+            for ((p, q), r) in a.iter().zip(b).zip(c.iter_mut()) {
+                *r = f(*p, *q);
+            }
+        }));
+        Ok(())
+    }
+
+    fn binary_inplace(
+        &self,
+        op: Binary,
+        x: (&mut Storage<T>, Region),
+        y: (&Storage<T>, Region),
+    ) -> Result<()> {
+        let ins = [(host(y.0)?, y.1)];
+        let dst = (host_mut(x.0)?, x.1);
+        with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, |[b], a| {
+            for (p, q) in a.iter_mut().zip(b) {
+                *p = f(*p, *q);
+            }
+        }));
+        Ok(())
+    }
+}
+
+/// Accumulator lanes: enough independent sums to fill the vector units.
+const ACC: usize = 64;
+
+#[inline(always)]
+fn sum_kernel<T: Scalar>(x: &[T], f: impl Fn(T) -> T) -> T {
+    let mut acc = [T::zero(); ACC];
+    let chunks = x.chunks_exact(ACC);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..ACC {
+            acc[k] = acc[k] + f(c[k]);
+        }
+    }
+    let tail = rest.iter().fold(T::zero(), |s, v| s + f(*v));
+    acc.iter().fold(tail, |s, v| s + *v)
+}
+
+#[inline(always)]
+fn dot_kernel<T: Scalar>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::zero(); ACC];
+    let (cx, cy) = (x.chunks_exact(ACC), y.chunks_exact(ACC));
+    let tail = cx
+        .remainder()
+        .iter()
+        .zip(cy.remainder())
+        .fold(T::zero(), |s, (a, b)| s + *a * *b);
+    for (a, b) in cx.zip(cy) {
+        for k in 0..ACC {
+            acc[k] = acc[k] + a[k] * b[k];
+        }
+    }
+    acc.iter().fold(tail, |s, v| s + *v)
+}
+
+#[inline(always)]
+fn amax_kernel<T: Scalar>(x: &[T]) -> T {
+    let mut acc = [T::zero(); ACC];
+    let chunks = x.chunks_exact(ACC);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..ACC {
+            let v = c[k].abs();
+            acc[k] = if v > acc[k] || v.is_nan() { v } else { acc[k] };
+        }
+    }
+    let m = rest.iter().fold(T::zero(), |s, v| {
+        if v.abs() > s || v.is_nan() {
+            v.abs()
+        } else {
+            s
+        }
+    });
+    acc.iter()
+        .fold(m, |s, v| if *v > s || v.is_nan() { *v } else { s })
+}
+
+/// `y := alpha a x + beta y`; threads split the rows of `y`.
+fn gemv<T: Scalar>(alpha: T, a: (&[T], Region), x: (&[T], Region), beta: T, y: (&mut [T], Region)) {
+    let (a, ra) = a;
+    let (ys, ry) = y;
+    let m = ra.m;
+    if m == 0 {
+        return;
+    }
+    // A contiguous y is written in place; a strided one goes through a buffer.
+    let mut buf = Vec::new();
+    let (yv, strided) = if ry.rs == 1 {
+        (&mut ys[ry.offset..ry.offset + m], false)
+    } else {
+        buf.extend((0..m).map(|i| ys[ry.index(i, 0)]));
+        (&mut buf[..], true)
+    };
+    let threads = if m * ra.n >= 1 << 16 {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    let block = m.div_ceil(threads).next_multiple_of(64).min(m);
+    let xs = x.0;
+    let rx = x.1;
+    let col_major = ra.rs == 1 || ra.n == 1;
+    let work = |(bi, yb): (usize, &mut [T])| {
+        let r0 = bi * block;
+        dispatch(|| {
+            if beta == T::zero() {
+                yb.fill(T::zero());
+            } else if beta != T::one() {
+                yb.iter_mut().for_each(|v| *v = beta * *v);
+            }
+            if col_major {
+                gemv_cols(alpha, a, ra, r0, (xs, rx), yb);
+            } else {
+                gemv_rows(alpha, a, ra, r0, (xs, rx), yb);
+            }
+        })
+    };
+    if threads > 1 {
+        yv.par_chunks_mut(block).enumerate().for_each(work);
+    } else {
+        work((0, yv));
+    }
+    if strided {
+        for (i, v) in buf.iter().enumerate() {
+            ys[ry.index(i, 0)] = *v;
+        }
+    }
+}
+
+/// Column-major block: `yb += alpha A[r0.., :] x`, four columns per pass over `yb`.
+#[inline(always)]
+fn gemv_cols<T: Scalar>(alpha: T, a: &[T], ra: Region, r0: usize, x: (&[T], Region), yb: &mut [T]) {
+    let (xs, rx) = x;
+    let len = yb.len();
+    let col = |j: usize| {
+        let s = ra.index(r0, j);
+        &a[s..s + len]
+    };
+    let xj = |j: usize| alpha * xs[rx.index(j, 0)];
+    let n = ra.n;
+    let mut j = 0;
+    while j + 4 <= n {
+        let (c0, c1, c2, c3) = (col(j), col(j + 1), col(j + 2), col(j + 3));
+        let (x0, x1, x2, x3) = (xj(j), xj(j + 1), xj(j + 2), xj(j + 3));
+        for ((((y, p0), p1), p2), p3) in yb.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+            *y = *y + (*p0 * x0 + *p1 * x1) + (*p2 * x2 + *p3 * x3);
+        }
+        j += 4;
+    }
+    while j < n {
+        let (c0, x0) = (col(j), xj(j));
+        for (y, p0) in yb.iter_mut().zip(c0) {
+            *y = *y + *p0 * x0;
+        }
+        j += 1;
+    }
+}
+
+/// Row-major block: `yb[i] += alpha · dot(A[r0 + i, :], x)`.
+#[inline(always)]
+fn gemv_rows<T: Scalar>(alpha: T, a: &[T], ra: Region, r0: usize, x: (&[T], Region), yb: &mut [T]) {
+    let (xs, rx) = x;
+    let n = ra.n;
+    let gathered: Vec<T>;
+    let xv: &[T] = if rx.rs == 1 {
+        &xs[rx.offset..rx.offset + n]
+    } else {
+        gathered = (0..n).map(|j| xs[rx.index(j, 0)]).collect();
+        &gathered
+    };
+    for (i, y) in yb.iter_mut().enumerate() {
+        let s = ra.index(r0 + i, 0);
+        *y = *y + alpha * dot_kernel(&a[s..s + n], xv);
+    }
+}
+
+/// The native factory for element type `T` (for code generic over `T`).
+pub fn native_for<T: Scalar>() -> Factory<T> {
+    use std::any::Any;
+    let f32f: Box<dyn Any> = Box::new(native_float());
+    match f32f.downcast::<Factory<T>>() {
+        Ok(f) => *f,
+        Err(_) => {
+            let f64f: Box<dyn Any> = Box::new(native_double());
+            *f64f
+                .downcast::<Factory<T>>()
+                .expect("Scalar is sealed to f32 and f64")
+        }
+    }
+}
