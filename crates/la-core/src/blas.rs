@@ -167,8 +167,12 @@ pub fn swap<T: Scalar>(x: &mut impl DenseMut<T>, y: &mut impl DenseMut<T>) -> Re
 ///
 /// ```
 /// use la_core::prelude::*;
+/// use la_core::native::NativeEngine;
 /// let x = dv(&[1.0, 2.0]);
-/// let mut y = fv(&[0.0, 0.0]).transfer(&native_double())?; // any factory
+/// // A second, separate factory (think: a GPU): copy_into would refuse to mix them.
+/// let other = Factory::new(NativeEngine::<f64>::default());
+/// let mut y = other.vctr(2)?;
+/// assert!(copy_into(&x, &mut y).is_err());
 /// transfer_into(&x, &mut y)?;
 /// assert_eq!(y.to_vec()?, vec![1.0, 2.0]);
 /// # Ok::<(), la_core::Error>(())

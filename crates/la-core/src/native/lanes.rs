@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::simd::dispatch;
+use super::simd::{self, MapKernel, ReduceKernel};
 use crate::engine::Region;
 use crate::Scalar;
 
@@ -86,11 +86,11 @@ fn gather<T: Scalar>(src: &[T], l: &Lanes, k: usize, len: usize, out: &mut Vec<T
 /// Applies `kernel(inputs, dest)` to matching pieces of the operands. The kernel may
 /// read `dest` (it holds the destination's current values). Pieces are split across
 /// threads when the total exceeds `par_min` elements.
-pub(crate) fn map<T: Scalar, const N: usize>(
+pub(crate) fn map<T: Scalar, K: MapKernel<T, N>, const N: usize>(
     inputs: [(&[T], Region); N],
     dest: (&mut [T], Region),
     par_min: usize,
-    kernel: impl Fn([&[T]; N], &mut [T]) + Sync,
+    kernel: &K,
 ) {
     let (dst, rd) = dest;
     if rd.is_empty() {
@@ -98,7 +98,7 @@ pub(crate) fn map<T: Scalar, const N: usize>(
     }
     let (p, ld, li) = plan(rd, inputs.map(|(_, r)| r));
     let total = p.count * p.len;
-    let run = |ins: [&[T]; N], out: &mut [T]| dispatch(|| kernel(ins, out));
+    let run = |ins: [&[T]; N], out: &mut [T]| simd::map(kernel, ins, out);
     let contiguous = ld.inner == 1 && li.iter().all(|l| l.inner == 1);
 
     if contiguous && p.count == 1 {
@@ -157,11 +157,16 @@ pub(crate) fn map<T: Scalar, const N: usize>(
 }
 
 /// Folds `kernel` over matching pieces of the operands and combines the partial results.
-pub(crate) fn reduce<T: Scalar, A: Send + Sync + Copy, const N: usize>(
+pub(crate) fn reduce<
+    T: Scalar,
+    A: Send + Sync + Copy,
+    K: ReduceKernel<T, N, Acc = A>,
+    const N: usize,
+>(
     inputs: [(&[T], Region); N],
     par_min: usize,
     identity: A,
-    kernel: impl Fn([&[T]; N]) -> A + Sync,
+    kernel: &K,
     combine: impl Fn(A, A) -> A + Sync,
 ) -> A {
     let r0 = inputs[0].1;
@@ -169,7 +174,7 @@ pub(crate) fn reduce<T: Scalar, A: Send + Sync + Copy, const N: usize>(
         return identity;
     }
     let (p, _, li) = plan(r0, inputs.map(|(_, r)| r));
-    let run = |ins: [&[T]; N]| dispatch(|| kernel(ins));
+    let run = |ins: [&[T]; N]| simd::reduce(kernel, ins);
     let total = p.count * p.len;
     if li.iter().all(|l| l.inner == 1) {
         let lane = |k: usize| -> [&[T]; N] {

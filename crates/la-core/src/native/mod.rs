@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::engine::{Binary, Engine, Reduction, Region, Storage, Unary};
 use crate::{Error, Factory, Result, Scalar};
-use simd::dispatch;
+use simd::{MapKernel, ReduceKernel};
 
 /// Element counts above which element-wise work is split across threads.
 const PAR_CHEAP: usize = 1 << 18;
@@ -60,12 +60,99 @@ fn host_mut<T: Scalar>(s: &mut Storage<T>) -> Result<&mut [T]> {
     })
 }
 
-/// Applies `f` to every element of `x` into `y` (a vectorisable loop).
-#[inline(always)]
-fn map1<T: Scalar>(x: &[T], y: &mut [T], f: impl Fn(T) -> T) {
-    for (a, b) in x.iter().zip(y.iter_mut()) {
-        *b = f(*a);
+/// `out[i] = f(in[i])`.
+struct Map1<F>(F);
+impl<T: Scalar, F: Fn(T) -> T + Sync> MapKernel<T, 1> for Map1<F> {
+    #[inline(always)]
+    fn apply(&self, [a]: [&[T]; 1], out: &mut [T]) {
+        for (p, q) in a.iter().zip(out.iter_mut()) {
+            *q = (self.0)(*p);
+        }
     }
+}
+
+/// `out[i] = f(out[i])`.
+struct Inplace<F>(F);
+impl<T: Scalar, F: Fn(T) -> T + Sync> MapKernel<T, 0> for Inplace<F> {
+    #[inline(always)]
+    fn apply(&self, _: [&[T]; 0], out: &mut [T]) {
+        for q in out.iter_mut() {
+            *q = (self.0)(*q);
+        }
+    }
+}
+
+/// `out[i] = f(a[i], b[i])`.
+struct Map2<F>(F);
+impl<T: Scalar, F: Fn(T, T) -> T + Sync> MapKernel<T, 2> for Map2<F> {
+    #[inline(always)]
+    fn apply(&self, [a, b]: [&[T]; 2], out: &mut [T]) {
+        for ((p, q), r) in a.iter().zip(b).zip(out.iter_mut()) {
+            *r = (self.0)(*p, *q);
+        }
+    }
+}
+
+/// `out[i] = f(out[i], a[i])`.
+struct Update<F>(F);
+impl<T: Scalar, F: Fn(T, T) -> T + Sync> MapKernel<T, 1> for Update<F> {
+    #[inline(always)]
+    fn apply(&self, [a]: [&[T]; 1], out: &mut [T]) {
+        for (q, p) in out.iter_mut().zip(a) {
+            *q = (self.0)(*q, *p);
+        }
+    }
+}
+
+/// `out = in`.
+struct CopyK;
+impl<T: Scalar> MapKernel<T, 1> for CopyK {
+    #[inline(always)]
+    fn apply(&self, [a]: [&[T]; 1], out: &mut [T]) {
+        out.copy_from_slice(a);
+    }
+}
+
+/// `Σ f(x)`.
+struct SumK<F>(F);
+impl<T: Scalar, F: Fn(T) -> T + Sync> ReduceKernel<T, 1> for SumK<F> {
+    type Acc = T;
+    #[inline(always)]
+    fn apply(&self, [a]: [&[T]; 1]) -> T {
+        sum_kernel(a, &self.0)
+    }
+}
+
+/// `Σ x y`.
+struct DotK;
+impl<T: Scalar> ReduceKernel<T, 2> for DotK {
+    type Acc = T;
+    #[inline(always)]
+    fn apply(&self, [a, b]: [&[T]; 2]) -> T {
+        dot_kernel(a, b)
+    }
+}
+
+/// `max |x|` (NaN wins).
+struct AmaxK;
+impl<T: Scalar> ReduceKernel<T, 1> for AmaxK {
+    type Acc = T;
+    #[inline(always)]
+    fn apply(&self, [a]: [&[T]; 1]) -> T {
+        amax_kernel(a)
+    }
+}
+
+fn amax_combine<T: Scalar>(p: T, q: T) -> T {
+    if q > p || q.is_nan() {
+        q
+    } else {
+        p
+    }
+}
+
+fn add<T: Scalar>(p: T, q: T) -> T {
+    p + q
 }
 
 /// The element function of a unary operation, monomorphised per call site.
@@ -205,7 +292,6 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
     }
 
     fn read(&self, s: &Storage<T>, r: Region, out: &mut [T]) -> Result<()> {
-        let src = host(s)?;
         let whole = Region {
             offset: 0,
             m: r.m,
@@ -213,14 +299,11 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
             rs: 1,
             cs: r.m,
         };
-        lanes::map([(src, r)], (out, whole), PAR_CHEAP, |[x], y| {
-            y.copy_from_slice(x)
-        });
+        lanes::map([(host(s)?, r)], (out, whole), PAR_CHEAP, &CopyK);
         Ok(())
     }
 
     fn write(&self, s: &mut Storage<T>, r: Region, data: &[T]) -> Result<()> {
-        let dst = host_mut(s)?;
         let whole = Region {
             offset: 0,
             m: r.m,
@@ -228,17 +311,17 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
             rs: 1,
             cs: r.m,
         };
-        lanes::map([(data, whole)], (dst, r), PAR_CHEAP, |[x], y| {
-            y.copy_from_slice(x)
-        });
+        lanes::map([(data, whole)], (host_mut(s)?, r), PAR_CHEAP, &CopyK);
         Ok(())
     }
 
     fn copy(&self, x: (&Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
-        let src = host(x.0)?;
-        lanes::map([(src, x.1)], (host_mut(y.0)?, y.1), PAR_CHEAP, |[a], b| {
-            b.copy_from_slice(a)
-        });
+        lanes::map(
+            [(host(x.0)?, x.1)],
+            (host_mut(y.0)?, y.1),
+            PAR_CHEAP,
+            &CopyK,
+        );
         Ok(())
     }
 
@@ -255,58 +338,29 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
 
     fn dot(&self, x: (&Storage<T>, Region), y: (&Storage<T>, Region)) -> Result<T> {
         let ins = [(host(x.0)?, x.1), (host(y.0)?, y.1)];
-        Ok(lanes::reduce(
-            ins,
-            PAR_CHEAP,
-            T::zero(),
-            |[a, b]| dot_kernel(a, b),
-            |p, q| p + q,
-        ))
+        Ok(lanes::reduce(ins, PAR_CHEAP, T::zero(), &DotK, add))
     }
 
     fn reduce(&self, op: Reduction, x: (&Storage<T>, Region)) -> Result<T> {
         let ins = [(host(x.0)?, x.1)];
-        let add = |p: T, q: T| p + q;
+        let zero = T::zero();
         Ok(match op {
-            Reduction::Sum => {
-                lanes::reduce(ins, PAR_CHEAP, T::zero(), |[a]| sum_kernel(a, |v| v), add)
-            }
-            Reduction::Asum => lanes::reduce(
-                ins,
-                PAR_CHEAP,
-                T::zero(),
-                |[a]| sum_kernel(a, |v| v.abs()),
-                add,
-            ),
-            Reduction::Amax => {
-                lanes::reduce(ins, PAR_CHEAP, T::zero(), |[a]| amax_kernel(a), T::max)
-            }
+            Reduction::Sum => lanes::reduce(ins, PAR_CHEAP, zero, &SumK(|v| v), add),
+            Reduction::Asum => lanes::reduce(ins, PAR_CHEAP, zero, &SumK(|v: T| v.abs()), add),
+            Reduction::Amax => lanes::reduce(ins, PAR_CHEAP, zero, &AmaxK, amax_combine),
             Reduction::Nrm2 => {
-                let ss = lanes::reduce(
-                    ins,
-                    PAR_CHEAP,
-                    T::zero(),
-                    |[a]| sum_kernel(a, |v| v * v),
-                    add,
-                );
+                let ss = lanes::reduce(ins, PAR_CHEAP, zero, &SumK(|v: T| v * v), add);
                 if ss.is_finite() && ss >= T::min_positive_value() / T::epsilon() {
                     ss.sqrt()
                 } else {
                     // Overflow or underflow of the squares: rescale by the largest |x|.
-                    let big =
-                        lanes::reduce(ins, PAR_CHEAP, T::zero(), |[a]| amax_kernel(a), T::max);
-                    if big == T::zero() || !big.is_finite() {
+                    let big = lanes::reduce(ins, PAR_CHEAP, zero, &AmaxK, amax_combine);
+                    if big == zero || !big.is_finite() {
                         big
                     } else {
                         let s = big.recip();
-                        let ss = lanes::reduce(
-                            ins,
-                            PAR_CHEAP,
-                            T::zero(),
-                            |[a]| sum_kernel(a, |v| (v * s) * (v * s)),
-                            add,
-                        );
-                        big * ss.sqrt()
+                        let scaled = SumK(|v: T| (v * s) * (v * s));
+                        big * lanes::reduce(ins, PAR_CHEAP, zero, &scaled, add).sqrt()
                     }
                 }
             }
@@ -338,19 +392,11 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
         let ins = [(host(x.0)?, x.1)];
         let dst = (host_mut(y.0)?, y.1);
         if beta == T::zero() {
-            lanes::map(ins, dst, PAR_CHEAP, |[a], b| map1(a, b, |v| alpha * v));
+            lanes::map(ins, dst, PAR_CHEAP, &Map1(|v| alpha * v));
         } else if beta == T::one() {
-            lanes::map(ins, dst, PAR_CHEAP, |[a], b| {
-                for (p, q) in a.iter().zip(b.iter_mut()) {
-                    *q = *q + alpha * *p;
-                }
-            });
+            lanes::map(ins, dst, PAR_CHEAP, &Update(|q, p| q + alpha * p));
         } else {
-            lanes::map(ins, dst, PAR_CHEAP, |[a], b| {
-                for (p, q) in a.iter().zip(b.iter_mut()) {
-                    *q = beta * *q + alpha * *p;
-                }
-            });
+            lanes::map(ins, dst, PAR_CHEAP, &Update(|q, p| beta * q + alpha * p));
         }
         Ok(())
     }
@@ -402,31 +448,28 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
         let len = ra.m;
         let run = |j: usize, lane: &mut [T]| {
             let c = coef(j);
-            dispatch(|| {
-                for (p, q) in along.iter().zip(lane.iter_mut()) {
-                    *q = *q + c * *p;
-                }
-            })
+            simd::map(&Update(|q, p| q + c * p), [along], lane);
         };
         let region = &mut dst[ra.offset..];
-        if ra.n > 1 && ra.cs >= len && ra.m * ra.n >= PAR_CHEAP {
-            region
-                .par_chunks_mut(ra.cs)
-                .take(ra.n)
-                .enumerate()
-                .for_each(|(j, o)| run(j, &mut o[..len]));
-        } else if ra.rs == 1 {
-            for j in 0..ra.n {
-                let s = j * ra.cs;
-                run(j, &mut region[s..s + len]);
-            }
-        } else {
+        if ra.rs != 1 && ra.m > 1 {
+            // Neither direction contiguous cannot come from the public API; walk by index.
             for j in 0..ra.n {
                 let c = coef(j);
                 for (i, p) in along.iter().enumerate() {
                     let k = ra.index(i, j) - ra.offset;
                     region[k] = region[k] + c * *p;
                 }
+            }
+        } else if ra.n > 1 && ra.cs >= len && len * ra.n >= PAR_CHEAP {
+            region
+                .par_chunks_mut(ra.cs)
+                .take(ra.n)
+                .enumerate()
+                .for_each(|(j, o)| run(j, &mut o[..len]));
+        } else {
+            for j in 0..ra.n {
+                let s = j * ra.cs;
+                run(j, &mut region[s..s + len]);
             }
         }
         Ok(())
@@ -468,18 +511,14 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
         let ins = [(host(x.0)?, x.1)];
         let dst = (host_mut(y.0)?, y.1);
         let pm = par_min(&op);
-        with_unary!(op, |f| lanes::map(ins, dst, pm, |[a], b| map1(a, b, f)));
+        with_unary!(op, |f| lanes::map(ins, dst, pm, &Map1(f)));
         Ok(())
     }
 
     fn unary_inplace(&self, op: Unary<T>, x: (&mut Storage<T>, Region)) -> Result<()> {
         let dst = (host_mut(x.0)?, x.1);
         let pm = par_min(&op);
-        with_unary!(op, |f| lanes::map([], dst, pm, |[], b| {
-            for v in b.iter_mut() {
-                *v = f(*v);
-            }
-        }));
+        with_unary!(op, |f| lanes::map([], dst, pm, &Inplace(f)));
         Ok(())
     }
 
@@ -492,11 +531,7 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
     ) -> Result<()> {
         let ins = [(host(x.0)?, x.1), (host(y.0)?, y.1)];
         let dst = (host_mut(z.0)?, z.1);
-        with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, |[a, b], c| {
-            for ((p, q), r) in a.iter().zip(b).zip(c.iter_mut()) {
-                *r = f(*p, *q);
-            }
-        }));
+        with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, &Map2(f)));
         Ok(())
     }
 
@@ -508,11 +543,7 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
     ) -> Result<()> {
         let ins = [(host(y.0)?, y.1)];
         let dst = (host_mut(x.0)?, x.1);
-        with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, |[b], a| {
-            for (p, q) in a.iter_mut().zip(b) {
-                *p = f(*p, *q);
-            }
-        }));
+        with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, &Update(f)));
         Ok(())
     }
 }
@@ -573,7 +604,81 @@ fn amax_kernel<T: Scalar>(x: &[T]) -> T {
         .fold(m, |s, v| if *v > s || v.is_nan() { *v } else { s })
 }
 
-/// `y := alpha a x + beta y`; threads split the rows of `y`.
+/// One thread's share of `y := alpha a x + beta y`: rows `r0..r0 + out.len()`.
+struct GemvBlock<'a, T> {
+    alpha: T,
+    beta: T,
+    a: &'a [T],
+    ra: Region,
+    r0: usize,
+    x: &'a [T],
+    rx: Region,
+}
+
+impl<T: Scalar> MapKernel<T, 0> for GemvBlock<'_, T> {
+    #[inline(always)]
+    fn apply(&self, _: [&[T]; 0], yb: &mut [T]) {
+        if self.beta == T::zero() {
+            yb.fill(T::zero());
+        } else if self.beta != T::one() {
+            yb.iter_mut().for_each(|v| *v = self.beta * *v);
+        }
+        if self.ra.rs == 1 || self.ra.n == 1 {
+            self.cols(yb);
+        } else {
+            self.rows(yb);
+        }
+    }
+}
+
+impl<T: Scalar> GemvBlock<'_, T> {
+    /// Column-major: `yb += alpha A[r0.., :] x`, eight columns per pass over `yb`
+    /// (measured here: 8 beat 4 by 10% on 5000x10000; `yb` stays in L1).
+    #[inline(always)]
+    fn cols(&self, yb: &mut [T]) {
+        let (a, ra, len) = (self.a, self.ra, yb.len());
+        let col = |j: usize| {
+            let s = ra.index(self.r0, j);
+            &a[s..s + len]
+        };
+        let xj = |j: usize| self.alpha * self.x[self.rx.index(j, 0)];
+        let n = ra.n;
+        let mut j = 0;
+        while j + 8 <= n {
+            let (c0, c1, c2, c3) = (col(j), col(j + 1), col(j + 2), col(j + 3));
+            let (c4, c5, c6, c7) = (col(j + 4), col(j + 5), col(j + 6), col(j + 7));
+            let (x0, x1, x2, x3) = (xj(j), xj(j + 1), xj(j + 2), xj(j + 3));
+            let (x4, x5, x6, x7) = (xj(j + 4), xj(j + 5), xj(j + 6), xj(j + 7));
+            for i in 0..len {
+                yb[i] = yb[i]
+                    + ((c0[i] * x0 + c1[i] * x1) + (c2[i] * x2 + c3[i] * x3))
+                    + ((c4[i] * x4 + c5[i] * x5) + (c6[i] * x6 + c7[i] * x7));
+            }
+            j += 8;
+        }
+        while j < n {
+            let (c0, x0) = (col(j), xj(j));
+            for (y, p) in yb.iter_mut().zip(c0) {
+                *y = *y + *p * x0;
+            }
+            j += 1;
+        }
+    }
+
+    /// Row-major: `yb[i] += alpha · dot(A[r0 + i, :], x)`; `x` is contiguous here.
+    #[inline(always)]
+    fn rows(&self, yb: &mut [T]) {
+        let n = self.ra.n;
+        let xv = &self.x[self.rx.offset..self.rx.offset + n];
+        for (i, y) in yb.iter_mut().enumerate() {
+            let s = self.ra.index(self.r0 + i, 0);
+            *y = *y + self.alpha * dot_kernel(&self.a[s..s + n], xv);
+        }
+    }
+}
+
+/// `y := alpha a x + beta y`; threads split the rows of `y`. A strided `y` (or a
+/// strided `x` with a row-major `a`) goes through a buffer.
 fn gemv<T: Scalar>(alpha: T, a: (&[T], Region), x: (&[T], Region), beta: T, y: (&mut [T], Region)) {
     let (a, ra) = a;
     let (ys, ry) = y;
@@ -581,13 +686,20 @@ fn gemv<T: Scalar>(alpha: T, a: (&[T], Region), x: (&[T], Region), beta: T, y: (
     if m == 0 {
         return;
     }
-    // A contiguous y is written in place; a strided one goes through a buffer.
-    let mut buf = Vec::new();
+    let col_major = ra.rs == 1 || ra.n == 1;
+    let xbuf: Vec<T>;
+    let (xs, rx) = if col_major || x.1.rs == 1 {
+        x
+    } else {
+        xbuf = (0..ra.n).map(|j| x.0[x.1.index(j, 0)]).collect();
+        (&xbuf[..], Region::vector(0, ra.n, 1))
+    };
+    let mut ybuf = Vec::new();
     let (yv, strided) = if ry.rs == 1 {
         (&mut ys[ry.offset..ry.offset + m], false)
     } else {
-        buf.extend((0..m).map(|i| ys[ry.index(i, 0)]));
-        (&mut buf[..], true)
+        ybuf.extend((0..m).map(|i| ys[ry.index(i, 0)]));
+        (&mut ybuf[..], true)
     };
     let threads = if m * ra.n >= 1 << 16 {
         rayon::current_num_threads()
@@ -595,23 +707,17 @@ fn gemv<T: Scalar>(alpha: T, a: (&[T], Region), x: (&[T], Region), beta: T, y: (
         1
     };
     let block = m.div_ceil(threads).next_multiple_of(64).min(m);
-    let xs = x.0;
-    let rx = x.1;
-    let col_major = ra.rs == 1 || ra.n == 1;
     let work = |(bi, yb): (usize, &mut [T])| {
-        let r0 = bi * block;
-        dispatch(|| {
-            if beta == T::zero() {
-                yb.fill(T::zero());
-            } else if beta != T::one() {
-                yb.iter_mut().for_each(|v| *v = beta * *v);
-            }
-            if col_major {
-                gemv_cols(alpha, a, ra, r0, (xs, rx), yb);
-            } else {
-                gemv_rows(alpha, a, ra, r0, (xs, rx), yb);
-            }
-        })
+        let k = GemvBlock {
+            alpha,
+            beta,
+            a,
+            ra,
+            r0: bi * block,
+            x: xs,
+            rx,
+        };
+        simd::map(&k, [], yb);
     };
     if threads > 1 {
         yv.par_chunks_mut(block).enumerate().for_each(work);
@@ -619,56 +725,9 @@ fn gemv<T: Scalar>(alpha: T, a: (&[T], Region), x: (&[T], Region), beta: T, y: (
         work((0, yv));
     }
     if strided {
-        for (i, v) in buf.iter().enumerate() {
+        for (i, v) in ybuf.iter().enumerate() {
             ys[ry.index(i, 0)] = *v;
         }
-    }
-}
-
-/// Column-major block: `yb += alpha A[r0.., :] x`, four columns per pass over `yb`.
-#[inline(always)]
-fn gemv_cols<T: Scalar>(alpha: T, a: &[T], ra: Region, r0: usize, x: (&[T], Region), yb: &mut [T]) {
-    let (xs, rx) = x;
-    let len = yb.len();
-    let col = |j: usize| {
-        let s = ra.index(r0, j);
-        &a[s..s + len]
-    };
-    let xj = |j: usize| alpha * xs[rx.index(j, 0)];
-    let n = ra.n;
-    let mut j = 0;
-    while j + 4 <= n {
-        let (c0, c1, c2, c3) = (col(j), col(j + 1), col(j + 2), col(j + 3));
-        let (x0, x1, x2, x3) = (xj(j), xj(j + 1), xj(j + 2), xj(j + 3));
-        for ((((y, p0), p1), p2), p3) in yb.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
-            *y = *y + (*p0 * x0 + *p1 * x1) + (*p2 * x2 + *p3 * x3);
-        }
-        j += 4;
-    }
-    while j < n {
-        let (c0, x0) = (col(j), xj(j));
-        for (y, p0) in yb.iter_mut().zip(c0) {
-            *y = *y + *p0 * x0;
-        }
-        j += 1;
-    }
-}
-
-/// Row-major block: `yb[i] += alpha · dot(A[r0 + i, :], x)`.
-#[inline(always)]
-fn gemv_rows<T: Scalar>(alpha: T, a: &[T], ra: Region, r0: usize, x: (&[T], Region), yb: &mut [T]) {
-    let (xs, rx) = x;
-    let n = ra.n;
-    let gathered: Vec<T>;
-    let xv: &[T] = if rx.rs == 1 {
-        &xs[rx.offset..rx.offset + n]
-    } else {
-        gathered = (0..n).map(|j| xs[rx.index(j, 0)]).collect();
-        &gathered
-    };
-    for (i, y) in yb.iter_mut().enumerate() {
-        let s = ra.index(r0 + i, 0);
-        *y = *y + alpha * dot_kernel(&a[s..s + n], xv);
     }
 }
 

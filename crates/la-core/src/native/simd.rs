@@ -1,7 +1,7 @@
 //! Run-time CPU-feature dispatch for the native kernels.
 //!
-//! Kernels are plain Rust loops written to auto-vectorise. [`dispatch`] runs a
-//! kernel inside a function compiled with AVX-512 (x86-64-v4) or AVX2+FMA
+//! Kernels are plain Rust loops written to auto-vectorise. [`map`] and [`reduce`] run
+//! a kernel inside a function compiled with AVX-512 (x86-64-v4) or AVX2+FMA
 //! (x86-64-v3) enabled, chosen once from `is_x86_feature_detected!`; LLVM then
 //! emits 512- or 256-bit code for the inlined loop. This module and `gemm.rs`
 //! are the only places the native backend uses `unsafe`.
@@ -58,60 +58,110 @@ fn detect() -> SimdLevel {
     SimdLevel::Baseline
 }
 
-/// Runs `f` compiled for the best instruction set this CPU has.
+/// A loop body that writes `out` from `ins` (and `out`'s current values).
+///
+/// Implementations mark `apply` `#[inline(always)]`: that is what makes the loop
+/// compile inside each `#[target_feature]` trampoline below. (A closure called from
+/// three trampolines is not inlined by LLVM and silently runs at baseline speed.)
+pub(crate) trait MapKernel<T, const N: usize>: Sync {
+    fn apply(&self, ins: [&[T]; N], out: &mut [T]);
+}
+
+/// A loop body that folds `ins` into an accumulator; `apply` is `#[inline(always)]`.
+pub(crate) trait ReduceKernel<T, const N: usize>: Sync {
+    type Acc;
+    fn apply(&self, ins: [&[T]; N]) -> Self::Acc;
+}
+
+macro_rules! trampolines {
+    ($($name:ident, $features:literal);*) => {$(
+        mod $name {
+            use super::{MapKernel, ReduceKernel};
+            #[target_feature(enable = $features)]
+            pub(super) fn map<T, K: MapKernel<T, N>, const N: usize>(k: &K, ins: [&[T]; N], out: &mut [T]) {
+                k.apply(ins, out)
+            }
+            #[target_feature(enable = $features)]
+            pub(super) fn reduce<T, K: ReduceKernel<T, N>, const N: usize>(k: &K, ins: [&[T]; N]) -> K::Acc {
+                k.apply(ins)
+            }
+        }
+    )*};
+}
+
+#[cfg(target_arch = "x86_64")]
+trampolines!(
+    v4, "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,avx,fma,bmi1,bmi2,lzcnt,popcnt";
+    v3, "avx2,avx,fma,bmi1,bmi2,lzcnt,popcnt"
+);
+
+/// Runs a map kernel compiled for the best instruction set this CPU has.
 #[inline(always)]
-pub(crate) fn dispatch<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn map<T, K: MapKernel<T, N>, const N: usize>(k: &K, ins: [&[T]; N], out: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     match simd_level() {
         // SAFETY: `simd_level` returns Avx512 only when every feature `v4` enables was detected.
-        SimdLevel::Avx512 => unsafe { v4(f) },
+        SimdLevel::Avx512 => unsafe { v4::map(k, ins, out) },
         // SAFETY: `simd_level` returns Avx2 only when AVX2 and FMA were detected.
-        SimdLevel::Avx2 => unsafe { v3(f) },
-        SimdLevel::Baseline => f(),
+        SimdLevel::Avx2 => unsafe { v3::map(k, ins, out) },
+        SimdLevel::Baseline => k.apply(ins, out),
     }
     #[cfg(not(target_arch = "x86_64"))]
-    f()
+    k.apply(ins, out)
 }
 
+/// Runs a reduce kernel compiled for the best instruction set this CPU has.
+#[inline(always)]
+pub(crate) fn reduce<T, K: ReduceKernel<T, N>, const N: usize>(k: &K, ins: [&[T]; N]) -> K::Acc {
+    #[cfg(target_arch = "x86_64")]
+    match simd_level() {
+        // SAFETY: as in `map`.
+        SimdLevel::Avx512 => unsafe { v4::reduce(k, ins) },
+        // SAFETY: as in `map`.
+        SimdLevel::Avx2 => unsafe { v3::reduce(k, ins) },
+        SimdLevel::Baseline => k.apply(ins),
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    k.apply(ins)
+}
+
+const PEAK_ITERS: usize = 20_000_000;
+
+/// 12 independent chains of 16-lane FMAs in registers: enough to cover the FMA
+/// latency on both ports. Returns a value so that the work is not optimised away.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(
-    enable = "avx512f,avx512bw,avx512cd,avx512dq,avx512vl,avx2,avx,fma,bmi1,bmi2,lzcnt,popcnt"
-)]
-fn v4<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx,fma,bmi1,bmi2,lzcnt,popcnt")]
-fn v3<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
-
-/// Measures this CPU's f32 fused-multiply-add throughput on one thread, in GFLOP/s:
-/// the denominator of "ratio to peak" in `cargo xtask bench`.
-pub fn measure_peak_gflops_f32() -> f64 {
-    const CHAINS: usize = 16;
-    const LANES: usize = 16;
-    let iters = 2_000_000usize;
-    let run = || {
-        let mut acc = [[1.0f32; LANES]; CHAINS];
-        let a = std::hint::black_box([0.999_999_9f32; LANES]);
-        let b = std::hint::black_box([1e-7f32; LANES]);
-        let t = std::time::Instant::now();
-        for _ in 0..iters {
-            for row in acc.iter_mut() {
-                for l in 0..LANES {
-                    row[l] = row[l].mul_add(a[l], b[l]);
-                }
-            }
+#[target_feature(enable = "avx512f")]
+fn fma_chains_avx512(iters: usize, a: f32, b: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let (va, vb) = (_mm512_set1_ps(a), _mm512_set1_ps(b));
+    let mut acc = [_mm512_set1_ps(1.0); 12];
+    for _ in 0..iters {
+        for v in acc.iter_mut() {
+            *v = _mm512_fmadd_ps(*v, va, vb);
         }
-        std::hint::black_box(&acc);
-        t.elapsed().as_secs_f64()
-    };
-    let lanes = match simd_level() {
-        SimdLevel::Baseline => return 0.0,
-        _ => LANES,
-    };
-    let secs = (0..3).map(|_| dispatch(run)).fold(f64::INFINITY, f64::min);
-    (iters * CHAINS * lanes * 2) as f64 / secs / 1e9
+    }
+    acc.iter().map(|v| _mm512_reduce_add_ps(*v)).sum()
+}
+
+/// Measures this CPU's f32 fused-multiply-add throughput on one thread, in GFLOP/s
+/// with AVX-512 (12 independent 16-lane chains): the denominator of "ratio to peak"
+/// in `cargo xtask bench`. Returns 0 on CPUs without AVX-512.
+pub fn measure_peak_gflops_f32() -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if simd_level() == SimdLevel::Avx512 {
+        let secs = (0..3)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let (a, b) = (
+                    std::hint::black_box(0.999_999_9),
+                    std::hint::black_box(1e-7),
+                );
+                // SAFETY: `simd_level` returned Avx512, so AVX-512F is present.
+                std::hint::black_box(unsafe { fma_chains_avx512(PEAK_ITERS, a, b) });
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        return (PEAK_ITERS * 12 * 16 * 2) as f64 / secs / 1e9;
+    }
+    0.0
 }

@@ -1,0 +1,177 @@
+//! The benchmark table printed by `cargo xtask bench`: medians of repeated runs,
+//! throughput, the ratio to this machine's measured FMA peak, and the issue targets.
+
+use std::time::Instant;
+
+use la_core::native::simd::{measure_peak_gflops_f32, simd_level};
+use la_core::prelude::*;
+
+/// Median wall time of `reps` runs of `f` after one warm-up run, in seconds.
+fn median_secs(reps: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..reps)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(|a, b| a.total_cmp(b));
+    t[reps / 2]
+}
+
+fn random_matrix<T: Scalar>(f: &Factory<T>, m: usize, n: usize, layout: Layout) -> Matrix<T> {
+    let mut a = f.ge(m, n, layout).expect("allocation");
+    rand_uniform(&mut seeded_rng(m as u64 * 31 + n as u64), &mut a).expect("rand");
+    a
+}
+
+/// An element-wise operation under test: `y := f(x)`.
+type VectOp = fn(&Vector<f32>, &mut Vector<f32>) -> Result<()>;
+
+struct Row {
+    what: String,
+    time: String,
+    rate: String,
+    peak: String,
+    target: String,
+}
+
+fn gemm_gflops<T: Scalar>(f: &Factory<T>, n: usize) -> (f64, f64) {
+    let a = random_matrix(f, n, n, Layout::ColumnMajor);
+    let b = random_matrix(f, n, n, Layout::ColumnMajor);
+    let mut c = f.ge(n, n, Layout::ColumnMajor).expect("allocation");
+    let reps = if n >= 4096 {
+        3
+    } else if n >= 2048 {
+        5
+    } else {
+        15
+    };
+    let s = median_secs(reps, || {
+        mm_into(T::one(), &a, &b, T::zero(), &mut c).expect("mm")
+    });
+    (s, 2.0 * (n as f64).powi(3) / s / 1e9)
+}
+
+fn main() {
+    let threads = rayon::current_num_threads();
+    let peak1 = measure_peak_gflops_f32();
+    let peak = |threads: usize, f64_: bool| peak1 * threads as f64 / if f64_ { 2.0 } else { 1.0 };
+    println!(
+        "dlfp benchmark table — native backend, {threads} threads, SIMD {:?}; measured FMA peak {:.0} GFLOP/s f32 per thread\n",
+        simd_level(),
+        peak1
+    );
+    let mut rows = Vec::new();
+    let ratio = |g: f64, p: f64| {
+        if p > 0.0 {
+            format!("{:.0}%", 100.0 * g / p)
+        } else {
+            "-".into()
+        }
+    };
+    let ff = native_float();
+    let fd = native_double();
+    for n in [256usize, 512, 1024, 2048, 4096] {
+        let (s, g) = gemm_gflops(&ff, n);
+        rows.push(Row {
+            what: format!("gemm f32 {n}x{n}x{n}"),
+            time: format!("{:.2} ms", s * 1e3),
+            rate: format!("{g:.0} GFLOP/s"),
+            peak: ratio(g, peak(threads, false)),
+            target: if n == 2048 {
+                "≥ 480 GFLOP/s (Zen 5 figure)".into()
+            } else {
+                String::new()
+            },
+        });
+    }
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let (s, g) = one.install(|| gemm_gflops(&ff, 2048));
+    rows.push(Row {
+        what: "gemm f32 2048, 1 thread".into(),
+        time: format!("{:.2} ms", s * 1e3),
+        rate: format!("{g:.0} GFLOP/s"),
+        peak: ratio(g, peak(1, false)),
+        target: "≈ 265 GFLOP/s (Zen 5 figure)".into(),
+    });
+    let (s, g) = gemm_gflops(&fd, 2048);
+    rows.push(Row {
+        what: "gemm f64 2048".into(),
+        time: format!("{:.2} ms", s * 1e3),
+        rate: format!("{g:.0} GFLOP/s"),
+        peak: ratio(g, peak(threads, true)),
+        target: "≥ 220 GFLOP/s".into(),
+    });
+
+    let (m, n) = (5000usize, 10000usize);
+    let mut x = ff.vctr(n).expect("allocation");
+    rand_uniform(&mut seeded_rng(1), &mut x).expect("rand");
+    let mut y = ff.vctr(m).expect("allocation");
+    for layout in [Layout::ColumnMajor, Layout::RowMajor] {
+        let a = random_matrix(&ff, m, n, layout);
+        let s = median_secs(21, || mv_into(1.0, &a, &x, 0.0, &mut y).expect("mv"));
+        rows.push(Row {
+            what: format!("gemv f32 5000x10000 {}", layout.name()),
+            time: format!("{:.2} ms", s * 1e3),
+            rate: format!("{:.0} GB/s", (m * n * 4) as f64 / s / 1e9),
+            peak: String::new(),
+            target: if layout == Layout::ColumnMajor {
+                "≤ 3.0 ms".into()
+            } else {
+                String::new()
+            },
+        });
+    }
+
+    let len = 1 << 20;
+    let mut v = ff.vctr(len).expect("allocation");
+    rand_uniform_range(&mut seeded_rng(2), -5.0, 5.0, &mut v).expect("rand");
+    let mut w = ff.vctr(len).expect("allocation");
+    let ops: [(&str, VectOp); 4] = [
+        ("tanh", |x, y| tanh_into(x, y)),
+        ("exp", |x, y| exp_into(x, y)),
+        ("sigmoid", |x, y| sigmoid_into(x, y)),
+        ("log", |x, y| {
+            abs_into(x, y)?;
+            log_inplace(y)
+        }),
+    ];
+    for (name, op) in ops {
+        let s = median_secs(51, || op(&v, &mut w).expect(name));
+        rows.push(Row {
+            what: format!("{name} f32 1M"),
+            time: format!("{:.3} ms", s * 1e3),
+            rate: format!("{:.2} ns/elem", s * 1e9 / len as f64),
+            peak: String::new(),
+            target: if name == "log" {
+                "(abs + log)".into()
+            } else {
+                "≤ 1 ns/elem".into()
+            },
+        });
+    }
+
+    let w0 = rows.iter().map(|r| r.what.len()).max().unwrap_or(0);
+    println!(
+        "| {:w0$} | {:>10} | {:>14} | {:>7} | target |",
+        "workload", "median", "throughput", "of peak"
+    );
+    println!(
+        "|{}|{}|{}|{}|---|",
+        "-".repeat(w0 + 2),
+        "-".repeat(12),
+        "-".repeat(16),
+        "-".repeat(9)
+    );
+    for r in rows {
+        println!(
+            "| {:w0$} | {:>10} | {:>14} | {:>7} | {} |",
+            r.what, r.time, r.rate, r.peak, r.target
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! - `test`     — the whole suite: `cargo fmt --check`, clippy with `-D warnings`, all
+//!   tests (unit, integration, doc) of the workspace. This is what CI runs.
+//! - `examples` — runs every chapter example (release build).
+//! - `bench`    — prints the benchmark table (release build, all cores).
+
+use std::process::{Command, ExitCode};
+
+const CHAPTERS: &[&str] = &["representing_layers", "bias_and_activation"];
+
+fn cargo(args: &[&str]) -> Result<(), String> {
+    println!("\n$ cargo {}", args.join(" "));
+    let status = Command::new(env!("CARGO"))
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn test() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["test", "--workspace", "--all-targets"])?;
+    cargo(&["test", "--workspace", "--doc"])?;
+    Ok(())
+}
+
+fn examples() -> Result<(), String> {
+    cargo(&["build", "--release", "-p", "chapters", "--bins"])?;
+    for bin in CHAPTERS {
+        cargo(&[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "chapters",
+            "--bin",
+            bin,
+        ])?;
+    }
+    Ok(())
+}
+
+fn bench() -> Result<(), String> {
+    cargo(&["run", "--quiet", "--release", "-p", "dlfp-benches"])
+}
+
+fn usage() {
+    eprintln!(
+        "usage: cargo xtask <command>\n\n\
+         commands:\n  \
+         test       fmt check, clippy -D warnings, all tests (what CI runs)\n  \
+         examples   run every chapter example\n  \
+         bench      print the benchmark table (GFLOP/s, ratio to peak, targets)"
+    );
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("examples") => examples(),
+        Some("bench") => bench(),
+        Some("help") | Some("--help") | Some("-h") => {
+            usage();
+            Ok(())
+        }
+        Some(other) => {
+            usage();
+            Err(format!("unknown command `{other}`"))
+        }
+        None => {
+            usage();
+            Err("no command given".into())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
