@@ -395,6 +395,24 @@ pub fn blas2<T: Scalar>(f: &Factory<T>) {
             assert_within("rk", &r.to_vec().unwrap(), &e.data, &bound);
         }
     }
+    // A one-column view whose column is strided (the transpose of a 1x2 block of a
+    // column-major matrix): found by proptest, the column is not contiguous.
+    let p = f
+        .ge_from(
+            2,
+            3,
+            &ts::<T>(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+            Layout::ColumnMajor,
+        )
+        .unwrap();
+    let a = p.submatrix(0, 0, 1, 2).unwrap().into_trans();
+    let x = f.vctr_from(&ts::<T>(&[2.0])).unwrap();
+    let y = blas::mv(&a, &x).unwrap();
+    assert_eq!(
+        f64s(&y.to_vec().unwrap()),
+        vec![2.0, 6.0],
+        "mv with a strided single column"
+    );
     // beta = 0 ignores NaN in y.
     let a = f
         .ge_from(2, 2, &ts::<T>(&[1.0, 2.0, 3.0, 4.0]), Layout::ColumnMajor)

@@ -623,7 +623,7 @@ impl<T: Scalar> MapKernel<T, 0> for GemvBlock<'_, T> {
         } else if self.beta != T::one() {
             yb.iter_mut().for_each(|v| *v = self.beta * *v);
         }
-        if self.ra.rs == 1 || self.ra.n == 1 {
+        if self.ra.rs == 1 {
             self.cols(yb);
         } else {
             self.rows(yb);
@@ -686,7 +686,7 @@ fn gemv<T: Scalar>(alpha: T, a: (&[T], Region), x: (&[T], Region), beta: T, y: (
     if m == 0 {
         return;
     }
-    let col_major = ra.rs == 1 || ra.n == 1;
+    let col_major = ra.rs == 1;
     let xbuf: Vec<T>;
     let (xs, rx) = if col_major || x.1.rs == 1 {
         x
