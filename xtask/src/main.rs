@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `test`     — the whole suite: `cargo fmt --check`, clippy with `-D warnings`, all
-//!   tests (unit, integration, doc) of the workspace. This is what CI runs.
+//!   tests (unit, integration, doc) of the workspace, and rustdoc with `-D warnings`.
+//!   This is what CI runs.
 //! - `examples` — runs every chapter example (release build).
 //! - `bench`    — prints the benchmark table (release build, all cores).
 
@@ -34,6 +35,15 @@ fn test() -> Result<(), String> {
     ])?;
     cargo(&["test", "--workspace", "--all-targets"])?;
     cargo(&["test", "--workspace", "--doc"])?;
+    println!("\n$ RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features");
+    let status = Command::new(env!("CARGO"))
+        .args(["doc", "--workspace", "--no-deps", "--all-features"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("`cargo doc` failed ({status})"));
+    }
     Ok(())
 }
 

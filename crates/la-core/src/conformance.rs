@@ -1,8 +1,8 @@
 //! The backend conformance suite: tests written once against `&Factory<T>`.
 //!
-//! Every backend crate instantiates it on itself with [`conformance_tests!`]
+//! Every backend crate instantiates it on itself with [`conformance_tests!`](crate::conformance_tests)
 //! (feature `conformance`). Each check compares the backend with the
-//! [`reference`](crate::reference) under an explicit bound and panics with a
+//! [`reference`] under an explicit bound and panics with a
 //! message naming the operation and the element on failure.
 //!
 //! ```ignore

