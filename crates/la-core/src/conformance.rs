@@ -2,7 +2,7 @@
 //!
 //! Every backend crate instantiates it on itself with [`conformance_tests!`](crate::conformance_tests)
 //! (feature `conformance`). Each check compares the backend with the
-//! [`reference`] under an explicit bound and panics with a
+//! [`reference`](mod@crate::reference) under an explicit bound and panics with a
 //! message naming the operation and the element on failure.
 //!
 //! ```ignore

@@ -1,12 +1,10 @@
 //! The error type of the linear-algebra layer.
 
-use thiserror::Error;
-
 /// Everything a linear-algebra call can report.
 ///
 /// Messages name the operation and the offending values, e.g.
 /// `mm: a is 4x2 but b is 3x5 (a.ncols must equal b.mrows)`.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// One or more preconditions failed; all of them are listed.
     #[error("{op}: {}", .problems.join("; "))]

@@ -84,7 +84,7 @@ pub fn gemm(
     (val, bound)
 }
 
-/// `alpha a x + beta y` and the element-wise bound, as in [`gemm`].
+/// `alpha a x + beta y` and the element-wise bound, as in [`gemm`](fn@gemm).
 pub fn gemv(alpha: f64, a: &RefMatrix, x: &[f64], beta: f64, y: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let xm = RefMatrix {
         m: x.len(),
