@@ -1,0 +1,107 @@
+// Element-wise and reduction kernels for la-opencl, compiled once per factory with
+// -D REAL=float or -D REAL=double (plus -D USE_DOUBLE). Every argument is a strided
+// 2-D region: element (i, j) is at off + i*rs + j*cs; work item (i, j) handles it.
+#ifdef USE_DOUBLE
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+#define AT(off, rs, cs, i, j) ((off) + (i) * (rs) + (j) * (cs))
+
+inline REAL unary_op(int op, REAL v, REAL a, REAL b, REAL c, REAL d) {
+    switch (op) {
+    case 0: return v * v;                                   // sqr
+    case 1: return (REAL)1 / v;                             // inv
+    case 2: return fabs(v);                                 // abs
+    case 3: return sqrt(v);                                 // sqrt
+    case 4: return exp(v);                                  // exp
+    case 5: return log(v);                                  // log
+    case 6: return isinf(v) ? copysign((REAL)1, v) : tanh(v); // tanh (PoCL 3.1: tanh(inf) < 1)
+    case 7: return (REAL)1 / ((REAL)1 + exp(-v));           // sigmoid
+    case 8: return v > (REAL)0 ? v : (REAL)0;               // relu
+    case 9: return v > (REAL)0 ? v : a * expm1(v);          // elu
+    case 10: return (a * v + b) / (c * v + d);              // linear_frac
+    case 11: return pow(v, a);                              // pow
+    case 12: return round(v);                               // round (half away from zero)
+    case 13: return v > (REAL)0 ? (REAL)1 : (REAL)0;        // step
+    case 14: return a * v;                                  // scal
+    case 15: return a;                                      // fill
+    default: return v;                                      // copy
+    }
+}
+
+inline REAL binary_op(int op, REAL x, REAL y) {
+    switch (op) {
+    case 0: return x * y;
+    case 1: return x / y;
+    case 2: return fmax(x, y);
+    case 3: return fmin(x, y);
+    case 4: return x + y;
+    default: return x - y;
+    }
+}
+
+__kernel void unary(int op, REAL a, REAL b, REAL c, REAL d,
+                    __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                    __global REAL* y, ulong yo, ulong yrs, ulong ycs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    y[AT(yo, yrs, ycs, i, j)] = unary_op(op, x[AT(xo, xrs, xcs, i, j)], a, b, c, d);
+}
+
+__kernel void binary(int op,
+                     __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                     __global const REAL* y, ulong yo, ulong yrs, ulong ycs,
+                     __global REAL* z, ulong zo, ulong zrs, ulong zcs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    z[AT(zo, zrs, zcs, i, j)] = binary_op(op, x[AT(xo, xrs, xcs, i, j)], y[AT(yo, yrs, ycs, i, j)]);
+}
+
+// y := alpha x + beta y; y is not read when beta == 0.
+__kernel void axpby(REAL alpha, REAL beta,
+                    __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                    __global REAL* y, ulong yo, ulong yrs, ulong ycs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    ulong k = AT(yo, yrs, ycs, i, j);
+    REAL ax = alpha * x[AT(xo, xrs, xcs, i, j)];
+    y[k] = beta == (REAL)0 ? ax : ax + beta * y[k];
+}
+
+__kernel void swap(__global REAL* x, ulong xo, ulong xrs, ulong xcs,
+                   __global REAL* y, ulong yo, ulong yrs, ulong ycs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    ulong p = AT(xo, xrs, xcs, i, j), q = AT(yo, yrs, ycs, i, j);
+    REAL t = x[p];
+    x[p] = y[q];
+    y[q] = t;
+}
+
+// One partial result per work group: op 0 sum, 1 asum, 2 sum of squares, 3 amax, 4 dot.
+__kernel void reduce(int op, ulong m, ulong n,
+                     __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                     __global const REAL* y, ulong yo, ulong yrs, ulong ycs,
+                     __global REAL* partial, __local REAL* scratch) {
+    ulong gid = get_global_id(0), gsz = get_global_size(0);
+    size_t lid = get_local_id(0);
+    REAL acc = (REAL)0;
+    for (ulong k = gid; k < m * n; k += gsz) {
+        ulong i = k % m, j = k / m;
+        REAL v = x[AT(xo, xrs, xcs, i, j)];
+        switch (op) {
+        case 0: acc += v; break;
+        case 1: acc += fabs(v); break;
+        case 2: acc += v * v; break;
+        case 3: acc = fmax(acc, fabs(v)); break;
+        default: acc += v * y[AT(yo, yrs, ycs, i, j)]; break;
+        }
+    }
+    scratch[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (size_t s = get_local_size(0) / 2; s > 0; s >>= 1) {
+        if (lid < s) {
+            scratch[lid] = op == 3 ? fmax(scratch[lid], scratch[lid + s]) : scratch[lid] + scratch[lid + s];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) {
+        partial[get_group_id(0)] = scratch[0];
+    }
+}

@@ -1,0 +1,89 @@
+//! # la-opencl: OpenCL factories for la-core
+//!
+//! The book runs the same network code on a GPU through OpenCL; so do we. Vectors and
+//! matrices live in OpenCL buffers; `mv`, `rk` and `mm` go through CLBlast (a
+//! hand-written `extern "C"` layer over Debian's `libclblast-dev`); element-wise math,
+//! reductions, copies and swaps are OpenCL C kernels compiled once per factory, with
+//! the element type set by `-D REAL=float|double` as the book does. On machines without
+//! a GPU, PoCL runs all of it on the CPU, so the whole la-core conformance suite runs
+//! for real.
+//!
+//! ```no_run
+//! use la_core::prelude::*;
+//! use la_opencl::{default_setup, opencl_float};
+//!
+//! let cl = default_setup()?;                       // the book's with-default
+//! let fac = opencl_float(&cl.context, &cl.queue)?; // the book's opencl-float
+//! let x = fac.vctr_from(&[1.0, 2.0, 3.0])?;
+//! assert_eq!(asum(&x)?, 6.0);
+//! let host = x.transfer(&native_float())?;          // back to main memory
+//! # Ok::<(), la_core::Error>(())
+//! ```
+//!
+//! ## The book's names and ours
+//!
+//! | Neanderthal | la-opencl |
+//! |---|---|
+//! | `(with-default ...)` | [`default_setup()`] → [`ClSetup`] `{ context, queue, device }` |
+//! | `(opencl-float ctx queue)`, `opencl-double` | [`opencl_float`], [`opencl_double`] |
+//! | `(platforms)`, `(devices p)` | [`devices()`] (every platform's devices, enumerated once) |
+//! | `(context devs)`, `(command-queue ctx dev)` | [`setup(platform, device)`](setup) |
+//! | `transfer` to/from the host | `x.transfer(&native_float())`, `transfer_into` |
+//! | `release` | `Drop` |
+//!
+//! Everything else is la-core's API: the same `mv`, `mm`, `tanh`, ... run on these
+//! factories unchanged. `fmap` (a Rust closure) is `Unsupported` on the device.
+//!
+//! ## Robustness
+//!
+//! A raw `clGetPlatformIDs` probes for platforms first (ocl's defaults wait 10 s or
+//! panic when none exists); devices are enumerated once per process behind a lock
+//! (PoCL 3.1 fails concurrent first callers); factories always get an explicit device.
+//! No platform → an [`Error`](la_core::Error), never a panic. Kernel build errors carry
+//! the compiler log.
+
+mod device;
+mod engine;
+mod ffi;
+
+pub use device::{default_setup, devices, setup, ClSetup, DeviceEntry};
+pub use engine::{opencl_double, opencl_float, ClBuffer, ClEngine, ClScalar};
+
+use la_core::Factory;
+
+/// A factory on the default device for tests, shared by the whole process; `None`
+/// (after printing `SKIP: <reason>`) when OpenCL is unavailable, unless
+/// `DLFP_REQUIRE_OPENCL=1`, which turns the skip into a panic (a test failure).
+pub fn test_factory<T: ClScalar>() -> Option<Factory<T>> {
+    use std::any::Any;
+    use std::sync::OnceLock;
+    static F32: OnceLock<std::result::Result<Factory<f32>, String>> = OnceLock::new();
+    static F64: OnceLock<std::result::Result<Factory<f64>, String>> = OnceLock::new();
+    let make = |double: bool| -> std::result::Result<Box<dyn Any>, String> {
+        if double {
+            F64.get_or_init(|| {
+                let cl = default_setup().map_err(|e| e.to_string())?;
+                opencl_double(&cl.context, &cl.queue).map_err(|e| e.to_string())
+            })
+            .clone()
+            .map(|f| Box::new(f) as Box<dyn Any>)
+        } else {
+            F32.get_or_init(|| {
+                let cl = default_setup().map_err(|e| e.to_string())?;
+                opencl_float(&cl.context, &cl.queue).map_err(|e| e.to_string())
+            })
+            .clone()
+            .map(|f| Box::new(f) as Box<dyn Any>)
+        }
+    };
+    match make(T::NAME == "double") {
+        Ok(f) => f.downcast::<Factory<T>>().ok().map(|f| *f),
+        Err(reason) => {
+            if std::env::var("DLFP_REQUIRE_OPENCL").as_deref() == Ok("1") {
+                panic!("DLFP_REQUIRE_OPENCL=1 but OpenCL is unavailable: {reason}");
+            }
+            println!("SKIP: {reason}");
+            None
+        }
+    }
+}
