@@ -156,6 +156,42 @@ fn main() {
         });
     }
 
+    // OpenCL through PoCL on this CPU: CLBlast's GEMM (report only, no target). A
+    // one-element blocking read inside the timed region waits for the queue.
+    match la_opencl::default_setup()
+        .and_then(|cl| la_opencl::opencl_float(&cl.context, &cl.queue).map(|f| (cl, f)))
+    {
+        Ok((cl, gpu)) => {
+            let n = 1024;
+            let a = random_matrix(&ff, n, n, Layout::ColumnMajor)
+                .transfer(&gpu)
+                .expect("transfer");
+            let b = random_matrix(&ff, n, n, Layout::ColumnMajor)
+                .transfer(&gpu)
+                .expect("transfer");
+            let mut c = gpu.ge(n, n, Layout::ColumnMajor).expect("allocation");
+            let s = median_secs(5, || {
+                mm_into(1.0, &a, &b, 0.0, &mut c).expect("mm");
+                c.entry(0, 0).expect("sync");
+            });
+            rows.push(Row {
+                what: format!(
+                    "gemm f32 {n} opencl ({})",
+                    cl.device
+                        .platform_name
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("?")
+                ),
+                time: format!("{:.2} ms", s * 1e3),
+                rate: format!("{:.0} GFLOP/s", 2.0 * (n as f64).powi(3) / s / 1e9),
+                peak: String::new(),
+                target: "report (CLBlast on PoCL ~17-18 measured before)".into(),
+            });
+        }
+        Err(e) => println!("opencl rows skipped: {e}"),
+    }
+
     let w0 = rows.iter().map(|r| r.what.len()).max().unwrap_or(0);
     println!(
         "| {:w0$} | {:>10} | {:>14} | {:>7} | target |",

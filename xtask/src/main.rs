@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
 //!
-//! - `test`     — the whole suite: `cargo fmt --check`, clippy with `-D warnings`, all
+//! - `test`     — the whole suite (with `DLFP_REQUIRE_OPENCL=1` unless set: a missing
+//!   OpenCL platform fails the OpenCL tests): `cargo fmt --check`, clippy with `-D warnings`, all
 //!   tests (unit, integration, doc) of the workspace, and rustdoc with `-D warnings`.
 //!   This is what CI runs.
 //! - `examples` — runs every chapter example (release build).
@@ -8,12 +9,33 @@
 
 use std::process::{Command, ExitCode};
 
-const CHAPTERS: &[&str] = &["representing_layers", "bias_and_activation"];
+const CHAPTERS: &[&str] = &[
+    "representing_layers",
+    "bias_and_activation",
+    "gpu_computing",
+];
+
+/// The environment every cargo we start gets: PoCL caches compiled kernels under
+/// `target/` (a cold cache costs seconds per kernel), and the test suite requires
+/// OpenCL unless the caller says otherwise (`DLFP_REQUIRE_OPENCL=0`).
+fn env() -> Vec<(&'static str, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cache = root.join("target").join("pocl-cache");
+    let mut vars = vec![];
+    if std::env::var_os("POCL_CACHE_DIR").is_none() {
+        vars.push(("POCL_CACHE_DIR", cache.display().to_string()));
+    }
+    if std::env::var_os("DLFP_REQUIRE_OPENCL").is_none() {
+        vars.push(("DLFP_REQUIRE_OPENCL", "1".to_string()));
+    }
+    vars
+}
 
 fn cargo(args: &[&str]) -> Result<(), String> {
     println!("\n$ cargo {}", args.join(" "));
     let status = Command::new(env!("CARGO"))
         .args(args)
+        .envs(env())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {

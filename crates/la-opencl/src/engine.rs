@@ -60,13 +60,11 @@ fn cl_err(what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 fn factory<T: ClScalar>(context: &Context, queue: &Queue) -> Result<Factory<T>> {
-    if T::NAME == "double" {
-        if !crate::device::has_fp64(&queue.device()) {
-            return Err(Error::Unsupported {
-                backend: format!("opencl ({})", queue.device().name().unwrap_or_default()),
-                op: "double precision (cl_khr_fp64)",
-            });
-        }
+    if T::NAME == "double" && !crate::device::has_fp64(&queue.device()) {
+        return Err(Error::Unsupported {
+            backend: format!("opencl ({})", queue.device().name().unwrap_or_default()),
+            op: "double precision (cl_khr_fp64)",
+        });
     }
     // Kernel build errors come back with the compiler log in the message.
     let program = Program::builder()
