@@ -77,6 +77,26 @@ impl Region {
         (self.cs == 1 || self.n <= 1) && (self.m <= 1 || self.rs == self.n)
     }
 
+    /// How a BLAS library sees this matrix region: `Some((column_major, ld))` when one
+    /// of the strides is 1 and the other a valid leading dimension (always the case for
+    /// regions built by the public API), `None` otherwise.
+    ///
+    /// ```
+    /// use la_core::engine::Region;
+    /// let r = Region { offset: 0, m: 3, n: 2, rs: 1, cs: 5 };
+    /// assert_eq!(r.blas_layout(), Some((true, 5)));
+    /// assert_eq!(r.t().blas_layout(), Some((false, 5)));
+    /// ```
+    pub fn blas_layout(&self) -> Option<(bool, usize)> {
+        if self.rs == 1 && (self.n <= 1 || self.cs >= self.m) {
+            Some((true, self.cs.max(self.m).max(1)))
+        } else if self.cs == 1 && (self.m <= 1 || self.rs >= self.n) {
+            Some((false, self.rs.max(self.n).max(1)))
+        } else {
+            None
+        }
+    }
+
     /// The transposed region (a view, no data moves).
     pub fn t(&self) -> Self {
         Region {

@@ -110,16 +110,12 @@ fn rargs(r: Region) -> [u64; 3] {
 
 /// (column-major?, leading dimension) of a matrix region for CLBlast.
 fn major(r: Region) -> Result<(bool, usize)> {
-    if r.rs == 1 && (r.n <= 1 || r.cs >= r.m) {
-        Ok((true, r.cs.max(r.m).max(1)))
-    } else if r.cs == 1 && (r.m <= 1 || r.rs >= r.n) {
-        Ok((false, r.rs.max(r.n).max(1)))
-    } else {
-        Err(cl_err(
+    r.blas_layout().ok_or_else(|| {
+        cl_err(
             "BLAS",
             format!("region {r:?} is neither column- nor row-major"),
-        ))
-    }
+        )
+    })
 }
 
 fn status(op: &str, code: i32) -> Result<()> {
