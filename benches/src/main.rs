@@ -29,6 +29,9 @@ fn random_matrix<T: Scalar>(f: &Factory<T>, m: usize, n: usize, layout: Layout) 
 /// An element-wise operation under test: `y := f(x)`.
 type VectOp = fn(&Vector<f32>, &mut Vector<f32>) -> Result<()>;
 
+/// A factory constructor of la-mkl.
+type MakeFactory = fn() -> Result<Factory<f32>>;
+
 struct Row {
     what: String,
     time: String,
@@ -154,6 +157,53 @@ fn main() {
                 "≤ 1 ns/elem".into()
             },
         });
+    }
+
+    // The BLAS-library factories (la-mkl): the same workloads through MKL and OpenBLAS.
+    let libs: [(&str, MakeFactory); 2] = [
+        ("mkl", la_mkl::mkl_float),
+        ("openblas", la_mkl::openblas_float),
+    ];
+    for (lib, make) in libs {
+        let f = match make() {
+            Ok(f) => f,
+            Err(e) => {
+                println!("{lib} rows skipped: {e}");
+                continue;
+            }
+        };
+        let (s, g) = gemm_gflops(&f, 2048);
+        rows.push(Row {
+            what: format!("gemm f32 2048 {lib}"),
+            time: format!("{:.2} ms", s * 1e3),
+            rate: format!("{g:.0} GFLOP/s"),
+            peak: ratio(g, peak(threads, false)),
+            target: "report".into(),
+        });
+        let a = random_matrix(&f, m, n, Layout::ColumnMajor);
+        let xf = x.transfer(&f).expect("transfer");
+        let mut yf = f.vctr(m).expect("allocation");
+        let s = median_secs(21, || mv_into(1.0, &a, &xf, 0.0, &mut yf).expect("mv"));
+        rows.push(Row {
+            what: format!("gemv f32 5000x10000 column {lib}"),
+            time: format!("{:.2} ms", s * 1e3),
+            rate: format!("{:.0} GB/s", (m * n * 4) as f64 / s / 1e9),
+            peak: String::new(),
+            target: "report".into(),
+        });
+        let mut w = f.vctr(len).expect("allocation");
+        let v = v.transfer(&f).expect("transfer");
+        let s = median_secs(51, || tanh_into(&v, &mut w).expect("tanh"));
+        rows.push(Row {
+            what: format!("tanh f32 1M {lib}"),
+            time: format!("{:.3} ms", s * 1e3),
+            rate: format!("{:.2} ns/elem", s * 1e9 / len as f64),
+            peak: String::new(),
+            target: "report".into(),
+        });
+    }
+    if let Ok(info) = la_mkl::openblas_info() {
+        println!("OpenBLAS: {info}");
     }
 
     // OpenCL through PoCL on this CPU: CLBlast's GEMM (report only, no target). A

@@ -6,6 +6,12 @@
 //!   This is what CI runs.
 //! - `examples` — runs every chapter example (release build).
 //! - `bench`    — prints the benchmark table (release build, all cores).
+//! - `setup mkl` — installs Intel MKL offline-capable from PyPI (`pip install --no-deps
+//!   --prefix target/mkl mkl`); idempotent. `test` runs it first.
+//! - `doctor`   — which native libraries are found (MKL, OpenBLAS, OpenCL/CLBlast,
+//!   oneDNN, CUDA, cuDNN), their versions, and what to install for the missing ones.
+
+mod doctor;
 
 use std::process::{Command, ExitCode};
 
@@ -19,9 +25,16 @@ const CHAPTERS: &[&str] = &[
 /// `target/` (a cold cache costs seconds per kernel), and the test suite requires
 /// OpenCL unless the caller says otherwise (`DLFP_REQUIRE_OPENCL=0`).
 fn env() -> Vec<(&'static str, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cache = root.join("target").join("pocl-cache");
+    let cache = root().join("target").join("pocl-cache");
     let mut vars = vec![];
+    if std::env::var_os("DLFP_MKL_DIR").is_none() && std::env::var_os("MKLROOT").is_none() {
+        vars.push(("DLFP_MKL_DIR", mkl_prefix().display().to_string()));
+    }
+    for var in ["DLFP_REQUIRE_MKL", "DLFP_REQUIRE_OPENBLAS"] {
+        if std::env::var_os(var).is_none() {
+            vars.push((var, "1".to_string()));
+        }
+    }
     if std::env::var_os("POCL_CACHE_DIR").is_none() {
         vars.push(("POCL_CACHE_DIR", cache.display().to_string()));
     }
@@ -29,6 +42,42 @@ fn env() -> Vec<(&'static str, String)> {
         vars.push(("DLFP_REQUIRE_OPENCL", "1".to_string()));
     }
     vars
+}
+
+/// The workspace root.
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Where `setup mkl` installs MKL.
+pub(crate) fn mkl_prefix() -> std::path::PathBuf {
+    root().join("target").join("mkl")
+}
+
+/// Installs Intel MKL's runtime from its PyPI wheel into `target/mkl` (skipped when present).
+fn setup_mkl() -> Result<(), String> {
+    let prefix = mkl_prefix();
+    if prefix.join("lib").join("libmkl_rt.so.3").exists()
+        || prefix.join("lib").join("libmkl_rt.so.2").exists()
+    {
+        println!("MKL already installed in {}", prefix.display());
+        return Ok(());
+    }
+    println!(
+        "installing Intel MKL (PyPI wheel `mkl`, ~220 MB) into {}",
+        prefix.display()
+    );
+    let status = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "--no-deps", "--prefix"])
+        .arg(&prefix)
+        .arg("mkl")
+        .status()
+        .map_err(|e| format!("cannot run python3 -m pip ({e}); install Python 3 with pip"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("pip install mkl failed ({status})"))
+    }
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
@@ -46,6 +95,9 @@ fn cargo(args: &[&str]) -> Result<(), String> {
 }
 
 fn test() -> Result<(), String> {
+    if std::env::var("DLFP_REQUIRE_MKL").as_deref() != Ok("0") {
+        setup_mkl()?;
+    }
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
         "clippy",
@@ -86,6 +138,7 @@ fn examples() -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
+    setup_mkl()?;
     cargo(&["run", "--quiet", "--release", "-p", "dlfp-benches"])
 }
 
@@ -95,7 +148,9 @@ fn usage() {
          commands:\n  \
          test       fmt check, clippy -D warnings, all tests (what CI runs)\n  \
          examples   run every chapter example\n  \
-         bench      print the benchmark table (GFLOP/s, ratio to peak, targets)"
+         bench      print the benchmark table (GFLOP/s, ratio to peak, targets)\n  \
+         setup mkl  install Intel MKL from PyPI into target/mkl (offline-capable mirror: pip)\n  \
+         doctor     report which native libraries are found and what to install"
     );
 }
 
@@ -105,6 +160,14 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("examples") => examples(),
         Some("bench") => bench(),
+        Some("setup") => match args.get(1).map(String::as_str) {
+            Some("mkl") => setup_mkl(),
+            other => Err(format!("setup: unknown target {other:?} (known: mkl)")),
+        },
+        Some("doctor") => {
+            doctor::run();
+            Ok(())
+        }
         Some("help") | Some("--help") | Some("-h") => {
             usage();
             Ok(())

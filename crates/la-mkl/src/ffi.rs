@@ -295,6 +295,7 @@ impl<T: Copy> Routines<T> {
     }
 
     /// `a := alpha x yᵀ + a` (CBLAS ger).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn ger(
         &self,
         layout: c_int,

@@ -110,13 +110,10 @@ pub fn openblas_info() -> Result<String> {
 /// A factory for tests: `None` (after printing `SKIP: <reason>`) when the library is
 /// missing, unless `require` names an environment variable set to `1`, which turns the
 /// skip into a panic (a test failure).
-pub fn test_factory<T: 'static>(
+pub fn test_factory<T: la_core::Scalar>(
     make: fn() -> Result<Factory<T>>,
     require: &str,
-) -> Option<Factory<T>>
-where
-    T: la_core::Scalar,
-{
+) -> Option<Factory<T>> {
     match make() {
         Ok(f) => Some(f),
         Err(e) => {

@@ -1,0 +1,176 @@
+//! `cargo xtask doctor`: which native libraries this machine has, loaded the way the
+//! backends load them (`dlopen`), with versions and install hints.
+#![allow(unsafe_code)]
+
+use std::ffi::{c_char, c_int, c_uint, CStr};
+
+use libloading::Library;
+
+fn open(names: &[String]) -> Option<(Library, String)> {
+    names.iter().find_map(|n| {
+        // SAFETY: loading a shared library runs its initialisers only; nothing else
+        // is called until a symbol of a known C signature is resolved below.
+        unsafe { Library::new(n) }.ok().map(|l| (l, n.clone()))
+    })
+}
+
+fn line(name: &str, found: Option<String>, hint: &str) {
+    match found {
+        Some(info) => println!("  [found]   {name}: {info}"),
+        None => println!("  [missing] {name}: {hint}"),
+    }
+}
+
+fn mkl_names() -> Vec<String> {
+    let mut v = Vec::new();
+    for dir in [
+        std::env::var("DLFP_MKL_DIR").ok(),
+        std::env::var("MKLROOT").ok(),
+        Some(crate::mkl_prefix().display().to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        v.push(format!("{dir}/lib/libmkl_rt.so.3"));
+        v.push(format!("{dir}/lib/libmkl_rt.so.2"));
+    }
+    v.extend(["libmkl_rt.so.3".into(), "libmkl_rt.so.2".into()]);
+    v
+}
+
+fn mkl() -> Option<String> {
+    let (lib, path) = open(&mkl_names())?;
+    // SAFETY: MKL_Get_Version_String(char*, int) as declared in mkl_service.h.
+    let f: libloading::Symbol<unsafe extern "C" fn(*mut c_char, c_int)> =
+        unsafe { lib.get(b"MKL_Get_Version_String\0") }.ok()?;
+    let mut buf = [0u8; 256];
+    // SAFETY: MKL writes at most 256 bytes, NUL-terminated.
+    unsafe { f(buf.as_mut_ptr().cast(), 256) };
+    let v = CStr::from_bytes_until_nul(&buf)
+        .ok()?
+        .to_string_lossy()
+        .trim()
+        .to_string();
+    Some(format!("{v} ({path})"))
+}
+
+fn openblas() -> Option<(String, String)> {
+    let (lib, path) = open(&["libopenblas.so.0".into(), "libopenblas.so".into()])?;
+    // SAFETY: both functions return static NUL-terminated strings (openblas_config.h).
+    let (config, core) = unsafe {
+        let c: libloading::Symbol<unsafe extern "C" fn() -> *const c_char> =
+            lib.get(b"openblas_get_config\0").ok()?;
+        let k: libloading::Symbol<unsafe extern "C" fn() -> *const c_char> =
+            lib.get(b"openblas_get_corename\0").ok()?;
+        (
+            CStr::from_ptr(c()).to_string_lossy().into_owned(),
+            CStr::from_ptr(k()).to_string_lossy().into_owned(),
+        )
+    };
+    Some((format!("{config}, core {core} ({path})"), core))
+}
+
+fn opencl() -> Option<String> {
+    let (lib, path) = open(&["libOpenCL.so.1".into(), "libOpenCL.so".into()])?;
+    // SAFETY: clGetPlatformIDs(cl_uint, cl_platform_id*, cl_uint*) from the OpenCL headers;
+    // asking only for the count is valid.
+    let n = unsafe {
+        let f: libloading::Symbol<
+            unsafe extern "C" fn(c_uint, *mut *mut std::ffi::c_void, *mut c_uint) -> c_int,
+        > = lib.get(b"clGetPlatformIDs\0").ok()?;
+        let mut n: c_uint = 0;
+        let status = f(0, std::ptr::null_mut(), &mut n);
+        if status == 0 {
+            n
+        } else {
+            0
+        }
+    };
+    Some(format!(
+        "{n} platform(s) ({path}){}",
+        if n == 0 {
+            " — no platform: apt-get install pocl-opencl-icd"
+        } else {
+            ""
+        }
+    ))
+}
+
+fn cuda() -> Option<String> {
+    let (lib, path) = open(&["libcuda.so.1".into(), "libcuda.so".into()])?;
+    // SAFETY: cuDriverGetVersion(int*) from cuda.h; it needs no initialisation.
+    let v = unsafe {
+        let f: libloading::Symbol<unsafe extern "C" fn(*mut c_int) -> c_int> =
+            lib.get(b"cuDriverGetVersion\0").ok()?;
+        let mut v: c_int = 0;
+        if f(&mut v) != 0 {
+            return Some(format!("driver present but not usable ({path})"));
+        }
+        v
+    };
+    Some(format!(
+        "driver API {}.{} ({path})",
+        v / 1000,
+        (v % 1000) / 10
+    ))
+}
+
+fn present(names: &[&str]) -> Option<String> {
+    open(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).map(|(_, p)| p)
+}
+
+/// Prints the report.
+pub(crate) fn run() {
+    println!("dlfp doctor — native libraries the backends can use\n");
+    line(
+        "MKL (la-mkl: mkl_float)",
+        mkl(),
+        "cargo xtask setup mkl (or set MKLROOT / DLFP_MKL_DIR)",
+    );
+    let ob = openblas();
+    let core = ob.as_ref().map(|(_, c)| c.clone());
+    line(
+        "OpenBLAS (la-mkl: openblas_float)",
+        ob.map(|(i, _)| i),
+        "apt-get install libopenblas0 (or libopenblas-dev)",
+    );
+    if let Some(core) = core {
+        let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+        if avx512
+            && !core.to_lowercase().contains("skylakex")
+            && !core.to_lowercase().contains("sapphire")
+            && !core.to_lowercase().contains("cooperlake")
+        {
+            println!("            OpenBLAS picked core {core} on an AVX-512 CPU: it may not recognise this CPU (e.g. Zen 5");
+            println!("            with OpenBLAS 0.3.21) and run AVX2 kernels at half speed; start with OPENBLAS_CORETYPE=SkylakeX");
+        }
+        if let Ok(t) = std::env::var("OPENBLAS_CORETYPE") {
+            println!("            OPENBLAS_CORETYPE={t} is set");
+        }
+    }
+    line(
+        "OpenCL (la-opencl)",
+        opencl(),
+        "apt-get install ocl-icd-opencl-dev pocl-opencl-icd",
+    );
+    line(
+        "CLBlast (la-opencl BLAS)",
+        present(&["libclblast.so.1", "libclblast.so"]),
+        "apt-get install libclblast-dev",
+    );
+    line(
+        "oneDNN (tensor-dnnl, planned)",
+        present(&["libdnnl.so.3", "libdnnl.so.2", "libdnnl.so"]),
+        "apt-get install libdnnl-dev",
+    );
+    line(
+        "CUDA driver (la-cuda, planned)",
+        cuda(),
+        "an NVIDIA GPU with its driver (libcuda.so.1)",
+    );
+    line(
+        "cuDNN (tensor-cudnn, planned)",
+        present(&["libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"]),
+        "NVIDIA cuDNN (libcudnn)",
+    );
+}
