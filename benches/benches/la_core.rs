@@ -10,34 +10,25 @@ fn random_matrix<T: Scalar>(f: &Factory<T>, m: usize, n: usize, seed: u64) -> Ma
     a
 }
 
-fn gemm(c: &mut Criterion) {
-    let mut g = c.benchmark_group("gemm_f32");
+fn gemm_group<T: Scalar>(c: &mut Criterion, f: &Factory<T>, sizes: &[usize]) {
+    let mut g = c.benchmark_group(format!("gemm_{}", T::NAME));
     g.sample_size(10).measurement_time(Duration::from_secs(3));
-    let f = native_float();
-    for n in [256usize, 512, 1024, 2048, 4096] {
-        let a = random_matrix(&f, n, n, 1);
-        let b = random_matrix(&f, n, n, 2);
+    for &n in sizes {
+        let a = random_matrix(f, n, n, 1);
+        let b = random_matrix(f, n, n, 2);
         let mut cm = f.ge(n, n, Layout::ColumnMajor).unwrap();
         // Throughput in "elements" = floating-point operations: criterion prints FLOP/s as elem/s.
         g.throughput(Throughput::Elements(2 * (n as u64).pow(3)));
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |bch, _| {
-            bch.iter(|| mm_into(1.0, &a, &b, 0.0, &mut cm).unwrap())
+            bch.iter(|| mm_into(T::one(), &a, &b, T::zero(), &mut cm).unwrap())
         });
     }
     g.finish();
-    let mut g = c.benchmark_group("gemm_f64");
-    g.sample_size(10).measurement_time(Duration::from_secs(3));
-    let f = native_double();
-    for n in [1024usize, 2048] {
-        let a = random_matrix(&f, n, n, 1);
-        let b = random_matrix(&f, n, n, 2);
-        let mut cm = f.ge(n, n, Layout::ColumnMajor).unwrap();
-        g.throughput(Throughput::Elements(2 * (n as u64).pow(3)));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |bch, _| {
-            bch.iter(|| mm_into(1.0, &a, &b, 0.0, &mut cm).unwrap())
-        });
-    }
-    g.finish();
+}
+
+fn gemm(c: &mut Criterion) {
+    gemm_group(c, &native_float(), &[256, 512, 1024, 2048, 4096]);
+    gemm_group(c, &native_double(), &[1024, 2048]);
 }
 
 fn gemv(c: &mut Criterion) {

@@ -85,8 +85,5 @@ pub(crate) fn same_factory<T: Scalar>(
 
 /// Describes an argument for error messages: `x is a vector of dim 3`.
 pub(crate) fn describe(name: &str, s: Shape) -> String {
-    match s {
-        Shape::Vector(_) => format!("{name} is {s}"),
-        Shape::Matrix(..) => format!("{name} is {s}"),
-    }
+    format!("{name} is {s}")
 }

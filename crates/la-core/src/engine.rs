@@ -370,6 +370,34 @@ pub trait Engine<T: Scalar>: Send + Sync + Debug {
     ) -> Result<()>;
 }
 
+/// The destination work shared by engines that call a BLAS library for `gemv`/`gemm`.
+///
+/// With nothing to multiply (`k == 0` or `alpha == 0`) it does `c := beta c` itself
+/// and returns `true` (done). With `beta == 0` it zero-fills `c` first: BLAS promises
+/// not to read `c` then, but libraries may compute `0 · NaN`. Returns `false` when
+/// the library call should follow.
+pub fn blas_prologue<T: Scalar, E: Engine<T> + ?Sized>(
+    engine: &E,
+    alpha: T,
+    beta: T,
+    k: usize,
+    c: (&mut Storage<T>, Region),
+) -> Result<bool> {
+    if k == 0 || alpha == T::zero() {
+        let op = if beta == T::zero() {
+            Unary::Fill(T::zero())
+        } else {
+            Unary::Scale(beta)
+        };
+        engine.unary_inplace(op, c)?;
+        return Ok(true);
+    }
+    if beta == T::zero() {
+        engine.unary_inplace(Unary::Fill(T::zero()), c)?;
+    }
+    Ok(false)
+}
+
 /// The error an engine returns for an operation it does not implement.
 pub fn unsupported<T: Scalar>(engine: &dyn Engine<T>, op: &'static str) -> Error {
     Error::Unsupported {

@@ -1,7 +1,7 @@
 //! The BLAS-library engine: host memory like the native engine, with GEMM, GEMV and GER
 //! from MKL or OpenBLAS (and MKL's vector math for contiguous exp, ln and tanh).
 
-use la_core::engine::{Binary, Engine, Reduction, Region, Storage, Unary};
+use la_core::engine::{blas_prologue, Binary, Engine, Reduction, Region, Storage, Unary};
 use la_core::native::NativeEngine;
 use la_core::{Error, Result, Scalar};
 
@@ -89,17 +89,6 @@ impl<T: BlasScalar> BlasEngine<T> {
             .ok_or_else(|| self.err(format!("region {r:?} is neither column- nor row-major")))
     }
 
-    /// `c := beta c` through the native engine (for the degenerate GEMM/GEMV cases and
-    /// to honour "not read when beta = 0" before calling the library).
-    fn scale_or_zero(&self, beta: T, c: (&mut Storage<T>, Region)) -> Result<()> {
-        let op = if beta == T::zero() {
-            Unary::Fill(T::zero())
-        } else {
-            Unary::Scale(beta)
-        };
-        self.native.unary_inplace(op, c)
-    }
-
     fn vml_index(op: &Unary<T>) -> Option<usize> {
         match op {
             Unary::Exp => Some(0),
@@ -164,11 +153,8 @@ impl<T: BlasScalar> Engine<T> for BlasEngine<T> {
         if ra.m == 0 {
             return Ok(());
         }
-        if ra.n == 0 || alpha == T::zero() {
-            return self.scale_or_zero(beta, y);
-        }
-        if beta == T::zero() {
-            self.scale_or_zero(beta, (&mut *y.0, ry))?;
+        if blas_prologue(self, alpha, beta, ra.n, (&mut *y.0, ry))? {
+            return Ok(());
         }
         let (col, ld) = self.layout(&ra)?;
         let layout = if col { ffi::COL_MAJOR } else { ffi::ROW_MAJOR };
@@ -225,11 +211,8 @@ impl<T: BlasScalar> Engine<T> for BlasEngine<T> {
         if rc.is_empty() {
             return Ok(());
         }
-        if ra.n == 0 || alpha == T::zero() {
-            return self.scale_or_zero(beta, c);
-        }
-        if beta == T::zero() {
-            self.scale_or_zero(beta, (&mut *c.0, rc))?;
+        if blas_prologue(self, alpha, beta, ra.n, (&mut *c.0, rc))? {
+            return Ok(());
         }
         let (ccol, cld) = self.layout(&rc)?;
         let (acol, ald) = self.layout(&ra)?;

@@ -3,7 +3,9 @@
 use std::any::Any;
 use std::marker::PhantomData;
 
-use la_core::engine::{Binary, DeviceBuffer, Engine, Reduction, Region, Storage, Unary};
+use la_core::engine::{
+    blas_prologue, Binary, DeviceBuffer, Engine, Reduction, Region, Storage, Unary,
+};
 use la_core::{Error, Factory, Result, Scalar};
 use ocl::{Buffer, Context, Kernel, OclPrm, Program, Queue};
 
@@ -412,19 +414,10 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if ra.m == 0 {
             return Ok(());
         }
+        if blas_prologue(self, alpha, beta, ra.n, (&mut *y.0, ry))? {
+            return Ok(());
+        }
         let yb = buf(y.0)?;
-        if ra.n == 0 || alpha == T::zero() {
-            let op = if beta == T::zero() {
-                Unary::Fill(T::zero())
-            } else {
-                Unary::Scale(beta)
-            };
-            return self.unary_raw(unary_code(&op), unary_params(&op), (yb, ry), (yb, ry));
-        }
-        if beta == T::zero() {
-            // BLAS says y is not read when beta = 0; make sure no NaN leaks through.
-            self.unary_raw(15, [T::zero(); 4], (yb, ry), (yb, ry))?;
-        }
         let (col, ld) = major(ra)?;
         let layout = if col {
             ffi::Layout::ColMajor
@@ -513,18 +506,10 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if rc.is_empty() {
             return Ok(());
         }
+        if blas_prologue(self, alpha, beta, ra.n, (&mut *c.0, rc))? {
+            return Ok(());
+        }
         let cb = buf(c.0)?;
-        if ra.n == 0 || alpha == T::zero() {
-            let op = if beta == T::zero() {
-                Unary::Fill(T::zero())
-            } else {
-                Unary::Scale(beta)
-            };
-            return self.unary_raw(unary_code(&op), unary_params(&op), (cb, rc), (cb, rc));
-        }
-        if beta == T::zero() {
-            self.unary_raw(15, [T::zero(); 4], (cb, rc), (cb, rc))?;
-        }
         let (ccol, cld) = major(rc)?;
         let (acol, ald) = major(ra)?;
         let (bcol, bld) = major(rb)?;
