@@ -1,0 +1,47 @@
+//! # nn-inference: the book's inference API on any la-core factory
+//!
+//! ```
+//! use la_core::prelude::*;
+//! use nn_inference::{fully_connected, inference_network, Activation, Init};
+//!
+//! let fac = native_float();
+//! let mut net = inference_network(&fac, 784, &[
+//!     fully_connected(16, Activation::Sigmoid),
+//!     fully_connected(10, Activation::Sigmoid),
+//! ])?;
+//! net.init(&mut seeded_rng(42), Init::Book)?;
+//! let x = fac.ge(784, 32, Layout::ColumnMajor)?; // a batch: one sample per column
+//! let y = net.infer(&x)?;
+//! assert_eq!((y.mrows(), y.ncols()), (10, 32));
+//! # Ok::<(), la_core::Error>(())
+//! ```
+//!
+//! ## The book's names and ours
+//!
+//! | Deep Diamond / the book | nn-inference |
+//! |---|---|
+//! | `(fully-connected 16 :sigmoid)` | [`fully_connected(16, Activation::Sigmoid)`](fully_connected) |
+//! | `(inference-network fac 784 [...])` | [`inference_network(&fac, 784, &[...])`](inference_network) |
+//! | `(init! net)` | [`InferenceNetwork::init`] with [`Init::Book`] (normal, σ = 1/fan-in), [`Init::Glorot`], [`Init::He`] |
+//! | `(net x)`, `(net x y)` | [`InferenceNetwork::infer`] (a view of the network's own output buffer) |
+//! | `(weights layer)`, `(bias layer)` | [`FullyConnected::weights`], [`FullyConnected::bias`] and `_mut` |
+//! | `:relu :sigmoid :tanh :linear :elu` | [`Activation`] |
+//!
+//! ## Memory ("Sharing memory")
+//!
+//! A network allocates, once per batch size, two buffers that all layers share: layer
+//! `i` writes into buffer `i % 2` (a submatrix view), reading the previous layer's
+//! output from the other. Repeated `infer` calls with the same batch size allocate
+//! nothing. Bias is broadcast over the batch with `rk` (a rank-one update with a
+//! vector of ones), then the activation runs in place. Not yet here (issue 3): softmax,
+//! activation derivatives, and a fused bias + activation pass.
+
+mod network;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use network::{
+    fully_connected, inference_network, Activation, FullyConnected, InferenceNetwork, Init,
+    LayerSpec,
+};

@@ -1,0 +1,270 @@
+//! Layers, activations, networks and initialisation.
+
+use la_core::engine::Unary;
+use la_core::math::unary_inplace;
+use la_core::prelude::*;
+use la_core::rand::RngCore;
+use la_core::Check;
+
+/// An activation function (the book's `:relu`, `:sigmoid`, ...).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation<T> {
+    /// The identity.
+    Linear,
+    /// `max(0, x)`.
+    Relu,
+    /// `1 / (1 + e⁻ˣ)`.
+    Sigmoid,
+    /// `tanh x`.
+    Tanh,
+    /// `x` for `x > 0`, else `alpha (eˣ - 1)`.
+    Elu(T),
+}
+
+impl<T: Scalar> Activation<T> {
+    /// Applies the activation in place.
+    pub fn forward_inplace(&self, z: &mut impl DenseMut<T>) -> Result<()> {
+        match *self {
+            Activation::Linear => Ok(()),
+            Activation::Relu => unary_inplace(Unary::Relu, z),
+            Activation::Sigmoid => unary_inplace(Unary::Sigmoid, z),
+            Activation::Tanh => unary_inplace(Unary::Tanh, z),
+            Activation::Elu(a) => unary_inplace(Unary::Elu(a), z),
+        }
+    }
+}
+
+/// What a layer should be, before a network builds it (the book's `(fully-connected n act)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerSpec<T> {
+    /// Output dimension (number of neurons).
+    pub outputs: usize,
+    /// The activation.
+    pub activation: Activation<T>,
+}
+
+/// A fully connected layer of `outputs` neurons (the book's `fully-connected`).
+pub fn fully_connected<T>(outputs: usize, activation: Activation<T>) -> LayerSpec<T> {
+    LayerSpec {
+        outputs,
+        activation,
+    }
+}
+
+/// A fully connected layer: `y = activation(W x + b)`, `W` is `outputs x inputs`.
+#[derive(Debug)]
+pub struct FullyConnected<T: Scalar> {
+    weights: Matrix<T>,
+    bias: Vector<T>,
+    activation: Activation<T>,
+}
+
+impl<T: Scalar> FullyConnected<T> {
+    /// The weights, `outputs x inputs` (column-major).
+    pub fn weights(&self) -> &Matrix<T> {
+        &self.weights
+    }
+    /// The weights, writable.
+    pub fn weights_mut(&mut self) -> &mut Matrix<T> {
+        &mut self.weights
+    }
+    /// The bias, one per neuron.
+    pub fn bias(&self) -> &Vector<T> {
+        &self.bias
+    }
+    /// The bias, writable.
+    pub fn bias_mut(&mut self) -> &mut Vector<T> {
+        &mut self.bias
+    }
+    /// The activation.
+    pub fn activation(&self) -> Activation<T> {
+        self.activation
+    }
+
+    /// `y := activation(W x + b)` for a batch `x` (one sample per column) into `y`;
+    /// `ones` has one element per sample and broadcasts the bias.
+    fn forward(
+        &self,
+        x: &impl AsMatrix<T>,
+        ones: &Vector<T>,
+        y: &mut MatrixViewMut<'_, T>,
+    ) -> Result<()> {
+        mm_into(T::one(), &self.weights, x, T::zero(), y)?;
+        rk_into(T::one(), &self.bias, ones, y)?;
+        self.activation.forward_inplace(y)
+    }
+}
+
+/// Weight initialisation schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// The book's default: normal with mean 0 and σ = 1/fan-in.
+    Book,
+    /// Glorot/Xavier: uniform on ±√(6 / (fan-in + fan-out)).
+    Glorot,
+    /// He: normal with σ = √(2 / fan-in) (for ReLU layers).
+    He,
+}
+
+/// Buffers sized for one batch size, shared by all layers.
+#[derive(Debug)]
+struct Buffers<T: Scalar> {
+    batch: usize,
+    ping: [Matrix<T>; 2],
+    ones: Vector<T>,
+}
+
+/// A network for inference (the book's `inference-network`).
+#[derive(Debug)]
+pub struct InferenceNetwork<T: Scalar> {
+    factory: Factory<T>,
+    input: usize,
+    layers: Vec<FullyConnected<T>>,
+    buffers: Option<Buffers<T>>,
+}
+
+/// Builds a network on `factory` for inputs of dimension `input` (the book's
+/// `(inference-network fac input [layers])`). Weights start at zero: call
+/// [`InferenceNetwork::init`] or set them.
+pub fn inference_network<T: Scalar>(
+    factory: &Factory<T>,
+    input: usize,
+    layers: &[LayerSpec<T>],
+) -> Result<InferenceNetwork<T>> {
+    let mut c = Check::new("inference_network");
+    c.require(input > 0, || "the input dimension is 0".into())
+        .require(!layers.is_empty(), || "no layers were given".into());
+    for (i, l) in layers.iter().enumerate() {
+        c.require(l.outputs > 0, || format!("layer {i} has 0 outputs"));
+    }
+    c.finish()?;
+    let mut built = Vec::with_capacity(layers.len());
+    let mut fan_in = input;
+    for l in layers {
+        built.push(FullyConnected {
+            weights: factory.ge(l.outputs, fan_in, Layout::ColumnMajor)?,
+            bias: factory.vctr(l.outputs)?,
+            activation: l.activation,
+        });
+        fan_in = l.outputs;
+    }
+    Ok(InferenceNetwork {
+        factory: factory.clone(),
+        input,
+        layers: built,
+        buffers: None,
+    })
+}
+
+impl<T: Scalar> InferenceNetwork<T> {
+    /// The input dimension.
+    pub fn input_dim(&self) -> usize {
+        self.input
+    }
+
+    /// The output dimension.
+    pub fn output_dim(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.weights.mrows())
+    }
+
+    /// The layers, in order.
+    pub fn layers(&self) -> &[FullyConnected<T>] {
+        &self.layers
+    }
+
+    /// The layers, writable (to set weights and biases).
+    pub fn layers_mut(&mut self) -> &mut [FullyConnected<T>] {
+        &mut self.layers
+    }
+
+    /// Initialises every layer's weights from `rng` with `scheme`; biases become 0.
+    pub fn init(&mut self, rng: &mut impl RngCore, scheme: Init) -> Result<()> {
+        for l in &mut self.layers {
+            let (fan_out, fan_in) = (l.weights.mrows() as f64, l.weights.ncols() as f64);
+            match scheme {
+                Init::Book => rand_normal(rng, T::zero(), T::of(1.0 / fan_in), &mut l.weights)?,
+                Init::He => {
+                    rand_normal(rng, T::zero(), T::of((2.0 / fan_in).sqrt()), &mut l.weights)?
+                }
+                Init::Glorot => {
+                    let a = (6.0 / (fan_in + fan_out)).sqrt();
+                    rand_uniform_range(rng, T::of(-a), T::of(a), &mut l.weights)?
+                }
+            }
+            fill(&mut l.bias, T::zero())?;
+        }
+        Ok(())
+    }
+
+    /// Makes sure the shared buffers fit `batch` samples (allocates only when it changes).
+    fn buffers_for(&mut self, batch: usize) -> Result<()> {
+        if self.buffers.as_ref().is_some_and(|b| b.batch == batch) {
+            return Ok(());
+        }
+        let widest = self
+            .layers
+            .iter()
+            .map(|l| l.weights.mrows())
+            .max()
+            .unwrap_or(0);
+        let ping = [
+            self.factory.ge(widest, batch, Layout::ColumnMajor)?,
+            self.factory.ge(widest, batch, Layout::ColumnMajor)?,
+        ];
+        let mut ones = self.factory.vctr(batch)?;
+        fill(&mut ones, T::one())?;
+        self.buffers = Some(Buffers { batch, ping, ones });
+        Ok(())
+    }
+
+    /// Runs the network on a batch `x` (`input_dim x batch`, one sample per column) and
+    /// returns a view of the output (`output_dim x batch`), which lives in the network's
+    /// own buffer until the next call (the book's `(net x)`).
+    pub fn infer(&mut self, x: &impl AsMatrix<T>) -> Result<MatrixView<'_, T>> {
+        Check::new("infer")
+            .require(x.mrows() == self.input, || {
+                format!(
+                    "the network takes {} inputs but x is {}x{}",
+                    self.input,
+                    x.mrows(),
+                    x.ncols()
+                )
+            })
+            .require(x.ncols() > 0, || "x has no samples (0 columns)".into())
+            .finish()?;
+        if !x.factory().same(&self.factory) {
+            return Err(Error::MixedFactories {
+                op: "infer",
+                first: self.factory.name(),
+                second: x.factory().name(),
+            });
+        }
+        let batch = x.ncols();
+        self.buffers_for(batch)?;
+        let name = self.factory.name();
+        let Buffers { ping, ones, .. } = self.buffers.as_mut().ok_or_else(|| Error::Backend {
+            backend: name,
+            message: "infer: the network's buffers are missing".into(),
+        })?;
+        let [a, b] = ping;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let rows = layer.weights.mrows();
+            let (src, dst) = if i % 2 == 0 {
+                (&*b, &mut *a)
+            } else {
+                (&*a, &mut *b)
+            };
+            let mut y = dst.submatrix_mut(0, 0, rows, batch)?;
+            if i == 0 {
+                layer.forward(x, ones, &mut y)?;
+            } else {
+                let prev = self.layers[i - 1].weights.mrows();
+                layer.forward(&src.submatrix(0, 0, prev, batch)?, ones, &mut y)?;
+            }
+        }
+        let last = self.layers.len() - 1;
+        let rows = self.layers[last].weights.mrows();
+        let out = if last % 2 == 0 { &*a } else { &*b };
+        out.submatrix(0, 0, rows, batch)
+    }
+}
