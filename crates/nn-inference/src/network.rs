@@ -264,7 +264,7 @@ impl<T: Scalar> InferenceNetwork<T> {
         }
         let last = self.layers.len() - 1;
         let rows = self.layers[last].weights.mrows();
-        let out = if last % 2 == 0 { &*a } else { &*b };
+        let out = if last.is_multiple_of(2) { &*a } else { &*b };
         out.submatrix(0, 0, rows, batch)
     }
 }
