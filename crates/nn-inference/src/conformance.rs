@@ -100,12 +100,11 @@ pub fn this_particular_network<T: Scalar>(f: &Factory<T>) {
     );
 }
 
+/// A layer on the host: weights (column-major), bias, rows, columns, activation.
+type HostLayer = (Vec<f64>, Vec<f64>, usize, usize, Activation<f64>);
+
 /// An f64 forward pass on the host, the obvious way.
-fn reference(
-    layers: &[(Vec<f64>, Vec<f64>, usize, usize, Activation<f64>)],
-    x: &[f64],
-    batch: usize,
-) -> Vec<f64> {
+fn reference(layers: &[HostLayer], x: &[f64], batch: usize) -> Vec<f64> {
     let mut cur = x.to_vec();
     for (w, b, rows, cols, act) in layers {
         let mut next = vec![0.0; rows * batch];
