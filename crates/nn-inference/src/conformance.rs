@@ -244,7 +244,13 @@ pub fn buffers_follow_the_batch_size<T: Scalar>(f: &Factory<T>) {
         .ge_from(3, 1, &ts::<T>(&[0.0, 0.1, 0.2]), Layout::ColumnMajor)
         .unwrap();
     let single = net.infer(&x1).unwrap().to_vec().unwrap();
-    assert_eq!(single, first[..2].to_vec());
+    // One sample may take another code path (GEMV instead of GEMM): equal within rounding.
+    for (a, b) in single.iter().zip(&first[..2]) {
+        assert!(
+            (a.as_f64() - b.as_f64()).abs() <= 16.0 * T::EPSILON.as_f64(),
+            "{a} vs {b}"
+        );
+    }
     assert_eq!(net.infer(&x4).unwrap().to_vec().unwrap(), first);
     // A row-major input and a submatrix view work too.
     let big = f

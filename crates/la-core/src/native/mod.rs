@@ -493,10 +493,38 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
             };
             return self.unary_inplace(op, (c.0, rc));
         }
+        let (ra, rb) = (a.1, b.1);
+        // A single column (or row) of c is a matrix-vector product: GEMV streams the
+        // matrix once, where GEMM would pack it first.
+        if rc.n == 1 {
+            let x = Region::vector(rb.offset, rb.m, rb.rs);
+            let y = Region::vector(rc.offset, rc.m, rc.rs);
+            gemv(
+                alpha,
+                (host(a.0)?, ra),
+                (host(b.0)?, x),
+                beta,
+                (host_mut(c.0)?, y),
+            );
+            return Ok(());
+        }
+        if rc.m == 1 {
+            // c (1 x n) = a (1 x k) b (k x n)  <=>  cᵀ = bᵀ aᵀ.
+            let x = Region::vector(ra.offset, ra.n, ra.cs);
+            let y = Region::vector(rc.offset, rc.n, rc.cs);
+            gemv(
+                alpha,
+                (host(b.0)?, rb.t()),
+                (host(a.0)?, x),
+                beta,
+                (host_mut(c.0)?, y),
+            );
+            return Ok(());
+        }
         gemm::gemm(
             alpha,
-            (host(a.0)?, a.1),
-            (host(b.0)?, b.1),
+            (host(a.0)?, ra),
+            (host(b.0)?, rb),
             beta,
             (host_mut(c.0)?, rc),
         )
