@@ -159,6 +159,55 @@ fn main() {
         });
     }
 
+    // nn-inference: the network, 10000 -> 5000 (tanh) -> 1000 (sigmoid) -> 10
+    // (sigmoid), with the figures measured for other frameworks on this class of machine.
+    {
+        use nn_inference::{fully_connected, inference_network, Activation, Init};
+        let mut net = inference_network(
+            &ff,
+            10_000,
+            &[
+                fully_connected(5_000, Activation::Tanh),
+                fully_connected(1_000, Activation::Sigmoid),
+                fully_connected(10, Activation::Sigmoid),
+            ],
+        )
+        .expect("network");
+        net.init(&mut seeded_rng(1), Init::Book).expect("init");
+        for (batch, reps, others, target) in [
+            (
+                1usize,
+                21usize,
+                "JAX 3.8 ms, PyTorch 8.1, candle 7.1, book 18 (f64)",
+                "≤ 3.3 ms",
+            ),
+            (
+                10_000,
+                3,
+                "JAX 3.6 s, PyTorch 5.3, candle 5.3, book ~6",
+                "≤ 2.4 s",
+            ),
+        ] {
+            let x = random_matrix(&ff, 10_000, batch, Layout::ColumnMajor);
+            let s = median_secs(reps, || {
+                net.infer(&x).expect("infer");
+            });
+            let flops =
+                2.0 * batch as f64 * (10_000.0 * 5_000.0 + 5_000.0 * 1_000.0 + 1_000.0 * 10.0);
+            rows.push(Row {
+                what: format!("inference 10000-5000-1000-10, batch {batch}"),
+                time: if s < 1.0 {
+                    format!("{:.2} ms", s * 1e3)
+                } else {
+                    format!("{s:.2} s")
+                },
+                rate: format!("{:.0} GFLOP/s", flops / s / 1e9),
+                peak: ratio(flops / s / 1e9, peak(threads, false)),
+                target: format!("{target} ({others})"),
+            });
+        }
+    }
+
     // The BLAS-library factories (la-mkl): the same workloads through MKL and OpenBLAS.
     let libs: [(&str, MakeFactory); 2] = [
         ("mkl", la_mkl::mkl_float),
