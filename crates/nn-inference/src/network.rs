@@ -241,9 +241,9 @@ impl<T: Scalar> InferenceNetwork<T> {
         }
         let batch = x.ncols();
         self.buffers_for(batch)?;
-        let name = self.factory.name();
+        let factory = &self.factory;
         let Buffers { ping, ones, .. } = self.buffers.as_mut().ok_or_else(|| Error::Backend {
-            backend: name,
+            backend: factory.name(),
             message: "infer: the network's buffers are missing".into(),
         })?;
         let [a, b] = ping;
