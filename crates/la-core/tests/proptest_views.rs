@@ -74,19 +74,23 @@ fn the_view<'a, T: Scalar>(parent: &'a Matrix<T>, s: &ViewSpec) -> MatrixView<'a
     }
 }
 
+fn the_view_mut<'a, T: Scalar>(parent: &'a mut Matrix<T>, s: &ViewSpec) -> MatrixViewMut<'a, T> {
+    let (bm, bn) = if s.trans { (s.n, s.m) } else { (s.m, s.n) };
+    let v = parent.submatrix_mut(s.di, s.dj, bm, bn).unwrap();
+    if s.trans {
+        v.into_trans_mut()
+    } else {
+        v
+    }
+}
+
 fn check_mm<T: Scalar>(sa: &ViewSpec, sb: &ViewSpec, sc: &ViewSpec, alpha: f64, beta: f64) {
     let (pa, ra) = build::<T>(sa, 1);
     let (pb, rb) = build::<T>(sb, 2);
     let (mut pc, rc) = build::<T>(sc, 3);
     let a = the_view(&pa, sa);
     let b = the_view(&pb, sb);
-    let (bm, bn) = if sc.trans { (sc.n, sc.m) } else { (sc.m, sc.n) };
-    let block = pc.submatrix_mut(sc.di, sc.dj, bm, bn).unwrap();
-    let mut c = if sc.trans {
-        block.into_trans_mut()
-    } else {
-        block
-    };
+    let mut c = the_view_mut(&mut pc, sc);
     mm_into(T::of(alpha), &a, &b, T::of(beta), &mut c).unwrap();
     let (e, bd) = reference::gemm(alpha, &ra, &rb, beta, &rc);
     let bound: Vec<f64> = bd
@@ -136,13 +140,7 @@ fn check_elementwise<T: Scalar>(sx: &ViewSpec, sy: &ViewSpec, alpha: f64, beta: 
     let (px, rx) = build::<T>(sx, 7);
     let (mut py, ry) = build::<T>(sy, 8);
     let x = the_view(&px, sx);
-    let (bm, bn) = if sy.trans { (sy.n, sy.m) } else { (sy.m, sy.n) };
-    let block = py.submatrix_mut(sy.di, sy.dj, bm, bn).unwrap();
-    let mut y = if sy.trans {
-        block.into_trans_mut()
-    } else {
-        block
-    };
+    let mut y = the_view_mut(&mut py, sy);
     axpby_into(T::of(alpha), &x, T::of(beta), &mut y).unwrap();
     let e: Vec<f64> = rx
         .data

@@ -32,6 +32,10 @@ fn ts<T: Scalar>(v: &[f64]) -> Vec<T> {
     v.iter().map(|x| T::of(*x)).collect()
 }
 
+fn f64s<T: Scalar>(v: &[T]) -> Vec<f64> {
+    v.iter().map(|x| x.as_f64()).collect()
+}
+
 fn round2<T: Scalar>(v: &[T]) -> Vec<f64> {
     v.iter()
         .map(|x| (x.as_f64() * 100.0).round() / 100.0)
@@ -170,20 +174,8 @@ pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
         .iter()
         .zip(acts)
         .map(|(l, a)| {
-            let w: Vec<f64> = l
-                .weights()
-                .to_vec()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64())
-                .collect();
-            let b: Vec<f64> = l
-                .bias()
-                .to_vec()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64())
-                .collect();
+            let w: Vec<f64> = f64s(&l.weights().to_vec().unwrap());
+            let b: Vec<f64> = f64s(&l.bias().to_vec().unwrap());
             (w, b, l.weights().mrows(), l.weights().ncols(), a)
         })
         .collect();
@@ -191,7 +183,7 @@ pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
     let xd: Vec<f64> = (0..7 * batch)
         .map(|k| ((k * 37 % 23) as f64) / 11.0 - 1.0)
         .collect();
-    let xd: Vec<f64> = ts::<T>(&xd).iter().map(|v| v.as_f64()).collect();
+    let xd: Vec<f64> = f64s(&ts::<T>(&xd));
     let want = reference(&layers, &xd, batch);
     let x = f
         .ge_from(7, batch, &ts::<T>(&xd), Layout::ColumnMajor)
@@ -274,13 +266,7 @@ pub fn init_statistics<T: Scalar>(f: &Factory<T>) {
         (Init::He, (2.0f64 / 200.0).sqrt()),
     ] {
         net.init(&mut seeded_rng(9), scheme).unwrap();
-        let w: Vec<f64> = net.layers()[0]
-            .weights()
-            .to_vec()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64())
-            .collect();
+        let w: Vec<f64> = f64s(&net.layers()[0].weights().to_vec().unwrap());
         let mean = w.iter().sum::<f64>() / w.len() as f64;
         let s = (w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / w.len() as f64).sqrt();
         assert!(
