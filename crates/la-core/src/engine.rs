@@ -368,6 +368,45 @@ pub trait Engine<T: Scalar>: Send + Sync + Debug {
         x: (&mut Storage<T>, Region),
         y: (&Storage<T>, Region),
     ) -> Result<()>;
+
+    // ---- network primitives (each has a default that returns `Unsupported`) ----
+    /// `y := f(y + b)` element-wise, fused (bias and activation in one pass over `y`).
+    /// `b` is a region of `y`'s shape with column stride 0: the bias vector broadcast
+    /// over the columns (samples). `op = None` only adds the bias.
+    fn bias_activation(
+        &self,
+        op: Option<Unary<T>>,
+        b: (&Storage<T>, Region),
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let _ = (op, b, y);
+        Err(Error::Unsupported {
+            backend: self.name(),
+            op: "bias_activation",
+        })
+    }
+    /// `d := d ⊙ f'(z)` where `a = f(z)` is the activation's output, for `f` one of
+    /// `Sigmoid`, `Tanh`, `Relu`, `Elu(alpha)` (the derivative is computed from `a`).
+    fn activation_grad(
+        &self,
+        op: Unary<T>,
+        a: (&Storage<T>, Region),
+        d: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let _ = (op, a, d);
+        Err(Error::Unsupported {
+            backend: self.name(),
+            op: "activation_grad",
+        })
+    }
+    /// Softmax of every column, in place: `x[i,j] := exp(x[i,j] - max) / Σᵢ exp(x[i,j] - max)`.
+    fn softmax(&self, x: (&mut Storage<T>, Region)) -> Result<()> {
+        let _ = x;
+        Err(Error::Unsupported {
+            backend: self.name(),
+            op: "softmax",
+        })
+    }
 }
 
 /// The destination work shared by engines that call a BLAS library for `gemv`/`gemm`.

@@ -60,6 +60,7 @@
 pub mod blas;
 mod dense;
 mod display;
+pub mod dnn;
 pub mod engine;
 mod error;
 mod factory;

@@ -105,3 +105,44 @@ __kernel void reduce(int op, ulong m, ulong n,
         partial[get_group_id(0)] = scratch[0];
     }
 }
+
+// y := f(y + b), b broadcast over columns (its region has column stride 0).
+__kernel void bias_unary(int op, REAL a, REAL b, REAL c, REAL d,
+                         __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                         __global REAL* y, ulong yo, ulong yrs, ulong ycs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    ulong k = AT(yo, yrs, ycs, i, j);
+    y[k] = unary_op(op, y[k] + x[AT(xo, xrs, xcs, i, j)], a, b, c, d);
+}
+
+// d := d * f'(z) from a = f(z); op uses unary_op's codes (6 tanh, 7 sigmoid, 8 relu, 9 elu).
+__kernel void activation_grad(int op, REAL alpha,
+                              __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                              __global REAL* y, ulong yo, ulong yrs, ulong ycs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    ulong k = AT(yo, yrs, ycs, i, j);
+    REAL a = x[AT(xo, xrs, xcs, i, j)];
+    REAL g;
+    switch (op) {
+    case 6: g = (REAL)1 - a * a; break;
+    case 7: g = a * ((REAL)1 - a); break;
+    case 8: g = a > (REAL)0 ? (REAL)1 : (REAL)0; break;
+    default: g = a > (REAL)0 ? (REAL)1 : a + alpha; break;
+    }
+    y[k] = a > (REAL)0 || op != 8 ? y[k] * g : (REAL)0;
+}
+
+// Softmax of column j (one work item per column), shifted by the column's maximum.
+__kernel void softmax(ulong m, __global REAL* x, ulong xo, ulong xrs, ulong xcs) {
+    ulong j = get_global_id(0);
+    REAL mx = -INFINITY;
+    for (ulong i = 0; i < m; i++) mx = fmax(mx, x[AT(xo, xrs, xcs, i, j)]);
+    REAL s = (REAL)0;
+    for (ulong i = 0; i < m; i++) {
+        ulong k = AT(xo, xrs, xcs, i, j);
+        REAL e = exp(x[k] - mx);
+        x[k] = e;
+        s += e;
+    }
+    for (ulong i = 0; i < m; i++) x[AT(xo, xrs, xcs, i, j)] /= s;
+}

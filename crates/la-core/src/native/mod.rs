@@ -574,12 +574,109 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
         with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, &Update(f)));
         Ok(())
     }
+
+    fn bias_activation(
+        &self,
+        op: Option<Unary<T>>,
+        b: (&Storage<T>, Region),
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let ins = [(host(b.0)?, b.1)];
+        let dst = (host_mut(y.0)?, y.1);
+        match op {
+            None => lanes::map(ins, dst, PAR_CHEAP, &Update(|v: T, c: T| v + c)),
+            Some(op) => {
+                let pm = par_min(&op);
+                with_unary!(op, |f| lanes::map(ins, dst, pm, &Update(|v, c| f(v + c))))
+            }
+        }
+        Ok(())
+    }
+
+    fn activation_grad(
+        &self,
+        op: Unary<T>,
+        a: (&Storage<T>, Region),
+        d: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let ins = [(host(a.0)?, a.1)];
+        let dst = (host_mut(d.0)?, d.1);
+        let (zero, one) = (T::zero(), T::one());
+        match op {
+            Unary::Sigmoid => lanes::map(ins, dst, PAR_CHEAP, &Update(|d, a| d * a * (one - a))),
+            Unary::Tanh => lanes::map(ins, dst, PAR_CHEAP, &Update(|d, a| d * (one - a * a))),
+            Unary::Relu => lanes::map(
+                ins,
+                dst,
+                PAR_CHEAP,
+                &Update(|d, a| if a > zero { d } else { zero }),
+            ),
+            Unary::Elu(alpha) => lanes::map(
+                ins,
+                dst,
+                PAR_CHEAP,
+                &Update(|d, a| if a > zero { d } else { d * (a + alpha) }),
+            ),
+            other => {
+                return Err(Error::Unsupported {
+                    backend: name::<T>(),
+                    op: other.name(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    fn softmax(&self, x: (&mut Storage<T>, Region)) -> Result<()> {
+        let (buf, r) = (host_mut(x.0)?, x.1);
+        if r.is_empty() {
+            return Ok(());
+        }
+        if r.rs == 1 || r.m == 1 {
+            let cols = &mut buf[r.offset..];
+            let step = r.cs.max(r.m);
+            if r.len() >= PAR_COSTLY {
+                cols.par_chunks_mut(step)
+                    .take(r.n)
+                    .for_each(|c| softmax_column(&mut c[..r.m]));
+            } else {
+                for j in 0..r.n {
+                    softmax_column(&mut cols[j * step..j * step + r.m]);
+                }
+            }
+        } else {
+            let mut col = Vec::with_capacity(r.m);
+            for j in 0..r.n {
+                col.clear();
+                col.extend((0..r.m).map(|i| buf[r.index(i, j)]));
+                softmax_column(&mut col);
+                for (i, v) in col.iter().enumerate() {
+                    buf[r.index(i, j)] = *v;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Accumulator lanes: enough independent sums to fill the vector units.
 const ACC: usize = 64;
 
 #[inline(always)]
+/// Softmax of one contiguous column (shifted by its maximum, so `exp` never overflows).
+fn softmax_column<T: Scalar>(c: &mut [T]) {
+    let max = c.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+    let mut sum = T::zero();
+    for v in c.iter_mut() {
+        *v = (*v - max).k_exp();
+        sum = sum + *v;
+    }
+    let inv = T::one() / sum;
+    for v in c.iter_mut() {
+        *v = *v * inv;
+    }
+}
+
 fn sum_kernel<T: Scalar>(x: &[T], f: impl Fn(T) -> T) -> T {
     let mut acc = [T::zero(); ACC];
     let chunks = x.chunks_exact(ACC);
