@@ -700,7 +700,8 @@ pub fn network_primitives<T: Scalar>(f: &Factory<T>) {
     let b = f.vctr_from(&ts::<T>(&bd)).unwrap();
     let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
     let elu = |v: f64| if v > 0.0 { v } else { 0.7 * v.exp_m1() };
-    let acts: [(Option<Unary<T>>, &dyn Fn(f64) -> f64, &dyn Fn(f64) -> f64); 5] = [
+    type F<'a> = &'a dyn Fn(f64) -> f64;
+    let acts: [(Option<Unary<T>>, F, F); 5] = [
         (None, &|v| v, &|_| 1.0),
         (Some(Unary::Sigmoid), &sig, &|a| a * (1.0 - a)),
         (Some(Unary::Tanh), &|v: f64| v.tanh(), &|a| 1.0 - a * a),

@@ -119,7 +119,7 @@ fn reference(layers: &[HostLayer], x: &[f64], batch: usize) -> Vec<f64> {
                     z += w[i + k * rows] * cur[k + s * cols];
                 }
                 next[i + s * rows] = match act {
-                    Activation::Linear => z,
+                    Activation::Linear | Activation::Softmax => z,
                     Activation::Relu => z.max(0.0),
                     Activation::Sigmoid => 1.0 / (1.0 + (-z).exp()),
                     Activation::Tanh => z.tanh(),
@@ -133,12 +133,19 @@ fn reference(layers: &[HostLayer], x: &[f64], batch: usize) -> Vec<f64> {
                 };
             }
         }
+        if *act == Activation::Softmax {
+            for col in next.chunks_mut(*rows) {
+                let mx = col.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = col.iter().map(|v| (v - mx).exp()).sum();
+                col.iter_mut().for_each(|v| *v = (*v - mx).exp() / sum);
+            }
+        }
         cur = next;
     }
     cur
 }
 
-/// A seeded 7-5-4-3-2 network with every activation, on a batch and column by column,
+/// A seeded 7-5-4-3-2-3 network with every activation, on a batch and column by column,
 /// against the f64 reference.
 pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
     let acts = [
@@ -146,8 +153,9 @@ pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
         Activation::Tanh,
         Activation::Elu(0.5),
         Activation::Sigmoid,
+        Activation::Softmax,
     ];
-    let specs: Vec<_> = [5, 4, 3, 2]
+    let specs: Vec<_> = [5, 4, 3, 2, 3]
         .iter()
         .zip(acts)
         .map(|(n, a)| {
@@ -157,6 +165,7 @@ pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
                 Activation::Tanh => Activation::Tanh,
                 Activation::Sigmoid => Activation::Sigmoid,
                 Activation::Linear => Activation::Linear,
+                Activation::Softmax => Activation::Softmax,
             };
             fully_connected(*n, a)
         })
@@ -202,9 +211,9 @@ pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
             .ge_from(7, 1, &ts::<T>(&xd[7 * s..7 * s + 7]), Layout::ColumnMajor)
             .unwrap();
         let one = net.infer(&col).unwrap().to_vec().unwrap();
-        for r in 0..2 {
+        for r in 0..3 {
             assert!(
-                (one[r].as_f64() - got[r + 2 * s].as_f64()).abs() <= tol,
+                (one[r].as_f64() - got[r + 3 * s].as_f64()).abs() <= tol,
                 "sample {s} alone differs from the batch"
             );
         }

@@ -25,16 +25,20 @@
 //! | `(init! net)` | [`InferenceNetwork::init`] with [`Init::Book`] (normal, σ = 1/fan-in), [`Init::Glorot`], [`Init::He`] |
 //! | `(net x)`, `(net x y)` | [`InferenceNetwork::infer`] (a view of the network's own output buffer) |
 //! | `(weights layer)`, `(bias layer)` | [`FullyConnected::weights`], [`FullyConnected::bias`] and `_mut` |
-//! | `:relu :sigmoid :tanh :linear :elu` | [`Activation`] |
+//! | `:relu :sigmoid :tanh :linear :elu :softmax` | [`Activation`] (forward and derivative) |
 //!
 //! ## Memory ("Sharing memory")
 //!
 //! A network allocates, once per batch size, two buffers that all layers share: layer
 //! `i` writes into buffer `i % 2` (a submatrix view), reading the previous layer's
 //! output from the other. Repeated `infer` calls with the same batch size allocate
-//! nothing. Bias is broadcast over the batch with `rk` (a rank-one update with a
-//! vector of ones), then the activation runs in place. Not yet here (issue 3): softmax,
-//! activation derivatives, and a fused bias + activation pass.
+//! nothing. Each layer is one GEMM (`W x`) followed by one fused pass over its output
+//! that adds the bias (broadcast over the batch, nothing materialised) and applies the
+//! activation ([`la_core::dnn`]). Softmax takes one more pass per column.
+//!
+//! Activations are values with a forward pass and a derivative
+//! ([`Activation::backward_inplace`], computed from the activation's output in one fused
+//! pass): `nn-train` builds its backward pass on them.
 
 mod network;
 

@@ -1,12 +1,15 @@
 //! Layers, activations, networks and initialisation.
 
+use la_core::dnn::{activation_grad_inplace, bias_activation_inplace, softmax_inplace};
 use la_core::engine::Unary;
 use la_core::math::unary_inplace;
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::Check;
 
-/// An activation function (the book's `:relu`, `:sigmoid`, ...).
+/// An activation function (the book's `:relu`, `:sigmoid`, ...), a value with a
+/// forward pass ([`Activation::forward_inplace`]) and a derivative
+/// ([`Activation::backward_inplace`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Activation<T> {
     /// The identity.
@@ -19,17 +22,98 @@ pub enum Activation<T> {
     Tanh,
     /// `x` for `x > 0`, else `alpha (eˣ - 1)`.
     Elu(T),
+    /// `eˣⁱ / Σⱼ eˣʲ` over each column (sample). Its derivative is not element-wise:
+    /// use it on the output layer with the softmax cross-entropy cost, where the
+    /// derivative cancels.
+    Softmax,
 }
 
 impl<T: Scalar> Activation<T> {
-    /// Applies the activation in place.
-    pub fn forward_inplace(&self, z: &mut impl DenseMut<T>) -> Result<()> {
+    /// The element-wise operation (`None` for `Linear` and `Softmax`).
+    pub fn unary(&self) -> Option<Unary<T>> {
         match *self {
+            Activation::Linear | Activation::Softmax => None,
+            Activation::Relu => Some(Unary::Relu),
+            Activation::Sigmoid => Some(Unary::Sigmoid),
+            Activation::Tanh => Some(Unary::Tanh),
+            Activation::Elu(a) => Some(Unary::Elu(a)),
+        }
+    }
+
+    /// The book's keyword for it: `linear`, `relu`, `sigmoid`, `tanh`, `elu`, `softmax`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Activation::Linear => "linear",
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Elu(_) => "elu",
+            Activation::Softmax => "softmax",
+        }
+    }
+
+    /// Applies the activation in place (softmax: to each column).
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// use nn_inference::Activation;
+    /// let mut z = dge(2, 1, &[0.0, 2.0_f64.ln()], Layout::ColumnMajor)?;
+    /// Activation::Softmax.forward_inplace(&mut z)?;
+    /// assert!((z.entry(0, 0)? - 1.0 / 3.0).abs() < 1e-15);
+    /// # Ok::<(), la_core::Error>(())
+    /// ```
+    pub fn forward_inplace(&self, z: &mut impl AsMatrixMut<T>) -> Result<()> {
+        match self {
             Activation::Linear => Ok(()),
-            Activation::Relu => unary_inplace(Unary::Relu, z),
-            Activation::Sigmoid => unary_inplace(Unary::Sigmoid, z),
-            Activation::Tanh => unary_inplace(Unary::Tanh, z),
-            Activation::Elu(a) => unary_inplace(Unary::Elu(a), z),
+            Activation::Softmax => softmax_inplace(z),
+            _ => self.unary().map_or(Ok(()), |op| unary_inplace(op, z)),
+        }
+    }
+
+    /// `y := activation(y + b)`: the bias (one entry per row) broadcast over the
+    /// columns and the activation, fused in one pass (softmax takes a second one).
+    pub fn bias_forward_inplace(
+        &self,
+        b: &impl AsVector<T>,
+        y: &mut impl AsMatrixMut<T>,
+    ) -> Result<()> {
+        bias_activation_inplace(self.unary(), b, y)?;
+        if *self == Activation::Softmax {
+            softmax_inplace(y)?;
+        }
+        Ok(())
+    }
+
+    /// The backward step: `d := d ⊙ f'(z)`, computed from the activation's output
+    /// `a = f(z)` in one fused pass (the book's `(mul! (prime activ z) ...)`).
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// use nn_inference::Activation;
+    /// let a = dge(1, 2, &[0.5, -0.5], Layout::ColumnMajor)?; // tanh outputs
+    /// let mut d = dge(1, 2, &[1.0, 1.0], Layout::ColumnMajor)?;
+    /// Activation::Tanh.backward_inplace(&a, &mut d)?;
+    /// assert_eq!(d.to_vec()?, vec![0.75, 0.75]);
+    /// # Ok::<(), la_core::Error>(())
+    /// ```
+    pub fn backward_inplace(
+        &self,
+        a: &impl AsMatrix<T>,
+        d: &mut impl AsMatrixMut<T>,
+    ) -> Result<()> {
+        match self {
+            Activation::Linear => Ok(()),
+            Activation::Softmax => Err(Error::Precondition {
+                op: "activation backward",
+                problems: vec![
+                    "softmax's derivative is not element-wise: use softmax on the output \
+                     layer with the softmax cross-entropy cost"
+                        .into(),
+                ],
+            }),
+            _ => self
+                .unary()
+                .map_or(Ok(()), |op| activation_grad_inplace(op, a, d)),
         }
     }
 }
@@ -81,17 +165,11 @@ impl<T: Scalar> FullyConnected<T> {
         self.activation
     }
 
-    /// `y := activation(W x + b)` for a batch `x` (one sample per column) into `y`;
-    /// `ones` has one element per sample and broadcasts the bias.
-    fn forward(
-        &self,
-        x: &impl AsMatrix<T>,
-        ones: &Vector<T>,
-        y: &mut MatrixViewMut<'_, T>,
-    ) -> Result<()> {
+    /// `y := activation(W x + b)` for a batch `x` (one sample per column) into `y`:
+    /// one GEMM, then bias and activation fused in one pass over `y`.
+    pub fn forward(&self, x: &impl AsMatrix<T>, y: &mut impl AsMatrixMut<T>) -> Result<()> {
         mm_into(T::one(), &self.weights, x, T::zero(), y)?;
-        rk_into(T::one(), &self.bias, ones, y)?;
-        self.activation.forward_inplace(y)
+        self.activation.bias_forward_inplace(&self.bias, y)
     }
 }
 
@@ -111,7 +189,6 @@ pub enum Init {
 struct Buffers<T: Scalar> {
     batch: usize,
     ping: [Matrix<T>; 2],
-    ones: Vector<T>,
 }
 
 /// A network for inference (the book's `inference-network`).
@@ -211,9 +288,7 @@ impl<T: Scalar> InferenceNetwork<T> {
             self.factory.ge(widest, batch, Layout::ColumnMajor)?,
             self.factory.ge(widest, batch, Layout::ColumnMajor)?,
         ];
-        let mut ones = self.factory.vctr(batch)?;
-        fill(&mut ones, T::one())?;
-        self.buffers = Some(Buffers { batch, ping, ones });
+        self.buffers = Some(Buffers { batch, ping });
         Ok(())
     }
 
@@ -242,7 +317,7 @@ impl<T: Scalar> InferenceNetwork<T> {
         let batch = x.ncols();
         self.buffers_for(batch)?;
         let factory = &self.factory;
-        let Buffers { ping, ones, .. } = self.buffers.as_mut().ok_or_else(|| Error::Backend {
+        let Buffers { ping, .. } = self.buffers.as_mut().ok_or_else(|| Error::Backend {
             backend: factory.name(),
             message: "infer: the network's buffers are missing".into(),
         })?;
@@ -256,10 +331,10 @@ impl<T: Scalar> InferenceNetwork<T> {
             };
             let mut y = dst.submatrix_mut(0, 0, rows, batch)?;
             if i == 0 {
-                layer.forward(x, ones, &mut y)?;
+                layer.forward(x, &mut y)?;
             } else {
                 let prev = self.layers[i - 1].weights.mrows();
-                layer.forward(&src.submatrix(0, 0, prev, batch)?, ones, &mut y)?;
+                layer.forward(&src.submatrix(0, 0, prev, batch)?, &mut y)?;
             }
         }
         let last = self.layers.len() - 1;
