@@ -1,0 +1,178 @@
+//! Saving and loading a network's parameters in the safetensors format.
+//!
+//! Tensor names and shapes follow PyTorch's `nn.Linear` stacked in a `layers` list:
+//! `layers.{i}.weight` is `[outputs, inputs]` (row-major, as PyTorch and candle store
+//! it) and `layers.{i}.bias` is `[outputs]`; dtype `F32` or `F64` as the network's.
+//! The activations are recorded in the metadata (`layers.{i}.activation`).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use la_core::prelude::*;
+use nn_inference::InferenceNetwork;
+use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensors;
+
+use crate::error::{Error, Result};
+
+fn dtype<T: Scalar>() -> Dtype {
+    if std::mem::size_of::<T>() == 4 {
+        Dtype::F32
+    } else {
+        Dtype::F64
+    }
+}
+
+fn to_bytes<T: Scalar>(v: &[T]) -> Vec<u8> {
+    if std::mem::size_of::<T>() == 4 {
+        v.iter()
+            .flat_map(|x| (x.as_f64() as f32).to_le_bytes())
+            .collect()
+    } else {
+        v.iter().flat_map(|x| x.as_f64().to_le_bytes()).collect()
+    }
+}
+
+fn from_bytes<T: Scalar>(b: &[u8]) -> Vec<T> {
+    if std::mem::size_of::<T>() == 4 {
+        b.chunks_exact(4)
+            .map(|c| T::of(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64))
+            .collect()
+    } else {
+        b.chunks_exact(8)
+            .map(|c| {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(c);
+                T::of(f64::from_le_bytes(a))
+            })
+            .collect()
+    }
+}
+
+/// Writes the network's weights and biases to `path` (safetensors).
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_inference::{fully_connected, inference_network, Activation, Init};
+/// let fac = native_float();
+/// let mut net = inference_network(&fac, 3, &[fully_connected(2, Activation::Tanh)])?;
+/// net.init(&mut seeded_rng(7), Init::Glorot)?;
+/// let path = std::env::temp_dir().join("nn_train_doc_save.safetensors");
+/// nn_train::save(&net, &path)?;
+/// let mut copy = inference_network(&fac, 3, &[fully_connected(2, Activation::Tanh)])?;
+/// nn_train::load(&mut copy, &path)?;
+/// assert_eq!(copy.layers()[0].weights().to_vec()?, net.layers()[0].weights().to_vec()?);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn save<T: Scalar>(net: &InferenceNetwork<T>, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let mut blobs = Vec::new();
+    let mut meta = HashMap::new();
+    for (i, l) in net.layers().iter().enumerate() {
+        let w = l.weights();
+        blobs.push((
+            format!("layers.{i}.weight"),
+            vec![w.mrows(), w.ncols()],
+            to_bytes(&w.to_rows()?.concat()),
+        ));
+        blobs.push((
+            format!("layers.{i}.bias"),
+            vec![l.bias().dim()],
+            to_bytes(&l.bias().to_vec()?),
+        ));
+        meta.insert(
+            format!("layers.{i}.activation"),
+            l.activation().name().to_string(),
+        );
+    }
+    let views = blobs
+        .iter()
+        .map(|(name, shape, data)| {
+            TensorView::new(dtype::<T>(), shape.clone(), data)
+                .map(|v| (name.clone(), v))
+                .map_err(|e| Error::Format {
+                    op: "save",
+                    path: path.into(),
+                    message: e.to_string(),
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let bytes = safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Format {
+        op: "save",
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(path, bytes).map_err(|source| Error::Io {
+        op: "save",
+        path: path.into(),
+        source,
+    })
+}
+
+/// Reads parameters written by [`save`] (or by PyTorch/candle with the same names and
+/// shapes) into `net`, which must have the same architecture. A corrupt file, a
+/// missing tensor, a wrong shape or dtype is an [`Error::Format`] naming it; on error
+/// the network is left unchanged.
+pub fn load<T: Scalar>(net: &mut InferenceNetwork<T>, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        op: "load",
+        path: path.into(),
+        source,
+    })?;
+    let bad = |message: String| Error::Format {
+        op: "load",
+        path: path.into(),
+        message,
+    };
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| bad(format!("not a valid safetensors file: {e}")))?;
+    let mut values = Vec::with_capacity(net.layers().len());
+    for (i, l) in net.layers().iter().enumerate() {
+        let want = [
+            (
+                format!("layers.{i}.weight"),
+                vec![l.weights().mrows(), l.weights().ncols()],
+            ),
+            (format!("layers.{i}.bias"), vec![l.bias().dim()]),
+        ];
+        let mut pair = Vec::with_capacity(2);
+        for (name, shape) in want {
+            let t = st
+                .tensor(&name)
+                .map_err(|_| bad(format!("tensor {name} is missing")))?;
+            if t.dtype() != dtype::<T>() {
+                return Err(bad(format!(
+                    "{name} is {:?} but the network is {:?}",
+                    t.dtype(),
+                    dtype::<T>()
+                )));
+            }
+            if t.shape() != shape.as_slice() {
+                return Err(bad(format!(
+                    "{name} has shape {:?} but the network needs {shape:?}",
+                    t.shape()
+                )));
+            }
+            pair.push(from_bytes::<T>(t.data()));
+        }
+        values.push(pair);
+    }
+    let extra = st.len() - 2 * net.layers().len();
+    if extra > 0 {
+        return Err(bad(format!(
+            "the file has {} tensors, {extra} more than this {}-layer network",
+            st.len(),
+            net.layers().len()
+        )));
+    }
+    for (l, pair) in net.layers_mut().iter_mut().zip(values) {
+        let w = l.weights_mut();
+        let mut wt = w.factory().ge(w.ncols(), w.mrows(), Layout::ColumnMajor)?;
+        wt.set_from(&pair[0])?; // column-major of Wᵀ is row-major of W
+        copy_into(&wt.trans(), w)?;
+        l.bias_mut().set_from(&pair[1])?;
+    }
+    Ok(())
+}

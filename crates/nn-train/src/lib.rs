@@ -1,0 +1,81 @@
+//! # nn-train: the book's training API on any la-core factory
+//!
+//! Parts III–V of *Deep Learning for Programmers*: the backward pass, costs,
+//! gradient descent and its refinements, written once against `la-core` so the same
+//! code trains on native, MKL/OpenBLAS and OpenCL factories.
+//!
+//! ```
+//! use la_core::prelude::*;
+//! use nn_inference::{fully_connected, inference_network, Activation, Init};
+//! use nn_train::{sgd, training_network, Cost, Optimizer};
+//!
+//! let fac = native_float();
+//! let mut net = inference_network(&fac, 2, &[
+//!     fully_connected(8, Activation::Tanh),
+//!     fully_connected(1, Activation::Sigmoid),
+//! ])?;
+//! net.init(&mut seeded_rng(1), Init::Glorot)?;
+//! // XOR, one sample per column
+//! let x = fge(2, 4, &[0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], Layout::ColumnMajor)?;
+//! let y = fge(1, 4, &[0.0, 1.0, 1.0, 0.0], Layout::ColumnMajor)?;
+//! let mut train = training_network(&mut net, &x, Optimizer::default())?;
+//! let costs = sgd(&mut train, &y, Cost::SigmoidCrossEntropy, &[(3000, 1.0)])?;
+//! assert!(costs[0] < 0.05);
+//! drop(train);
+//! let out = net.infer(&x)?.to_vec()?;
+//! assert!(out[1] > 0.9 && out[0] < 0.1);
+//! # Ok::<(), nn_train::Error>(())
+//! ```
+//!
+//! ## The book's names and ours
+//!
+//! | Deep Diamond / the book | nn-train |
+//! |---|---|
+//! | `(training-network inf-net x)` | [`training_network(&mut net, &x, optimizer)`](training_network) (borrows the inference network's weights and trains them in place) |
+//! | `(sgd train y quadratic-cost! [[epochs eta] ...])` | [`sgd(&mut train, &y, Cost::Quadratic, &[(epochs, eta)])`](sgd), returns the cost after each pair |
+//! | `(train net x-train y-train cost epochs hyperparams)` (mini-batches) | [`sgd_train`] with [`SgdTrain`] (learning rate, [`Schedule`], seed) |
+//! | `forward`, `backward` (each layer's `backward` protocol) | [`TrainingNetwork::step`], [`TrainingNetwork::forward_backward`], [`TrainingNetwork::gradients`] |
+//! | `quadratic-cost!`, `mean-absolute-cost!`, `sigmoid-crossentropy-cost!`, `crossentropy-cost!` | [`Cost`] |
+//! | gradient descent, weight decay, momentum, Nesterov, `adam`, `rmsprop` | [`GradientDescent`], `weight_decay` fields, [`Momentum`], [`Nesterov`], [`Adam`], [`RmsProp`] → [`Optimizer`] |
+//! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] |
+//! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`] |
+//! | saving a trained network | [`save`] / [`load`] (safetensors, PyTorch names `layers.0.weight`) |
+//!
+//! ## How a step works
+//!
+//! Forward: per layer one GEMM and one fused bias + activation pass into the layer's
+//! own output buffer (kept for the backward pass). Backward: the cost writes the output
+//! error (`a - y`, times `f'` unless the cost's shortcut cancels it; softmax and
+//! sigmoid cross-entropy do), then per layer `∂W = δ aᵀ/n` (GEMM), `∂b = δ·1/n` (GEMV)
+//! and `δ_prev = (Wᵀ δ) ⊙ f'` (GEMM, then one fused pass computing `f'` from the
+//! stored outputs). The optimizer then updates weights and biases in place. All
+//! buffers are allocated when the training network is built; [`TrainingNetwork::step`],
+//! [`sgd`] and [`sgd_train`] allocate nothing per step on the native factory (a test
+//! with a counting allocator proves it for shapes below the GEMM crate's packing
+//! threshold, see `tests/no_alloc.rs`).
+
+mod cost;
+mod error;
+mod io;
+pub mod metrics;
+mod network;
+mod optimizer;
+#[cfg(feature = "progress")]
+mod progress;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use cost::Cost;
+pub use error::{Error, Result};
+pub use io::{load, save};
+pub use metrics::{
+    binary_accuracy, categorical_accuracy, confusion_matrix, mae, rmse, ConfusionMatrix,
+};
+pub use network::{
+    sgd, sgd_train, sgd_train_with, sgd_with, training_network, Dropout, Epoch, Schedule, SgdTrain,
+    TrainingNetwork,
+};
+pub use optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
+#[cfg(feature = "progress")]
+pub use progress::progress_bar;

@@ -1,0 +1,621 @@
+//! The training network: forward pass, backward pass, optimizer step, and the book's
+//! training loops `sgd` (full batch) and `sgd_train` (mini-batches).
+
+use la_core::prelude::*;
+use la_core::rand::seq::SliceRandom;
+use la_core::random::Rng;
+use nn_inference::{Activation, InferenceNetwork};
+
+use crate::cost::Cost;
+use crate::error::{precondition, Result};
+use crate::optimizer::Optimizer;
+
+/// Dropout of a layer's outputs during training (inference never drops).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dropout<T> {
+    /// Inverted Bernoulli dropout: each output is kept with probability `keep` and
+    /// then scaled by `1/keep`, so the expected activation is unchanged.
+    Bernoulli {
+        /// Probability of keeping an output, in `(0, 1]`.
+        keep: T,
+    },
+    /// Gaussian dropout (Deep Diamond's variant): outputs are multiplied by samples of
+    /// `N(1, σ²)`.
+    Gaussian {
+        /// `σ`, the noise's standard deviation.
+        sigma: T,
+    },
+}
+
+/// A layer's training state: outputs, gradients, optimizer state, dropout.
+#[derive(Debug)]
+struct LayerState<T: Scalar> {
+    /// `a = f(W x + b)`, `outputs x batch`.
+    out: Matrix<T>,
+    /// The dropout, its mask and the dropped outputs (what the next layer reads).
+    dropout: Option<(Dropout<T>, Matrix<T>, Matrix<T>)>,
+    grad_w: Matrix<T>,
+    grad_b: Vector<T>,
+    state_w: Vec<Matrix<T>>,
+    state_b: Vec<Vector<T>>,
+}
+
+impl<T: Scalar> LayerState<T> {
+    /// What the next layer reads: the dropped outputs when dropout is on.
+    fn output(&self) -> &Matrix<T> {
+        self.dropout.as_ref().map_or(&self.out, |(_, _, d)| d)
+    }
+}
+
+/// A network being trained (the book's `training-network`). It borrows the inference
+/// network's weights and updates them in place; after training (when it is dropped)
+/// the inference network has the trained parameters.
+#[derive(Debug)]
+pub struct TrainingNetwork<'a, T: Scalar> {
+    net: &'a mut InferenceNetwork<T>,
+    factory: Factory<T>,
+    input: Matrix<T>,
+    layers: Vec<LayerState<T>>,
+    delta: [Matrix<T>; 2],
+    ones: Vector<T>,
+    optimizer: Optimizer<T>,
+    steps: usize,
+    rng: Rng,
+    perm: Vec<usize>,
+}
+
+/// Builds a training network for `net` on the batch `x` (one sample per column),
+/// which it copies into its input buffer (the book's `(training-network net x)`).
+/// All buffers are allocated here, for `x.ncols()` samples; [`sgd`] trains on `x`,
+/// [`sgd_train`] on mini-batches of that size.
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_inference::{fully_connected, inference_network, Activation, Init};
+/// use nn_train::{sgd, training_network, Cost, Optimizer};
+///
+/// let fac = native_double();
+/// let mut net = inference_network(&fac, 1, &[fully_connected(1, Activation::Linear)])?;
+/// net.init(&mut seeded_rng(1), Init::Book)?;
+/// let x = dge(1, 4, &[0.0, 1.0, 2.0, 3.0], Layout::ColumnMajor)?;
+/// let y = dge(1, 4, &[1.0, 3.0, 5.0, 7.0], Layout::ColumnMajor)?; // y = 2x + 1
+/// let mut train = training_network(&mut net, &x, Optimizer::default())?;
+/// let costs = sgd(&mut train, &y, Cost::Quadratic, &[(2000, 0.1)])?;
+/// assert!(costs[0] < 1e-10);
+/// drop(train);
+/// assert!((net.layers()[0].weights().entry(0, 0)? - 2.0).abs() < 1e-4);
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn training_network<'a, T: Scalar>(
+    net: &'a mut InferenceNetwork<T>,
+    x: &impl AsMatrix<T>,
+    optimizer: impl Into<Optimizer<T>>,
+) -> Result<TrainingNetwork<'a, T>> {
+    let optimizer = optimizer.into();
+    let factory = net.layers()[0].weights().factory().clone();
+    if !x.factory().same(&factory) {
+        return Err(la_core::Error::MixedFactories {
+            op: "training_network",
+            first: factory.name(),
+            second: x.factory().name(),
+        }
+        .into());
+    }
+    let batch = x.ncols();
+    let mut problems = Vec::new();
+    if x.mrows() != net.input_dim() {
+        problems.push(format!(
+            "the network takes {} inputs but x is {}x{}",
+            net.input_dim(),
+            x.mrows(),
+            batch
+        ));
+    }
+    if batch == 0 {
+        problems.push("x has no samples (0 columns)".into());
+    }
+    let hidden_softmax = net.layers()[..net.layers().len() - 1]
+        .iter()
+        .position(|l| l.activation() == Activation::Softmax);
+    if let Some(i) = hidden_softmax {
+        problems.push(format!(
+            "layer {i} is softmax: softmax can only be the output layer"
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(precondition("training_network", problems));
+    }
+    let mut input = factory.ge(x.mrows(), batch, Layout::ColumnMajor)?;
+    copy_into(x, &mut input)?;
+    let mut layers = Vec::with_capacity(net.layers().len());
+    let mut widest = 0;
+    for l in net.layers() {
+        let (m, n) = (l.weights().mrows(), l.weights().ncols());
+        widest = widest.max(m);
+        let k = optimizer.state_buffers();
+        layers.push(LayerState {
+            out: factory.ge(m, batch, Layout::ColumnMajor)?,
+            dropout: None,
+            grad_w: factory.ge(m, n, Layout::ColumnMajor)?,
+            grad_b: factory.vctr(m)?,
+            state_w: (0..k)
+                .map(|_| factory.ge(m, n, Layout::ColumnMajor))
+                .collect::<la_core::Result<_>>()?,
+            state_b: (0..k)
+                .map(|_| factory.vctr(m))
+                .collect::<la_core::Result<_>>()?,
+        });
+    }
+    let mut ones = factory.vctr(batch)?;
+    fill(&mut ones, T::one())?;
+    Ok(TrainingNetwork {
+        delta: [
+            factory.ge(widest, batch, Layout::ColumnMajor)?,
+            factory.ge(widest, batch, Layout::ColumnMajor)?,
+        ],
+        net,
+        factory,
+        input,
+        layers,
+        ones,
+        optimizer,
+        steps: 0,
+        rng: seeded_rng(0),
+        perm: Vec::new(),
+    })
+}
+
+impl<T: Scalar> TrainingNetwork<'_, T> {
+    /// The batch size the buffers were built for.
+    pub fn batch(&self) -> usize {
+        self.input.ncols()
+    }
+
+    /// The network being trained.
+    pub fn network(&self) -> &InferenceNetwork<T> {
+        self.net
+    }
+
+    /// The network being trained, writable (to set parameters).
+    pub fn network_mut(&mut self) -> &mut InferenceNetwork<T> {
+        self.net
+    }
+
+    /// The optimizer.
+    pub fn optimizer(&self) -> Optimizer<T> {
+        self.optimizer
+    }
+
+    /// Seeds the generator used for dropout masks and shuffling.
+    pub fn seed(&mut self, seed: u64) {
+        self.rng = seeded_rng(seed);
+    }
+
+    /// Turns dropout on (or off, with `None`) for the outputs of hidden layer `layer`.
+    /// Allocates the mask buffers now, not in the training loop.
+    pub fn set_dropout(&mut self, layer: usize, dropout: Option<Dropout<T>>) -> Result<()> {
+        let hidden = self.layers.len() - 1;
+        let mut problems = Vec::new();
+        if layer >= hidden {
+            problems.push(format!(
+                "layer {layer} is not a hidden layer (the network has {hidden} hidden layers)"
+            ));
+        }
+        match dropout {
+            Some(Dropout::Bernoulli { keep }) if !(keep > T::zero() && keep <= T::one()) => {
+                problems.push(format!("keep must be in (0, 1], but it is {keep}"))
+            }
+            Some(Dropout::Gaussian { sigma }) if !(sigma >= T::zero() && sigma.is_finite()) => {
+                problems.push(format!("sigma must be finite and >= 0, but it is {sigma}"))
+            }
+            _ => {}
+        }
+        if !problems.is_empty() {
+            return Err(precondition("set_dropout", problems));
+        }
+        let l = &mut self.layers[layer];
+        l.dropout = match dropout {
+            None => None,
+            Some(d) => Some((d, l.out.zeros_like()?, l.out.zeros_like()?)),
+        };
+        Ok(())
+    }
+
+    /// The gradients of the last backward pass for layer `l`: `(∂C/∂W, ∂C/∂b)`.
+    pub fn gradients(&self, l: usize) -> Option<(&Matrix<T>, &Vector<T>)> {
+        self.layers.get(l).map(|s| (&s.grad_w, &s.grad_b))
+    }
+
+    /// The training forward pass on the input buffer (with dropout, when set).
+    fn forward(&mut self) -> Result<()> {
+        for i in 0..self.layers.len() {
+            let (before, rest) = self.layers.split_at_mut(i);
+            let cur = &mut rest[0];
+            let layer = &self.net.layers()[i];
+            match before.last() {
+                None => layer.forward(&self.input, &mut cur.out)?,
+                Some(prev) => layer.forward(prev.output(), &mut cur.out)?,
+            }
+            if let Some((d, mask, dropped)) = &mut cur.dropout {
+                match *d {
+                    Dropout::Bernoulli { keep } => {
+                        // mask := (u < keep) / keep
+                        rand_uniform(&mut self.rng, mask)?;
+                        linear_frac_inplace(-T::one(), mask, keep, T::zero(), T::one())?;
+                        step_inplace(mask)?;
+                        scal_inplace(T::one() / keep, mask)?;
+                    }
+                    Dropout::Gaussian { sigma } => {
+                        rand_normal(&mut self.rng, T::one(), sigma, mask)?;
+                    }
+                }
+                mul_into(&cur.out, mask, dropped)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_y(&self, op: &'static str, y: &impl AsMatrix<T>, cost: Cost) -> Result<()> {
+        if !y.factory().same(&self.factory) {
+            return Err(la_core::Error::MixedFactories {
+                op,
+                first: self.factory.name(),
+                second: y.factory().name(),
+            }
+            .into());
+        }
+        let (m, n) = (self.net.output_dim(), self.batch());
+        if (y.mrows(), y.ncols()) != (m, n) {
+            return Err(precondition(
+                op,
+                vec![format!(
+                    "y is {}x{} but the network's output is {m}x{n}",
+                    y.mrows(),
+                    y.ncols()
+                )],
+            ));
+        }
+        cost.check(self.output_activation())
+    }
+
+    fn output_activation(&self) -> Activation<T> {
+        self.net.layers()[self.layers.len() - 1].activation()
+    }
+
+    /// Output error and backward pass: fills every layer's gradients; returns the cost.
+    fn backward(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
+        let batch = self.batch();
+        let last = self.layers.len() - 1;
+        let inv_n = T::one() / T::of(batch as f64);
+        let act = self.output_activation();
+        let [d0, d1] = &mut self.delta;
+        let rows = self.layers[last].out.mrows();
+        let c = cost.output_error(
+            act,
+            &self.layers[last].out,
+            y,
+            &mut d0.submatrix_mut(0, 0, rows, batch)?,
+            &mut d1.submatrix_mut(0, 0, rows, batch)?,
+        )?;
+        let mut cur = 0;
+        for l in (0..=last).rev() {
+            let rows = self.layers[l].out.mrows();
+            let (cur_buf, other) = if cur == 0 {
+                (&*d0, &mut *d1)
+            } else {
+                (&*d1, &mut *d0)
+            };
+            let d = cur_buf.submatrix(0, 0, rows, batch)?;
+            let (before, rest) = self.layers.split_at_mut(l);
+            let state = &mut rest[0];
+            let a_prev = before.last().map_or(&self.input, |p| p.output());
+            mm_into(inv_n, &d, &a_prev.trans(), T::zero(), &mut state.grad_w)?;
+            mv_into(inv_n, &d, &self.ones, T::zero(), &mut state.grad_b)?;
+            if let Some(prev) = before.last() {
+                let prows = prev.out.mrows();
+                let mut dp = other.submatrix_mut(0, 0, prows, batch)?;
+                mm_into(
+                    T::one(),
+                    &self.net.layers()[l].weights().trans(),
+                    &d,
+                    T::zero(),
+                    &mut dp,
+                )?;
+                if let Some((_, mask, _)) = &prev.dropout {
+                    mul_inplace(&mut dp, mask)?;
+                }
+                self.net.layers()[l - 1]
+                    .activation()
+                    .backward_inplace(&prev.out, &mut dp)?;
+                cur = 1 - cur;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Applies the optimizer to every layer's parameters with the current gradients.
+    fn update(&mut self, lr: T) -> Result<()> {
+        self.steps += 1;
+        let (opt, t) = (self.optimizer, self.steps);
+        for (s, layer) in self.layers.iter_mut().zip(self.net.layers_mut()) {
+            opt.step(
+                lr,
+                t,
+                layer.weights_mut(),
+                &mut s.grad_w,
+                &mut s.state_w,
+                true,
+            )?;
+            opt.step(
+                lr,
+                t,
+                layer.bias_mut(),
+                &mut s.grad_b,
+                &mut s.state_b,
+                false,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Forward and backward pass on the input buffer against `y`, without updating
+    /// the parameters: fills [`gradients`](Self::gradients) and returns the cost
+    /// (with dropout on, of this pass's dropped network).
+    pub fn forward_backward(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
+        self.check_y("forward_backward", y, cost)?;
+        self.forward()?;
+        self.backward(y, cost)
+    }
+
+    /// The cost of the network on the input buffer against `y` (no dropout, no update).
+    pub fn cost(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
+        self.check_y("cost", y, cost)?;
+        let saved: Vec<_> = self.layers.iter_mut().map(|l| l.dropout.take()).collect();
+        let r = self.forward().and_then(|_| self.output_cost(y, cost));
+        for (l, d) in self.layers.iter_mut().zip(saved) {
+            l.dropout = d;
+        }
+        r
+    }
+
+    fn output_cost(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
+        let batch = self.batch();
+        let last = self.layers.len() - 1;
+        let rows = self.layers[last].out.mrows();
+        let act = self.output_activation();
+        let [d0, d1] = &mut self.delta;
+        cost.output_error(
+            act,
+            &self.layers[last].out,
+            y,
+            &mut d0.submatrix_mut(0, 0, rows, batch)?,
+            &mut d1.submatrix_mut(0, 0, rows, batch)?,
+        )
+    }
+
+    /// The network's output for the input buffer after the last forward pass.
+    pub fn output(&self) -> &Matrix<T> {
+        &self.layers[self.layers.len() - 1].out
+    }
+
+    /// One training step on the input buffer: forward, backward, update. Returns the
+    /// cost before the update. Allocates nothing.
+    pub fn step(&mut self, y: &impl AsMatrix<T>, cost: Cost, lr: T) -> Result<T> {
+        self.forward()?;
+        let c = self.backward(y, cost)?;
+        self.update(lr)?;
+        Ok(c)
+    }
+}
+
+/// The book's gradient descent on the whole batch the training network was built
+/// with: for each `(epochs, learning_rate)` pair, that many full-batch steps; returns
+/// the cost after each pair (`(sgd train y cost [[epochs eta] ...])`).
+pub fn sgd<T: Scalar>(
+    train: &mut TrainingNetwork<'_, T>,
+    y: &impl AsMatrix<T>,
+    cost: Cost,
+    schedule: &[(usize, T)],
+) -> Result<Vec<T>> {
+    sgd_with(train, y, cost, schedule, |_| {})
+}
+
+/// [`sgd`] calling `on_epoch` after every epoch with the cost before that epoch's update.
+pub fn sgd_with<T: Scalar>(
+    train: &mut TrainingNetwork<'_, T>,
+    y: &impl AsMatrix<T>,
+    cost: Cost,
+    schedule: &[(usize, T)],
+    mut on_epoch: impl FnMut(&Epoch<T>),
+) -> Result<Vec<T>> {
+    train.check_y("sgd", y, cost)?;
+    let total: usize = schedule.iter().map(|p| p.0).sum();
+    let mut costs = Vec::with_capacity(schedule.len());
+    let mut epoch = 0;
+    for &(epochs, lr) in schedule {
+        for _ in 0..epochs {
+            let c = train.step(y, cost, lr)?;
+            epoch += 1;
+            on_epoch(&Epoch {
+                epoch,
+                epochs: total,
+                cost: c,
+                learning_rate: lr,
+            });
+        }
+        costs.push(train.cost(y, cost)?);
+    }
+    Ok(costs)
+}
+
+/// What a training loop reports after each epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Epoch<T> {
+    /// The epoch just finished, from 1.
+    pub epoch: usize,
+    /// The number of epochs in the run.
+    pub epochs: usize,
+    /// The mean cost over the epoch's batches (before each batch's update).
+    pub cost: T,
+    /// The learning rate used in the epoch.
+    pub learning_rate: T,
+}
+
+/// How the learning rate changes over the epochs of [`sgd_train`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Schedule<T> {
+    /// The same rate every epoch.
+    Constant,
+    /// Linear decay from `η` in the first epoch to `final_fraction · η` in the last
+    /// (Deep Diamond's mini-batch loop decays to 1%: `final_fraction = 0.01`).
+    Linear {
+        /// The last epoch's rate as a fraction of the first's.
+        final_fraction: T,
+    },
+    /// `η · gammaᵉ` in epoch `e` (from 0).
+    Exponential {
+        /// The factor per epoch.
+        gamma: T,
+    },
+}
+
+impl<T: Scalar> Schedule<T> {
+    /// The rate in epoch `e` (from 0) of `epochs`, starting from `lr`.
+    ///
+    /// ```
+    /// use nn_train::Schedule;
+    /// let s = Schedule::Linear { final_fraction: 0.01 };
+    /// assert_eq!(s.rate(1.0, 0, 100), 1.0);
+    /// assert!((s.rate(1.0_f64, 99, 100) - 0.01).abs() < 1e-15);
+    /// ```
+    pub fn rate(&self, lr: T, e: usize, epochs: usize) -> T {
+        match *self {
+            Schedule::Constant => lr,
+            Schedule::Linear { final_fraction } => {
+                let span = T::of(epochs.saturating_sub(1).max(1) as f64);
+                lr * (T::one() - (T::one() - final_fraction) * T::of(e as f64) / span)
+            }
+            Schedule::Exponential { gamma } => lr * gamma.powi(e as i32),
+        }
+    }
+}
+
+/// Hyperparameters of [`sgd_train`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SgdTrain<T> {
+    /// The learning rate `η` (the first epoch's, under a schedule).
+    pub learning_rate: T,
+    /// How `η` changes over the epochs.
+    pub schedule: Schedule<T>,
+    /// Seed of the shuffles (and dropout masks).
+    pub seed: u64,
+}
+
+impl<T: Scalar> SgdTrain<T> {
+    /// Constant rate `learning_rate`, seed 0.
+    pub fn new(learning_rate: T) -> Self {
+        SgdTrain {
+            learning_rate,
+            schedule: Schedule::Constant,
+            seed: 0,
+        }
+    }
+}
+
+/// Mini-batch stochastic gradient descent (the book's `(train net x y cost epochs
+/// hyperparams)`): every epoch shuffles the samples afresh and takes one step per
+/// mini-batch of [`TrainingNetwork::batch`] samples, gathered from `x_train` and
+/// `y_train` into the network's own buffers. A last partial batch is skipped in that
+/// epoch (the next shuffle puts those samples elsewhere). Returns the last epoch's
+/// mean cost. The loop allocates nothing.
+pub fn sgd_train<T: Scalar>(
+    train: &mut TrainingNetwork<'_, T>,
+    x_train: &impl AsMatrix<T>,
+    y_train: &impl AsMatrix<T>,
+    cost: Cost,
+    epochs: usize,
+    hyper: &SgdTrain<T>,
+) -> Result<T> {
+    sgd_train_with(train, x_train, y_train, cost, epochs, hyper, |_| {})
+}
+
+/// [`sgd_train`] calling `on_epoch` after every epoch (for a progress bar, a log, or
+/// early stopping decisions outside).
+pub fn sgd_train_with<T: Scalar>(
+    train: &mut TrainingNetwork<'_, T>,
+    x_train: &impl AsMatrix<T>,
+    y_train: &impl AsMatrix<T>,
+    cost: Cost,
+    epochs: usize,
+    hyper: &SgdTrain<T>,
+    mut on_epoch: impl FnMut(&Epoch<T>),
+) -> Result<T> {
+    const OP: &str = "sgd_train";
+    for f in [x_train.factory(), y_train.factory()] {
+        if !f.same(&train.factory) {
+            return Err(la_core::Error::MixedFactories {
+                op: OP,
+                first: train.factory.name(),
+                second: f.name(),
+            }
+            .into());
+        }
+    }
+    let (n, batch) = (x_train.ncols(), train.batch());
+    let mut problems = Vec::new();
+    if x_train.mrows() != train.net.input_dim() {
+        problems.push(format!(
+            "the network takes {} inputs but x_train has {} rows",
+            train.net.input_dim(),
+            x_train.mrows()
+        ));
+    }
+    if y_train.mrows() != train.net.output_dim() || y_train.ncols() != n {
+        problems.push(format!(
+            "y_train is {}x{} but should be {}x{n} (outputs x samples of x_train)",
+            y_train.mrows(),
+            y_train.ncols(),
+            train.net.output_dim()
+        ));
+    }
+    if n < batch {
+        problems.push(format!(
+            "x_train has {n} samples, fewer than one mini-batch of {batch}"
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(precondition(OP, problems));
+    }
+    cost.check(train.output_activation())?;
+    train.seed(hyper.seed);
+    if train.perm.len() != n {
+        train.perm = (0..n).collect();
+    }
+    // y's mini-batch buffer: the second delta buffer is busy in backward, so keep one.
+    let mut yb = train
+        .factory
+        .ge(train.net.output_dim(), batch, Layout::ColumnMajor)?;
+    let batches = n / batch;
+    let mut last = T::zero();
+    for e in 0..epochs {
+        let lr = hyper.schedule.rate(hyper.learning_rate, e, epochs);
+        train.perm.shuffle(&mut train.rng);
+        let mut total = T::zero();
+        for b in 0..batches {
+            for k in 0..batch {
+                let j = train.perm[b * batch + k];
+                copy_into(&x_train.col(j)?, &mut train.input.col_mut(k)?)?;
+                copy_into(&y_train.col(j)?, &mut yb.col_mut(k)?)?;
+            }
+            total = total + train.step(&yb, cost, lr)?;
+        }
+        last = total / T::of(batches as f64);
+        on_epoch(&Epoch {
+            epoch: e + 1,
+            epochs,
+            cost: last,
+            learning_rate: lr,
+        });
+    }
+    Ok(last)
+}
