@@ -9,6 +9,7 @@ mod gemm;
 pub mod kernels;
 mod lanes;
 pub mod simd;
+mod small;
 
 use std::sync::OnceLock;
 
@@ -521,13 +522,11 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
             );
             return Ok(());
         }
-        gemm::gemm(
-            alpha,
-            (host(a.0)?, ra),
-            (host(b.0)?, rb),
-            beta,
-            (host_mut(c.0)?, rc),
-        )
+        let (av, bv, cv) = (host(a.0)?, host(b.0)?, host_mut(c.0)?);
+        if small::gemm(alpha, (av, ra), (bv, rb), beta, (&mut *cv, rc)) {
+            return Ok(());
+        }
+        gemm::gemm(alpha, (av, ra), (bv, rb), beta, (cv, rc))
     }
 
     fn unary(
