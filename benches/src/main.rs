@@ -208,6 +208,59 @@ fn main() {
         }
     }
 
+    // nn-train: the regression chapter, full-batch gradient descent on 10,000 samples
+    // for 4000 epochs (the networks), f32 on the native factory.
+    {
+        use nn_inference::{fully_connected, inference_network, Activation, Init};
+        use nn_train::{sgd, training_network, Cost, Optimizer};
+        let (x, y) = nn_train::conformance::regression_data(&ff, 10_000, 1);
+        let nets: [(&str, &[usize], &str, &str); 2] = [
+            (
+                "4-8-8-1",
+                &[8, 8],
+                "JAX 0.73 s, PyTorch 2.6, candle 18, book 2.9",
+                "≤ 0.25 s",
+            ),
+            (
+                "4-16-64-8-1",
+                &[16, 64, 8],
+                "JAX 3.2 s, PyTorch 14, candle 99",
+                "≤ 1.0 s",
+            ),
+        ];
+        for (name, hidden, others, target) in nets {
+            let acts = [Activation::Sigmoid, Activation::Tanh, Activation::Tanh];
+            let mut specs: Vec<_> = hidden
+                .iter()
+                .zip(acts)
+                .map(|(n, a)| fully_connected(*n, a))
+                .collect();
+            specs.push(fully_connected(1, Activation::Linear));
+            let mut net = inference_network(&ff, 4, &specs).expect("network");
+            let mut cost = 0.0;
+            let s = median_secs(3, || {
+                net.init(&mut seeded_rng(2), Init::Book).expect("init");
+                let mut train =
+                    training_network(&mut net, &x, Optimizer::default()).expect("training");
+                cost = sgd(&mut train, &y, Cost::Quadratic, &[(4000, 0.05)]).expect("sgd")[0];
+            });
+            let mut flops = 0.0;
+            let mut fan_in = 4.0;
+            for n in hidden.iter().map(|n| *n as f64).chain([1.0]) {
+                flops += 3.0 * 2.0 * fan_in * n; // forward, weight gradient, backward error
+                fan_in = n;
+            }
+            flops *= 10_000.0 * 4000.0;
+            rows.push(Row {
+                what: format!("regression {name}, 4000 epochs (cost {cost:.4})"),
+                time: format!("{s:.3} s"),
+                rate: format!("{:.0} GFLOP/s", flops / s / 1e9),
+                peak: ratio(flops / s / 1e9, peak(threads, false)),
+                target: format!("{target} ({others})"),
+            });
+        }
+    }
+
     // The BLAS-library factories (la-mkl): the same workloads through MKL and OpenBLAS.
     let libs: [(&str, MakeFactory); 2] = [
         ("mkl", la_mkl::mkl_float),

@@ -18,7 +18,13 @@ use std::process::{Command, ExitCode};
 const CHAPTERS: &[&str] = &[
     "representing_layers",
     "bias_and_activation",
+    "fully_connected_inference",
+    "batch_processing",
+    "sharing_memory",
     "gpu_computing",
+    "backward_pass",
+    "learning_a_known_function",
+    "optimizers",
 ];
 
 /// The environment every cargo we start gets: PoCL caches compiled kernels under

@@ -8,6 +8,9 @@
 //! | Part II — Increasing performance with batch processing | `batch_processing` |
 //! | Part II — Sharing memory | `sharing_memory` |
 //! | Part II — GPU computing with CUDA and OpenCL | `gpu_computing` |
+//! | Part III — The forward pass, activation and its derivative, the backward pass | `backward_pass` |
+//! | Part IV — Inference API, training API, initializing weights, regression | `learning_a_known_function` |
+//! | Part V — Weight decay, momentum, adaptive learning rates, dropout, SGD | `optimizers` |
 
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork};
