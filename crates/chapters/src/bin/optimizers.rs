@@ -17,7 +17,8 @@ fn main() -> nn_train::Result<()> {
     let fac = native_float();
     let (x, y) = regression_data(&fac, 10_000, 1);
     let (xt, yt) = regression_data(&fac, 1_000, 99);
-    let runs: [(&str, Optimizer<f32>, f32, Option<Dropout<f32>>); 7] = [
+    type Run = (&'static str, Optimizer<f32>, f32, Option<Dropout<f32>>);
+    let runs: [Run; 7] = [
         (
             "gradient descent",
             GradientDescent::default().into(),

@@ -22,7 +22,12 @@ pub(crate) const SMALL: usize = 4096;
 /// Below this many multiply-adds, one thread does it all.
 const PAR_FLOPS: usize = 1 << 17;
 
-/// `c[:, j] := alpha Σₚ a[:, p] b[p, j] + beta c[:, j]` for the columns in `out`.
+/// Rows per register block (one AVX-512 register of `f32`).
+const R: usize = 16;
+
+/// `c[:, j] := alpha Σₚ a[:, p] b[p, j] + beta c[:, j]` for the columns in `out`;
+/// `a` is packed in blocks of `R` rows (zero-padded), `k` columns each, so every block
+/// of a column of `c` accumulates in registers.
 struct SmallA<'a, T> {
     a: &'a [T],
     m: usize,
@@ -38,27 +43,34 @@ struct SmallA<'a, T> {
 impl<T: Scalar> MapKernel<T, 1> for SmallA<'_, T> {
     #[inline(always)]
     fn apply(&self, [b]: [&[T]; 1], out: &mut [T]) {
-        let (m, zero) = (self.m, T::zero());
+        let (m, k, zero) = (self.m, self.k, T::zero());
         for j in 0..self.cols {
-            let c = &mut out[j * self.ccs..j * self.ccs + m];
-            if self.beta == zero {
-                c.iter_mut().for_each(|v| *v = zero);
-            } else {
-                c.iter_mut().for_each(|v| *v = self.beta * *v);
-            }
-            let bj = &b[j * self.bcs..j * self.bcs + self.k];
-            for (p, &bp) in bj.iter().enumerate() {
-                let s = self.alpha * bp;
-                let ap = &self.a[p * m..p * m + m];
-                for (v, &w) in c.iter_mut().zip(ap) {
-                    *v = *v + w * s;
+            let bj = &b[j * self.bcs..j * self.bcs + k];
+            for (blk, i0) in (0..m).step_by(R).enumerate() {
+                let mut acc = [zero; R];
+                let ab = &self.a[blk * k * R..(blk + 1) * k * R];
+                for (p, &bp) in bj.iter().enumerate() {
+                    let ap = &ab[p * R..p * R + R];
+                    for i in 0..R {
+                        acc[i] = acc[i] + ap[i] * bp;
+                    }
+                }
+                let rows = R.min(m - i0);
+                let c = &mut out[j * self.ccs + i0..j * self.ccs + i0 + rows];
+                for (v, &s) in c.iter_mut().zip(&acc) {
+                    *v = if self.beta == zero {
+                        self.alpha * s
+                    } else {
+                        self.alpha * s + self.beta * *v
+                    };
                 }
             }
         }
     }
 }
 
-/// `acc[:, q] += Σₚ a[:, p] b[p, q]` over the samples `p` in the chunk.
+/// `acc[:, q] += Σₚ a[:, p] b[p, q]` over the samples `p` in the chunk, one block of
+/// `R` rows of one column `q` at a time, accumulated in registers.
 struct SmallC {
     m: usize,
     n: usize,
@@ -71,14 +83,20 @@ struct SmallC {
 impl<T: Scalar> MapKernel<T, 2> for SmallC {
     #[inline(always)]
     fn apply(&self, [a, b]: [&[T]; 2], acc: &mut [T]) {
-        let (m, n) = (self.m, self.n);
-        for p in 0..self.samples {
-            let ap = &a[p * self.acs..p * self.acs + m];
-            let bp = &b[p * self.brs..p * self.brs + n];
-            for (q, &s) in bp.iter().enumerate() {
-                let col = &mut acc[q * m..q * m + m];
-                for (v, &w) in col.iter_mut().zip(ap) {
-                    *v = *v + w * s;
+        let (m, zero) = (self.m, T::zero());
+        for q in 0..self.n {
+            for i0 in (0..m).step_by(R) {
+                let rows = R.min(m - i0);
+                let mut r = [zero; R];
+                for p in 0..self.samples {
+                    let s = b[p * self.brs + q];
+                    let ap = &a[p * self.acs + i0..p * self.acs + i0 + rows];
+                    for (v, &w) in r.iter_mut().zip(ap) {
+                        *v = *v + w * s;
+                    }
+                }
+                for (v, x) in acc[q * m + i0..q * m + i0 + rows].iter_mut().zip(&r) {
+                    *v = *v + *x;
                 }
             }
         }
@@ -95,7 +113,7 @@ pub(crate) fn gemm<T: Scalar>(
 ) -> bool {
     let ((a, ra), (b, rb), (c, rc)) = (a, b, c);
     let (m, n, k) = (rc.m, rc.n, ra.n);
-    if m * k <= SMALL && rb.rs == 1 && rc.rs == 1 && n >= k {
+    if m * k <= SMALL && k <= 256 && rb.rs == 1 && rc.rs == 1 && n >= k {
         small_a(alpha, (a, ra), (b, rb), beta, (c, rc));
         true
     } else if m * n <= SMALL && ra.rs == 1 && rb.cs == 1 && k >= m.max(n) {
@@ -114,15 +132,17 @@ fn small_a<T: Scalar>(
     (c, rc): (&mut [T], Region),
 ) {
     let (m, n, k) = (rc.m, rc.n, ra.n);
-    let mut packed = [T::zero(); SMALL];
+    // blocks of R rows, zero-padded: (m + R - 1) * k <= SMALL + 15 * 256
+    let mut packed = [T::zero(); 2 * SMALL];
+    let blocks = m.div_ceil(R);
     for p in 0..k {
         for i in 0..m {
-            packed[p * m + i] = a[ra.index(i, p)];
+            packed[((i / R) * k + p) * R + i % R] = a[ra.index(i, p)];
         }
     }
     let (bcs, ccs) = (rb.cs.max(k), rc.cs.max(m));
     let kernel = |cols: usize| SmallA {
-        a: &packed[..m * k],
+        a: &packed[..blocks * k * R],
         m,
         k,
         alpha,
