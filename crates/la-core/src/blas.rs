@@ -5,7 +5,7 @@
 //! arguments' factory; `_into` forms write into a `&mut` destination (the book's
 //! `mv!`, `axpy!`, ...); `_inplace` forms overwrite their operand (`scal!`).
 
-use crate::dense::{describe, same_factory, Dense, DenseMut};
+use crate::dense::{describe, Dense, DenseMut};
 use crate::engine::{Reduction, Unary};
 use crate::{AsMatrix, AsVector, Check, Layout, Matrix, Result, Scalar, Vector};
 
@@ -15,7 +15,7 @@ pub(crate) fn check_pair<T: Scalar>(
     x: &impl Dense<T>,
     y: &impl Dense<T>,
 ) -> Result<()> {
-    same_factory(op, x.factory(), y.factory())?;
+    x.factory().require_same(op, y.factory())?;
     let (sx, sy) = (x.shape(), y.shape());
     Check::new(op)
         .require(sx == sy, || {
@@ -213,8 +213,8 @@ pub fn mv_into<T: Scalar, Y: AsVector<T> + DenseMut<T>>(
     beta: T,
     y: &mut Y,
 ) -> Result<()> {
-    same_factory("mv", a.factory(), x.factory())?;
-    same_factory("mv", a.factory(), y.factory())?;
+    a.factory().require_same("mv", x.factory())?;
+    a.factory().require_same("mv", y.factory())?;
     let (m, n) = (a.mrows(), a.ncols());
     Check::new("mv")
         .require(x.dim() == n, || {
@@ -237,7 +237,7 @@ pub fn mv_into<T: Scalar, Y: AsVector<T> + DenseMut<T>>(
 
 /// `a x`, a new vector (the book's `mv`).
 pub fn mv<T: Scalar>(a: &impl AsMatrix<T>, x: &impl AsVector<T>) -> Result<Vector<T>> {
-    same_factory("mv", a.factory(), x.factory())?;
+    a.factory().require_same("mv", x.factory())?;
     let mut y = a.factory().vctr(a.mrows())?;
     mv_into(T::one(), a, x, T::zero(), &mut y)?;
     Ok(y)
@@ -250,8 +250,8 @@ pub fn rk_into<T: Scalar, A: AsMatrix<T> + DenseMut<T>>(
     y: &impl AsVector<T>,
     a: &mut A,
 ) -> Result<()> {
-    same_factory("rk", a.factory(), x.factory())?;
-    same_factory("rk", a.factory(), y.factory())?;
+    a.factory().require_same("rk", x.factory())?;
+    a.factory().require_same("rk", y.factory())?;
     let (m, n) = (a.mrows(), a.ncols());
     Check::new("rk")
         .require(x.dim() == m, || {
@@ -273,7 +273,7 @@ pub fn rk_into<T: Scalar, A: AsMatrix<T> + DenseMut<T>>(
 
 /// `alpha x yᵀ`, a new column-major matrix (the book's `rk`).
 pub fn rk<T: Scalar>(alpha: T, x: &impl AsVector<T>, y: &impl AsVector<T>) -> Result<Matrix<T>> {
-    same_factory("rk", x.factory(), y.factory())?;
+    x.factory().require_same("rk", y.factory())?;
     let mut a = x.factory().ge(x.dim(), y.dim(), Layout::ColumnMajor)?;
     rk_into(alpha, x, y, &mut a)?;
     Ok(a)
@@ -297,8 +297,8 @@ pub fn mm_into<T: Scalar, C: AsMatrix<T> + DenseMut<T>>(
     beta: T,
     c: &mut C,
 ) -> Result<()> {
-    same_factory("mm", a.factory(), b.factory())?;
-    same_factory("mm", a.factory(), c.factory())?;
+    a.factory().require_same("mm", b.factory())?;
+    a.factory().require_same("mm", c.factory())?;
     let (am, an, bm, bn, cm, cn) = (
         a.mrows(),
         a.ncols(),
@@ -328,7 +328,7 @@ pub fn mm_into<T: Scalar, C: AsMatrix<T> + DenseMut<T>>(
 
 /// `a b`, a new column-major matrix (the book's `mm`).
 pub fn mm<T: Scalar>(a: &impl AsMatrix<T>, b: &impl AsMatrix<T>) -> Result<Matrix<T>> {
-    same_factory("mm", a.factory(), b.factory())?;
+    a.factory().require_same("mm", b.factory())?;
     let (am, an, bm, bn) = (a.mrows(), a.ncols(), b.mrows(), b.ncols());
     Check::new("mm")
         .require(an == bm, || {

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::engine::{Region, Storage};
-use crate::{Error, Factory, Result, Scalar};
+use crate::{Factory, Result, Scalar};
 
 /// The shape of a dense object: a vector's dimension or a matrix's rows and columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,23 +64,6 @@ pub trait DenseMut<T: Scalar>: Dense<T> {
     /// The backend buffer, mutably (an implementation detail for engines).
     #[doc(hidden)]
     fn storage_mut(&mut self) -> &mut Storage<T>;
-}
-
-/// Checks that `b` comes from the same factory as `a`.
-pub(crate) fn same_factory<T: Scalar>(
-    op: &'static str,
-    a: &Factory<T>,
-    b: &Factory<T>,
-) -> Result<()> {
-    if a.same(b) {
-        Ok(())
-    } else {
-        Err(Error::MixedFactories {
-            op,
-            first: a.name(),
-            second: b.name(),
-        })
-    }
 }
 
 /// Describes an argument for error messages: `x is a vector of dim 3`.

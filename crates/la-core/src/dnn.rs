@@ -11,7 +11,7 @@
 //! The native and MKL/OpenBLAS factories run them on the native backend's vectorised
 //! loops; OpenCL runs its own kernels.
 
-use crate::dense::{describe, same_factory};
+use crate::dense::describe;
 use crate::engine::{Region, Unary};
 use crate::{AsMatrix, AsMatrixMut, AsVector, Check, Result, Scalar};
 
@@ -33,7 +33,7 @@ pub fn bias_activation_inplace<T: Scalar>(
     y: &mut impl AsMatrixMut<T>,
 ) -> Result<()> {
     const OP: &str = "bias_activation";
-    same_factory(OP, b.factory(), y.factory())?;
+    b.factory().require_same(OP, y.factory())?;
     Check::new(OP)
         .require(b.dim() == y.mrows(), || {
             format!(
@@ -76,7 +76,7 @@ pub fn activation_grad_inplace<T: Scalar>(
     d: &mut impl AsMatrixMut<T>,
 ) -> Result<()> {
     const OP: &str = "activation_grad";
-    same_factory(OP, a.factory(), d.factory())?;
+    a.factory().require_same(OP, d.factory())?;
     Check::new(OP)
         .require(a.shape() == d.shape(), || {
             format!(

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::engine::{Engine, Region};
-use crate::{Check, Layout, Matrix, Result, Scalar, Vector};
+use crate::{Check, Error, Layout, Matrix, Result, Scalar, Vector};
 
 /// Creates vectors and matrices on one backend, for one element type.
 ///
@@ -54,6 +54,27 @@ impl<T: Scalar> Factory<T> {
     /// Whether both factories share an engine (data may be mixed freely).
     pub fn same(&self, other: &Factory<T>) -> bool {
         std::ptr::addr_eq(Arc::as_ptr(&self.engine), Arc::as_ptr(&other.engine))
+    }
+
+    /// `Ok` when `other` is the same factory, else [`Error::MixedFactories`] naming
+    /// `op` and both factories (the check every operation on two objects makes).
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// let f = native_float();
+    /// assert!(f.require_same("demo", &native_float()).is_ok());
+    /// # Ok::<(), la_core::Error>(())
+    /// ```
+    pub fn require_same(&self, op: &'static str, other: &Factory<T>) -> Result<()> {
+        if self.same(other) {
+            Ok(())
+        } else {
+            Err(Error::MixedFactories {
+                op,
+                first: self.name(),
+                second: other.name(),
+            })
+        }
     }
 
     /// A zero vector of dimension `dim` (the book's `(vctr fac dim)`).

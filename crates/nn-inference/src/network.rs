@@ -307,13 +307,7 @@ impl<T: Scalar> InferenceNetwork<T> {
             })
             .require(x.ncols() > 0, || "x has no samples (0 columns)".into())
             .finish()?;
-        if !x.factory().same(&self.factory) {
-            return Err(Error::MixedFactories {
-                op: "infer",
-                first: self.factory.name(),
-                second: x.factory().name(),
-            });
-        }
+        self.factory.require_same("infer", x.factory())?;
         let batch = x.ncols();
         self.buffers_for(batch)?;
         let factory = &self.factory;
