@@ -41,9 +41,12 @@ struct LayerState<T: Scalar> {
 }
 
 impl<T: Scalar> LayerState<T> {
-    /// What the next layer reads: the dropped outputs when dropout is on.
-    fn output(&self) -> &Matrix<T> {
-        self.dropout.as_ref().map_or(&self.out, |(_, _, d)| d)
+    /// What the next layer reads: the dropped outputs when training with dropout.
+    fn output(&self, dropout: bool) -> &Matrix<T> {
+        match &self.dropout {
+            Some((_, _, dropped)) if dropout => dropped,
+            _ => &self.out,
+        }
     }
 }
 
@@ -93,14 +96,7 @@ pub fn training_network<'a, T: Scalar>(
 ) -> Result<TrainingNetwork<'a, T>> {
     let optimizer = optimizer.into();
     let factory = net.layers()[0].weights().factory().clone();
-    if !x.factory().same(&factory) {
-        return Err(la_core::Error::MixedFactories {
-            op: "training_network",
-            first: factory.name(),
-            second: x.factory().name(),
-        }
-        .into());
-    }
+    factory.require_same("training_network", x.factory())?;
     let batch = x.ncols();
     let mut problems = Vec::new();
     if x.mrows() != net.input_dim() {
@@ -226,17 +222,18 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         self.layers.get(l).map(|s| (&s.grad_w, &s.grad_b))
     }
 
-    /// The training forward pass on the input buffer (with dropout, when set).
-    fn forward(&mut self) -> Result<()> {
+    /// The forward pass on the input buffer; `dropout` applies the layers' dropout
+    /// (training), otherwise what the next layer reads is the plain output.
+    fn forward(&mut self, dropout: bool) -> Result<()> {
         for i in 0..self.layers.len() {
             let (before, rest) = self.layers.split_at_mut(i);
             let cur = &mut rest[0];
             let layer = &self.net.layers()[i];
             match before.last() {
                 None => layer.forward(&self.input, &mut cur.out)?,
-                Some(prev) => layer.forward(prev.output(), &mut cur.out)?,
+                Some(prev) => layer.forward(prev.output(dropout), &mut cur.out)?,
             }
-            if let Some((d, mask, dropped)) = &mut cur.dropout {
+            if let (true, Some((d, mask, dropped))) = (dropout, &mut cur.dropout) {
                 match *d {
                     Dropout::Bernoulli { keep } => {
                         // mask := (u < keep) / keep
@@ -256,14 +253,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     }
 
     fn check_y(&self, op: &'static str, y: &impl AsMatrix<T>, cost: Cost) -> Result<()> {
-        if !y.factory().same(&self.factory) {
-            return Err(la_core::Error::MixedFactories {
-                op,
-                first: self.factory.name(),
-                second: y.factory().name(),
-            }
-            .into());
-        }
+        self.factory.require_same(op, y.factory())?;
         let (m, n) = (self.net.output_dim(), self.batch());
         if (y.mrows(), y.ncols()) != (m, n) {
             return Err(precondition(
@@ -284,19 +274,11 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
 
     /// Output error and backward pass: fills every layer's gradients; returns the cost.
     fn backward(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
+        let c = self.output_cost(y, cost)?;
         let batch = self.batch();
         let last = self.layers.len() - 1;
         let inv_n = T::one() / T::of(batch as f64);
-        let act = self.output_activation();
         let [d0, d1] = &mut self.delta;
-        let rows = self.layers[last].out.mrows();
-        let c = cost.output_error(
-            act,
-            &self.layers[last].out,
-            y,
-            &mut d0.submatrix_mut(0, 0, rows, batch)?,
-            &mut d1.submatrix_mut(0, 0, rows, batch)?,
-        )?;
         let mut cur = 0;
         for l in (0..=last).rev() {
             let rows = self.layers[l].out.mrows();
@@ -308,7 +290,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             let d = cur_buf.submatrix(0, 0, rows, batch)?;
             let (before, rest) = self.layers.split_at_mut(l);
             let state = &mut rest[0];
-            let a_prev = before.last().map_or(&self.input, |p| p.output());
+            let a_prev = before.last().map_or(&self.input, |p| p.output(true));
             mm_into(inv_n, &d, &a_prev.trans(), T::zero(), &mut state.grad_w)?;
             mv_into(inv_n, &d, &self.ones, T::zero(), &mut state.grad_b)?;
             if let Some(prev) = before.last() {
@@ -363,21 +345,18 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     /// (with dropout on, of this pass's dropped network).
     pub fn forward_backward(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         self.check_y("forward_backward", y, cost)?;
-        self.forward()?;
+        self.forward(true)?;
         self.backward(y, cost)
     }
 
     /// The cost of the network on the input buffer against `y` (no dropout, no update).
     pub fn cost(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         self.check_y("cost", y, cost)?;
-        let saved: Vec<_> = self.layers.iter_mut().map(|l| l.dropout.take()).collect();
-        let r = self.forward().and_then(|_| self.output_cost(y, cost));
-        for (l, d) in self.layers.iter_mut().zip(saved) {
-            l.dropout = d;
-        }
-        r
+        self.forward(false)?;
+        self.output_cost(y, cost)
     }
 
+    /// Writes the output layer's error into the first error buffer; returns the cost.
     fn output_cost(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         let batch = self.batch();
         let last = self.layers.len() - 1;
@@ -401,7 +380,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     /// One training step on the input buffer: forward, backward, update. Returns the
     /// cost before the update. Allocates nothing.
     pub fn step(&mut self, y: &impl AsMatrix<T>, cost: Cost, lr: T) -> Result<T> {
-        self.forward()?;
+        self.forward(true)?;
         let c = self.backward(y, cost)?;
         self.update(lr)?;
         Ok(c)
@@ -551,16 +530,8 @@ pub fn sgd_train_with<T: Scalar>(
     mut on_epoch: impl FnMut(&Epoch<T>),
 ) -> Result<T> {
     const OP: &str = "sgd_train";
-    for f in [x_train.factory(), y_train.factory()] {
-        if !f.same(&train.factory) {
-            return Err(la_core::Error::MixedFactories {
-                op: OP,
-                first: train.factory.name(),
-                second: f.name(),
-            }
-            .into());
-        }
-    }
+    train.factory.require_same(OP, x_train.factory())?;
+    train.factory.require_same(OP, y_train.factory())?;
     let (n, batch) = (x_train.ncols(), train.batch());
     let mut problems = Vec::new();
     if x_train.mrows() != train.net.input_dim() {
