@@ -8,10 +8,16 @@
 //! - `bench`    — prints the benchmark table (release build, all cores).
 //! - `setup mkl` — installs Intel MKL offline-capable from PyPI (`pip install --no-deps
 //!   --prefix target/mkl mkl`); idempotent. `test` runs it first.
+//! - `fetch-datasets [NAMES…] [--from DIR]` — downloads `mnist`, `fashion-mnist`, `imdb`,
+//!   `boston` (all by default) into `datasets/` (or `$DLFP_DATASETS`), or copies them from
+//!   a local mirror such as `../shared/datasets`; verifies checksums; idempotent.
+//! - `e2e [NAMES…]` — the end-to-end chapter examples on the real data (`imdb`, `boston`,
+//!   `mnist`), with a results table.
 //! - `doctor`   — which native libraries are found (MKL, OpenBLAS, OpenCL/CLBlast,
 //!   oneDNN, CUDA, cuDNN), their versions, and what to install for the missing ones.
 
 mod doctor;
+mod fetch;
 
 use std::process::{Command, ExitCode};
 
@@ -53,6 +59,12 @@ fn env() -> Vec<(&'static str, String)> {
 /// The workspace root.
 fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Where the datasets go: `$DLFP_DATASETS`, else the workspace's `datasets/` (where
+/// the `datasets` crate looks for them).
+fn datasets_root() -> std::path::PathBuf {
+    std::env::var_os("DLFP_DATASETS").map_or_else(|| root().join("datasets"), Into::into)
 }
 
 /// Where `setup mkl` installs MKL.
@@ -156,7 +168,10 @@ fn usage() {
          examples   run every chapter example\n  \
          bench      print the benchmark table (GFLOP/s, ratio to peak, targets)\n  \
          setup mkl  install Intel MKL from PyPI into target/mkl (offline-capable mirror: pip)\n  \
-         doctor     report which native libraries are found and what to install"
+         doctor     report which native libraries are found and what to install\n  \
+         fetch-datasets [NAMES..] [--from DIR]\n             \
+         download (or copy from the mirror DIR) and verify mnist, fashion-mnist, imdb, boston\n  \
+         e2e [NAMES..]  train on the real data (imdb, boston, mnist) and print the results table"
     );
 }
 
@@ -170,6 +185,7 @@ fn main() -> ExitCode {
             Some("mkl") => setup_mkl(),
             other => Err(format!("setup: unknown target {other:?} (known: mkl)")),
         },
+        Some("fetch-datasets") => fetch::run(&args[1..], &datasets_root()),
         Some("doctor") => {
             doctor::run();
             Ok(())

@@ -11,6 +11,14 @@
 //! | Part III — The forward pass, activation and its derivative, the backward pass | `backward_pass` |
 //! | Part IV — Inference API, training API, initializing weights, regression | `learning_a_known_function` |
 //! | Part V — Weight decay, momentum, adaptive learning rates, dropout, SGD | `optimizers` |
+//! | Classification: IMDB sentiments (real data) | `imdb_sentiments` |
+//! | Regression: Boston housing prices (real data) | `boston_housing` |
+//! | Classification and metrics: MNIST (real data) | `mnist_digits` |
+//!
+//! The last three need the data (`cargo xtask fetch-datasets`) and run from
+//! `cargo xtask e2e`; their code is the [`e2e`] module.
+
+pub mod e2e;
 
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork};

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use la_core::sparse::CscMatrix;
 use la_core::{AsMatrixMut, Factory, Layout, Matrix, Scalar};
 use rayon::prelude::*;
 
@@ -630,6 +631,18 @@ impl MultiHot {
                 out[k * self.rows + i as usize] = T::one();
             }
         }
+    }
+
+    /// As a la-core sparse matrix (values 1), for a network's sparse first layer
+    /// (`nn_train::training_network_sparse`).
+    pub fn to_csc<T: Scalar>(&self) -> CscMatrix<T> {
+        CscMatrix::new(
+            self.rows,
+            self.col_ptr.clone(),
+            self.indices.clone(),
+            vec![T::one(); self.indices.len()],
+        )
+        .expect("a MultiHot is a valid CSC matrix")
     }
 
     /// The dense `rows x cols` host matrix.

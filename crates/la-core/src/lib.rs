@@ -70,6 +70,7 @@ pub mod native;
 pub mod random;
 pub mod reference;
 mod scalar;
+pub mod sparse;
 mod vector;
 
 #[cfg(feature = "conformance")]

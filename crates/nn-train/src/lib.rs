@@ -73,8 +73,8 @@ pub use metrics::{
     binary_accuracy, categorical_accuracy, confusion_matrix, mae, rmse, ConfusionMatrix,
 };
 pub use network::{
-    sgd, sgd_train, sgd_train_with, sgd_with, training_network, Dropout, Epoch, Schedule, SgdTrain,
-    TrainingNetwork,
+    sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, training_network,
+    training_network_sparse, Dropout, Epoch, Schedule, SgdTrain, TrainingNetwork,
 };
 pub use optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
 #[cfg(feature = "progress")]

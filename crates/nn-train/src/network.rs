@@ -4,6 +4,7 @@
 use la_core::prelude::*;
 use la_core::rand::seq::SliceRandom;
 use la_core::random::Rng;
+use la_core::sparse::{sparse_mm_into, sparse_mm_t_into, CscMatrix};
 use nn_inference::{Activation, InferenceNetwork};
 
 use crate::cost::Cost;
@@ -50,6 +51,22 @@ impl<T: Scalar> LayerState<T> {
     }
 }
 
+/// The input buffer: dense, or sparse for a first layer whose inputs are mostly zeros.
+#[derive(Debug)]
+enum Input<T: Scalar> {
+    Dense(Matrix<T>),
+    Sparse(CscMatrix<T>),
+}
+
+impl<T: Scalar> Input<T> {
+    fn ncols(&self) -> usize {
+        match self {
+            Input::Dense(m) => m.ncols(),
+            Input::Sparse(s) => s.ncols(),
+        }
+    }
+}
+
 /// A network being trained (the book's `training-network`). It borrows the inference
 /// network's weights and updates them in place; after training (when it is dropped)
 /// the inference network has the trained parameters.
@@ -57,7 +74,7 @@ impl<T: Scalar> LayerState<T> {
 pub struct TrainingNetwork<'a, T: Scalar> {
     net: &'a mut InferenceNetwork<T>,
     factory: Factory<T>,
-    input: Matrix<T>,
+    input: Input<T>,
     layers: Vec<LayerState<T>>,
     delta: [Matrix<T>; 2],
     ones: Vector<T>,
@@ -94,17 +111,42 @@ pub fn training_network<'a, T: Scalar>(
     x: &impl AsMatrix<T>,
     optimizer: impl Into<Optimizer<T>>,
 ) -> Result<TrainingNetwork<'a, T>> {
-    let optimizer = optimizer.into();
     let factory = net.layers()[0].weights().factory().clone();
     factory.require_same("training_network", x.factory())?;
-    let batch = x.ncols();
+    check_input(net, x.mrows(), x.ncols())?;
+    let mut input = factory.ge(x.mrows(), x.ncols(), Layout::ColumnMajor)?;
+    copy_into(x, &mut input)?;
+    build(net, factory, Input::Dense(input), optimizer.into())
+}
+
+/// [`training_network`] for sparse inputs (bag-of-words, one-hot features): the
+/// first layer multiplies its weights by the sparse batch directly
+/// ([`la_core::sparse`]), costing `O(outputs · nonzeros)` instead of
+/// `O(outputs · inputs · batch)`. Train with [`sgd_train_sparse`]. Needs a host
+/// factory (native, MKL, OpenBLAS); a device factory gives `Unsupported` at the first
+/// step.
+pub fn training_network_sparse<'a, T: Scalar>(
+    net: &'a mut InferenceNetwork<T>,
+    x: &CscMatrix<T>,
+    optimizer: impl Into<Optimizer<T>>,
+) -> Result<TrainingNetwork<'a, T>> {
+    let factory = net.layers()[0].weights().factory().clone();
+    check_input(net, x.mrows(), x.ncols())?;
+    let mut input = CscMatrix::with_capacity(x.mrows(), x.ncols(), x.nnz());
+    for j in 0..x.ncols() {
+        let (rows, vals) = x.col(j);
+        input.push_col(rows, vals)?;
+    }
+    build(net, factory, Input::Sparse(input), optimizer.into())
+}
+
+/// The preconditions on a network and its input batch shape.
+fn check_input<T: Scalar>(net: &InferenceNetwork<T>, rows: usize, batch: usize) -> Result<()> {
     let mut problems = Vec::new();
-    if x.mrows() != net.input_dim() {
+    if rows != net.input_dim() {
         problems.push(format!(
-            "the network takes {} inputs but x is {}x{}",
+            "the network takes {} inputs but x is {rows}x{batch}",
             net.input_dim(),
-            x.mrows(),
-            batch
         ));
     }
     if batch == 0 {
@@ -118,11 +160,21 @@ pub fn training_network<'a, T: Scalar>(
             "layer {i} is softmax: softmax can only be the output layer"
         ));
     }
-    if !problems.is_empty() {
-        return Err(precondition("training_network", problems));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(precondition("training_network", problems))
     }
-    let mut input = factory.ge(x.mrows(), batch, Layout::ColumnMajor)?;
-    copy_into(x, &mut input)?;
+}
+
+/// Allocates every buffer of the training network for the input's batch size.
+fn build<T: Scalar>(
+    net: &mut InferenceNetwork<T>,
+    factory: Factory<T>,
+    input: Input<T>,
+    optimizer: Optimizer<T>,
+) -> Result<TrainingNetwork<'_, T>> {
+    let batch = input.ncols();
     let mut layers = Vec::with_capacity(net.layers().len());
     let mut widest = 0;
     for l in net.layers() {
@@ -230,7 +282,15 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             let cur = &mut rest[0];
             let layer = &self.net.layers()[i];
             match before.last() {
-                None => layer.forward(&self.input, &mut cur.out)?,
+                None => match &self.input {
+                    Input::Dense(x) => layer.forward(x, &mut cur.out)?,
+                    Input::Sparse(x) => {
+                        sparse_mm_into(T::one(), layer.weights(), x, T::zero(), &mut cur.out)?;
+                        layer
+                            .activation()
+                            .bias_forward_inplace(layer.bias(), &mut cur.out)?;
+                    }
+                },
                 Some(prev) => layer.forward(prev.output(dropout), &mut cur.out)?,
             }
             if let (true, Some((d, mask, dropped))) = (dropout, &mut cur.dropout) {
@@ -290,8 +350,21 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             let d = cur_buf.submatrix(0, 0, rows, batch)?;
             let (before, rest) = self.layers.split_at_mut(l);
             let state = &mut rest[0];
-            let a_prev = before.last().map_or(&self.input, |p| p.output(true));
-            mm_into(inv_n, &d, &a_prev.trans(), T::zero(), &mut state.grad_w)?;
+            match (before.last(), &self.input) {
+                (Some(p), _) => mm_into(
+                    inv_n,
+                    &d,
+                    &p.output(true).trans(),
+                    T::zero(),
+                    &mut state.grad_w,
+                )?,
+                (None, Input::Dense(x)) => {
+                    mm_into(inv_n, &d, &x.trans(), T::zero(), &mut state.grad_w)?
+                }
+                (None, Input::Sparse(x)) => {
+                    sparse_mm_t_into(inv_n, &d, x, T::zero(), &mut state.grad_w)?
+                }
+            }
             mv_into(inv_n, &d, &self.ones, T::zero(), &mut state.grad_b)?;
             if let Some(prev) = before.last() {
                 let prows = prev.out.mrows();
@@ -527,18 +600,112 @@ pub fn sgd_train_with<T: Scalar>(
     cost: Cost,
     epochs: usize,
     hyper: &SgdTrain<T>,
-    mut on_epoch: impl FnMut(&Epoch<T>),
+    on_epoch: impl FnMut(&Epoch<T>),
 ) -> Result<T> {
     const OP: &str = "sgd_train";
     train.factory.require_same(OP, x_train.factory())?;
-    train.factory.require_same(OP, y_train.factory())?;
-    let (n, batch) = (x_train.ncols(), train.batch());
+    if matches!(train.input, Input::Sparse(_)) {
+        return Err(precondition(
+            OP,
+            vec!["the training network takes sparse input: use sgd_train_sparse".into()],
+        ));
+    }
+    let n = x_train.ncols();
+    train_epochs(
+        OP,
+        train,
+        (x_train.mrows(), n),
+        y_train,
+        cost,
+        epochs,
+        hyper,
+        on_epoch,
+        |input, cols| {
+            let Input::Dense(buf) = input else {
+                unreachable!("checked dense above")
+            };
+            for (k, &j) in cols.iter().enumerate() {
+                copy_into(&x_train.col(j)?, &mut buf.col_mut(k)?)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// [`sgd_train_with`] for a network built by [`training_network_sparse`]: the
+/// mini-batches are gathered from the sparse `x_train` (one sample per column) into
+/// the network's sparse input buffer, whose room for nonzeros is reserved once, for
+/// the densest possible batch, before the first epoch. The loop allocates nothing.
+pub fn sgd_train_sparse<T: Scalar>(
+    train: &mut TrainingNetwork<'_, T>,
+    x_train: &CscMatrix<T>,
+    y_train: &impl AsMatrix<T>,
+    cost: Cost,
+    epochs: usize,
+    hyper: &SgdTrain<T>,
+    on_epoch: impl FnMut(&Epoch<T>),
+) -> Result<T> {
+    const OP: &str = "sgd_train_sparse";
+    let batch = train.batch();
+    let Input::Sparse(buf) = &mut train.input else {
+        return Err(precondition(
+            OP,
+            vec![
+                "the training network takes dense input: build it with training_network_sparse"
+                    .into(),
+            ],
+        ));
+    };
+    let mut nnz: Vec<usize> = (0..x_train.ncols())
+        .map(|j| x_train.col(j).0.len())
+        .collect();
+    nnz.sort_unstable_by(|a, b| b.cmp(a));
+    buf.reserve(nnz.iter().take(batch).sum());
+    let shape = (x_train.mrows(), x_train.ncols());
+    train_epochs(
+        OP,
+        train,
+        shape,
+        y_train,
+        cost,
+        epochs,
+        hyper,
+        on_epoch,
+        |input, cols| {
+            let Input::Sparse(buf) = input else {
+                unreachable!("checked sparse above")
+            };
+            buf.clear();
+            for &j in cols {
+                let (rows, vals) = x_train.col(j);
+                buf.push_col(rows, vals)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// The epoch loop shared by the dense and sparse mini-batch trainers; `load` gathers
+/// the samples `cols` into the input buffer.
+#[allow(clippy::too_many_arguments)]
+fn train_epochs<T: Scalar>(
+    op: &'static str,
+    train: &mut TrainingNetwork<'_, T>,
+    (x_rows, n): (usize, usize),
+    y_train: &impl AsMatrix<T>,
+    cost: Cost,
+    epochs: usize,
+    hyper: &SgdTrain<T>,
+    mut on_epoch: impl FnMut(&Epoch<T>),
+    mut load: impl FnMut(&mut Input<T>, &[usize]) -> Result<()>,
+) -> Result<T> {
+    train.factory.require_same(op, y_train.factory())?;
+    let batch = train.batch();
     let mut problems = Vec::new();
-    if x_train.mrows() != train.net.input_dim() {
+    if x_rows != train.net.input_dim() {
         problems.push(format!(
-            "the network takes {} inputs but x_train has {} rows",
+            "the network takes {} inputs but x_train has {x_rows} rows",
             train.net.input_dim(),
-            x_train.mrows()
         ));
     }
     if y_train.mrows() != train.net.output_dim() || y_train.ncols() != n {
@@ -555,7 +722,7 @@ pub fn sgd_train_with<T: Scalar>(
         ));
     }
     if !problems.is_empty() {
-        return Err(precondition(OP, problems));
+        return Err(precondition(op, problems));
     }
     cost.check(train.output_activation())?;
     train.seed(hyper.seed);
@@ -573,9 +740,9 @@ pub fn sgd_train_with<T: Scalar>(
         train.perm.shuffle(&mut train.rng);
         let mut total = T::zero();
         for b in 0..batches {
-            for k in 0..batch {
-                let j = train.perm[b * batch + k];
-                copy_into(&x_train.col(j)?, &mut train.input.col_mut(k)?)?;
+            let cols = &train.perm[b * batch..(b + 1) * batch];
+            load(&mut train.input, cols)?;
+            for (k, &j) in cols.iter().enumerate() {
                 copy_into(&y_train.col(j)?, &mut yb.col_mut(k)?)?;
             }
             total = total + train.step(&yb, cost, lr)?;

@@ -1,0 +1,15 @@
+//! "Regression: Boston housing prices": a seeded 80/20 split, features standardised
+//! with the training statistics, 13-64-64-1. `cargo xtask e2e boston`.
+
+use chapters::e2e::{boston, BostonConfig};
+
+fn main() -> Result<(), chapters::e2e::Error> {
+    chapters::heading("Regression", "Boston housing prices");
+    let r = boston(&datasets::dir("boston"), &BostonConfig::standard())?;
+    println!(
+        "test MAE {:.3} (in $1000s), RMSE {:.3}, after {} epochs ({:.2} s training)",
+        r.value, r.extra[0].1, r.epochs, r.train_seconds
+    );
+    println!("{}", r.line());
+    Ok(())
+}
