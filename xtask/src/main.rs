@@ -155,6 +155,66 @@ fn examples() -> Result<(), String> {
     Ok(())
 }
 
+/// The end-to-end examples `cargo xtask e2e` runs: (name, chapter binary).
+const E2E: &[(&str, &str)] = &[
+    ("imdb", "imdb_sentiments"),
+    ("boston", "boston_housing"),
+    ("mnist", "mnist_digits"),
+];
+
+/// Runs the end-to-end chapter binaries on the real data (all, or those named),
+/// echoing their output, then prints the table of their `E2E|…` lines.
+fn e2e(names: &[String]) -> Result<(), String> {
+    use std::io::BufRead;
+    let known: Vec<&str> = E2E.iter().map(|(n, _)| *n).collect();
+    if let Some(bad) = names.iter().find(|n| !known.contains(&n.as_str())) {
+        return Err(format!(
+            "unknown e2e run `{bad}` (known: {})",
+            known.join(", ")
+        ));
+    }
+    cargo(&["build", "--release", "-p", "chapters", "--bins"])?;
+    let mut rows = vec![];
+    for (name, bin) in E2E {
+        if !names.is_empty() && !names.iter().any(|n| n == name) {
+            continue;
+        }
+        println!("\n$ cargo run --release -p chapters --bin {bin}");
+        let mut child = Command::new(env!("CARGO"))
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "chapters",
+                "--bin",
+                bin,
+            ])
+            .envs(env())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let out = child.stdout.take().expect("piped");
+        for line in std::io::BufReader::new(out).lines() {
+            let line = line.map_err(|e| format!("{bin}: {e}"))?;
+            match line.strip_prefix("E2E|") {
+                Some(row) => rows.push(row.split('|').map(str::to_string).collect::<Vec<_>>()),
+                None => println!("{line}"),
+            }
+        }
+        let status = child.wait().map_err(|e| format!("{bin}: {e}"))?;
+        if !status.success() {
+            return Err(format!("`{bin}` failed ({status}); if data is missing, run `cargo xtask fetch-datasets {name}`"));
+        }
+    }
+    println!("\n| dataset | network | epochs | metric | training time |");
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        println!("| {} |", r.join(" | "));
+    }
+    Ok(())
+}
+
 fn bench() -> Result<(), String> {
     setup_mkl()?;
     cargo(&["run", "--quiet", "--release", "-p", "dlfp-benches"])
@@ -186,6 +246,7 @@ fn main() -> ExitCode {
             other => Err(format!("setup: unknown target {other:?} (known: mkl)")),
         },
         Some("fetch-datasets") => fetch::run(&args[1..], &datasets_root()),
+        Some("e2e") => e2e(&args[1..]),
         Some("doctor") => {
             doctor::run();
             Ok(())

@@ -6,13 +6,13 @@
 use std::path::Path;
 use std::time::Instant;
 
-use datasets::{HostMatrix, Standardizer, Tokenizer, Vocabulary};
+use datasets::{HostMatrix, MultiHot, Standardizer, Tokenizer, Vocabulary};
 use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
 use nn_train::{
     sgd_train_sparse, sgd_train_with, training_network, training_network_sparse, Adam, Cost,
-    Optimizer, Schedule, SgdTrain,
+    Dropout, Optimizer, Schedule, SgdTrain,
 };
 
 /// Any error of a run (loading, shapes, training).
@@ -79,6 +79,8 @@ pub struct Run {
     pub optimizer: Optimizer<f32>,
     /// Seed for initialisation and shuffling.
     pub seed: u64,
+    /// Dropout on the hidden layers' outputs.
+    pub dropout: Option<Dropout<f32>>,
     /// Print a progress bar.
     pub progress: bool,
 }
@@ -144,6 +146,9 @@ fn train(
         Inputs::Dense(x) => {
             let first = x.submatrix(0, 0, x.mrows(), run.batch)?;
             let mut t = training_network(&mut net, &first, run.optimizer)?;
+            for l in 0..run.hidden.len() {
+                t.set_dropout(l, run.dropout)?;
+            }
             sgd_train_with(&mut t, x, y, cost, epochs, &hyper, on_epoch)?;
         }
         Inputs::Sparse(x) => {
@@ -153,6 +158,9 @@ fn train(
                 first.push_col(r, v)?;
             }
             let mut t = training_network_sparse(&mut net, &first, run.optimizer)?;
+            for l in 0..run.hidden.len() {
+                t.set_dropout(l, run.dropout)?;
+            }
             sgd_train_sparse(&mut t, x, y, cost, epochs, &hyper, on_epoch)?;
         }
     }
@@ -181,21 +189,26 @@ pub struct ImdbConfig {
 
 impl ImdbConfig {
     /// The book's network 10000-16-16-1 (relu, relu, sigmoid), Adam, mini-batches of
-    /// 512, 20 epochs, learning rate decaying linearly to 1% (Deep Diamond's default).
+    /// 512, 20 epochs, the learning rate decaying linearly to 1% (Deep Diamond's
+    /// mini-batch loop), quadratic cost (the book's first run). Chosen on a validation
+    /// split (`--validate`: 20% of the training reviews held out), never on the test
+    /// set: the clean tokenizer (0.8914 against 0.8798 for the plain split at
+    /// η = 0.0003) and η = 0.0003 (0.8664 at η = 0.001, which overfits).
     pub fn book() -> Self {
         ImdbConfig {
             words: 10_000,
-            tokenizer: Tokenizer::Plain,
+            tokenizer: Tokenizer::Clean,
             run: Run {
                 hidden: vec![16, 16],
                 epochs: 20,
                 batch: 512,
-                learning_rate: 0.001,
+                learning_rate: 0.0003,
                 schedule: Schedule::Linear {
                     final_fraction: 0.01,
                 },
                 optimizer: Adam::default().into(),
                 seed: 1,
+                dropout: None,
                 progress: true,
             },
             cost: Cost::Quadratic,
@@ -205,32 +218,67 @@ impl ImdbConfig {
     }
 }
 
-/// "Classification: IMDB sentiments": bag-of-words of the most frequent words (counted
-/// over the training reviews), a sigmoid output, binary accuracy.
-pub fn imdb(dir: &Path, cfg: &ImdbConfig) -> std::result::Result<Report, Error> {
-    let data = datasets::imdb(dir)?;
-    let train_texts = datasets::texts(&data.train);
-    let vocab = Vocabulary::build(&train_texts, cfg.words, cfg.tokenizer)?;
-    let x_all = vocab.encode(&train_texts);
-    let y_all = datasets::sentiment_labels(&data.train);
-    let (fit, eval, metric) = match cfg.validation {
-        Some(f) => {
-            let (t, v) = datasets::split_indices(data.train.len(), f, cfg.run.seed)?;
-            (t, Some(v), "validation accuracy")
-        }
-        None => ((0..data.train.len()).collect(), None, "test accuracy"),
-    };
-    let (x_eval, y_eval) = match &eval {
-        Some(v) => (x_all.select(v)?, y_all.select(v)?),
-        None => (
-            vocab.encode(&datasets::texts(&data.test)),
-            datasets::sentiment_labels(&data.test),
-        ),
-    };
+/// IMDB encoded for training: the bag-of-words of the reviews to fit and of those to
+/// evaluate on (the test reviews, or the held-out validation reviews).
+#[derive(Debug, Clone)]
+pub struct ImdbData {
+    /// Multi-hot inputs to fit.
+    pub x_fit: MultiHot,
+    /// Their labels (`1 x n`).
+    pub y_fit: HostMatrix,
+    /// Multi-hot inputs to evaluate on.
+    pub x_eval: MultiHot,
+    /// Their labels.
+    pub y_eval: HostMatrix,
+    /// `"test accuracy"` or `"validation accuracy"`.
+    pub metric: &'static str,
+}
+
+impl ImdbData {
+    /// Loads the reviews from `dir` and encodes them with a vocabulary of the
+    /// `cfg.words` most frequent words of the training reviews (the test reviews are
+    /// never looked at, not even for the vocabulary); with `cfg.validation`, the
+    /// evaluation reviews are held out of the training reviews.
+    pub fn load(dir: &Path, cfg: &ImdbConfig) -> std::result::Result<Self, Error> {
+        let data = datasets::imdb(dir)?;
+        let train_texts = datasets::texts(&data.train);
+        let vocab = Vocabulary::build(&train_texts, cfg.words, cfg.tokenizer)?;
+        let x_all = vocab.encode(&train_texts);
+        let y_all = datasets::sentiment_labels(&data.train);
+        Ok(match cfg.validation {
+            Some(f) => {
+                let (t, v) = datasets::split_indices(data.train.len(), f, cfg.run.seed)?;
+                ImdbData {
+                    x_fit: x_all.select(&t)?,
+                    y_fit: y_all.select(&t)?,
+                    x_eval: x_all.select(&v)?,
+                    y_eval: y_all.select(&v)?,
+                    metric: "validation accuracy",
+                }
+            }
+            None => ImdbData {
+                x_fit: x_all,
+                y_fit: y_all,
+                x_eval: vocab.encode(&datasets::texts(&data.test)),
+                y_eval: datasets::sentiment_labels(&data.test),
+                metric: "test accuracy",
+            },
+        })
+    }
+}
+
+/// "Classification: IMDB sentiments": the network (relu hidden layers, a sigmoid
+/// output) trained on `data.x_fit`, its binary accuracy on `data.x_eval`.
+pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Error> {
+    let ImdbData {
+        x_fit,
+        x_eval,
+        y_eval,
+        metric,
+        ..
+    } = data;
     let fac = native_float();
-    let x_fit = x_all.select(&fit)?;
-    drop(x_all);
-    let y = y_all.select(&fit)?.to_matrix(&fac)?;
+    let y = data.y_fit.to_matrix(&fac)?;
     let (relu, out) = (Activation::Relu, Activation::Sigmoid);
     let (mut net, secs) = if cfg.sparse {
         let x = x_fit.to_csc();
@@ -252,7 +300,7 @@ pub fn imdb(dir: &Path, cfg: &ImdbConfig) -> std::result::Result<Report, Error> 
         dataset: "IMDB".into(),
         network: network_name(cfg.words, &cfg.run.hidden, 1),
         epochs: cfg.run.epochs,
-        metric: metric.into(),
+        metric: (*metric).into(),
         value: acc,
         extra: vec![],
         train_seconds: secs,
@@ -286,6 +334,7 @@ impl BostonConfig {
                 },
                 optimizer: Adam::default().into(),
                 seed: 1,
+                dropout: None,
                 progress: false,
             },
         }
@@ -350,6 +399,7 @@ impl MnistConfig {
                 },
                 optimizer: Adam::default().into(),
                 seed: 1,
+                dropout: None,
                 progress: true,
             },
             train_limit: usize::MAX,
