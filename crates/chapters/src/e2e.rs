@@ -298,7 +298,7 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
     let acc = correct / x_eval.cols() as f64;
     Ok(Report {
         dataset: "IMDB".into(),
-        network: network_name(cfg.words, &cfg.run.hidden, 1),
+        network: network_name(x_fit.rows(), &cfg.run.hidden, 1),
         epochs: cfg.run.epochs,
         metric: (*metric).into(),
         value: acc,
@@ -366,7 +366,7 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
     let rmse = nn_train::rmse(&pred, &yt)?;
     Ok(Report {
         dataset: "Boston housing".into(),
-        network: network_name(13, &cfg.run.hidden, 1),
+        network: network_name(x.mrows(), &cfg.run.hidden, 1),
         epochs: cfg.run.epochs,
         metric: "test MAE".into(),
         value: mae,
@@ -433,7 +433,7 @@ pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error
     println!("{cm}");
     Ok(Report {
         dataset: "MNIST".into(),
-        network: network_name(784, &cfg.run.hidden, 10),
+        network: network_name(x.mrows(), &cfg.run.hidden, 10),
         epochs: cfg.run.epochs,
         metric: "test accuracy".into(),
         value: cm.accuracy(),

@@ -194,12 +194,16 @@ fn run<T: Scalar>(
     a.factory().require_same(op, c.factory())?;
     Check::new(op).require(shapes_ok, describe).finish()?;
     let (ra, rc) = (a.region(), c.region());
-    let backend = c.factory().name();
-    let Some(ah) = a.storage().host() else {
-        return Err(Error::Unsupported { backend, op });
+    let unsupported = |f: &crate::Factory<T>| Error::Unsupported {
+        backend: f.name(),
+        op,
     };
+    let Some(ah) = a.storage().host() else {
+        return Err(unsupported(a.factory()));
+    };
+    let factory = c.factory().clone();
     let Some(ch) = c.storage_mut().host_mut() else {
-        return Err(Error::Unsupported { backend, op });
+        return Err(unsupported(&factory));
     };
     body(ah, ra, ch, rc);
     Ok(())

@@ -9,9 +9,12 @@ use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use la_core::prelude::*;
+use la_core::sparse::CscMatrix;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
 use nn_train::conformance::{regression_data, regression_network};
-use nn_train::{sgd_train, training_network, Adam, Cost, SgdTrain};
+use nn_train::{
+    sgd_train, sgd_train_sparse, training_network, training_network_sparse, Adam, Cost, SgdTrain,
+};
 
 struct Counting;
 
@@ -110,4 +113,50 @@ fn training_loops_allocate_nothing() {
         one <= 2,
         "sgd_train's setup allocated {one} times (the y batch buffer)"
     );
+
+    drop(train);
+
+    // sparse input (bag-of-words): 500 inputs, ~5% nonzero, mini-batches of 50
+    let mut bow = inference_network(
+        &fac,
+        500,
+        &[
+            fully_connected(16, Activation::Relu),
+            fully_connected(1, Activation::Sigmoid),
+        ],
+    )
+    .unwrap();
+    bow.init(&mut seeded_rng(1), Init::He).unwrap();
+    let mut col_ptr = vec![0];
+    let mut rows = vec![];
+    for j in 0..1000u32 {
+        rows.extend((0..500u32).filter(|i| (i * 7 + j * 13) % 20 == 0));
+        col_ptr.push(rows.len());
+    }
+    let ones = vec![1.0f32; rows.len()];
+    let xs = CscMatrix::new(500, col_ptr, rows, ones).unwrap();
+    let yv: Vec<f32> = (0..1000).map(|j| (j % 2) as f32).collect();
+    let ys = fac.ge_from(1, 1000, &yv, Layout::ColumnMajor).unwrap();
+    let mut first = CscMatrix::with_capacity(500, 50, 0);
+    for j in 0..50 {
+        let (r, v) = xs.col(j);
+        first.push_col(r, v).unwrap();
+    }
+    let mut train = training_network_sparse(&mut bow, &first, Adam::default()).unwrap();
+    let cost = Cost::SigmoidCrossEntropy;
+    sgd_train_sparse(&mut train, &xs, &ys, cost, 1, &hyper, |_| {}).unwrap();
+    let (one, ten) = on_pool(|| {
+        let one = count(|| {
+            sgd_train_sparse(&mut train, &xs, &ys, cost, 1, &hyper, |_| {}).unwrap();
+        });
+        let ten = count(|| {
+            sgd_train_sparse(&mut train, &xs, &ys, cost, 10, &hyper, |_| {}).unwrap();
+        });
+        (one, ten)
+    });
+    assert_eq!(
+        one, ten,
+        "sgd_train_sparse allocates per epoch: {one} allocations for 1 epoch, {ten} for 10"
+    );
+    assert!(one <= 3, "sgd_train_sparse's setup allocated {one} times");
 }
