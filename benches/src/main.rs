@@ -261,6 +261,77 @@ fn main() {
         }
     }
 
+    // datasets: loading and encoding the real files (skipped without them), and the
+    // IMDB chapter's training (10000-16-16-1, 20 epochs, mini-batches of 512).
+    if datasets::dir("mnist")
+        .join("train-images-idx3-ubyte.gz")
+        .exists()
+    {
+        let s = median_secs(3, || {
+            datasets::mnist(&datasets::dir("mnist")).expect("mnist");
+        });
+        rows.push(Row {
+            what: "MNIST load (70,000 images, gzip IDX -> f32)".into(),
+            time: format!("{s:.2} s"),
+            rate: String::new(),
+            peak: String::new(),
+            target: "< 1 s".into(),
+        });
+    }
+    if datasets::dir("imdb")
+        .join("imdb_labelled_50k.csv.gz")
+        .exists()
+    {
+        use chapters::e2e::{imdb, ImdbConfig, ImdbData};
+        let s = median_secs(3, || {
+            let d = datasets::imdb(&datasets::dir("imdb")).expect("imdb");
+            let texts: Vec<&str> = d
+                .train
+                .iter()
+                .chain(&d.test)
+                .map(|r| r.text.as_str())
+                .collect();
+            let v = datasets::Vocabulary::build(&texts, 10_000, datasets::Tokenizer::Plain)
+                .expect("vocabulary");
+            v.encode(&texts);
+        });
+        rows.push(Row {
+            what: "IMDB load + vocabulary + multi-hot, 50,000 reviews".into(),
+            time: format!("{s:.2} s"),
+            rate: String::new(),
+            peak: String::new(),
+            target: "< 5 s".into(),
+        });
+        let mut cfg = ImdbConfig::book();
+        cfg.run.progress = false;
+        let data = ImdbData::load(&datasets::dir("imdb"), &cfg).expect("imdb");
+        for sparse in [true, false] {
+            cfg.sparse = sparse;
+            // Training time only (the run's own clock), median of the repetitions.
+            let reps = if sparse { 3 } else { 1 };
+            let mut acc = 0.0;
+            let mut t: Vec<f64> = (0..reps)
+                .map(|_| {
+                    let r = imdb(&data, &cfg).expect("imdb run");
+                    acc = r.value;
+                    r.train_seconds
+                })
+                .collect();
+            t.sort_by(|a, b| a.total_cmp(b));
+            let s = t[reps / 2];
+            rows.push(Row {
+                what: format!(
+                    "IMDB 10000-16-16-1, 20 epochs, {} input (test acc {acc:.4})",
+                    if sparse { "sparse" } else { "dense" }
+                ),
+                time: format!("{s:.2} s"),
+                rate: String::new(),
+                peak: String::new(),
+                target: "≤ 1.5 s (PyTorch 4.3, JAX 4.7, book 5.4)".into(),
+            });
+        }
+    }
+
     // The BLAS-library factories (la-mkl): the same workloads through MKL and OpenBLAS.
     let libs: [(&str, MakeFactory); 2] = [
         ("mkl", la_mkl::mkl_float),

@@ -37,6 +37,7 @@
 //! | `forward`, `backward` (each layer's `backward` protocol) | [`TrainingNetwork::step`], [`TrainingNetwork::forward_backward`], [`TrainingNetwork::gradients`] |
 //! | `quadratic-cost!`, `mean-absolute-cost!`, `sigmoid-crossentropy-cost!`, `crossentropy-cost!` | [`Cost`] |
 //! | gradient descent, weight decay, momentum, Nesterov, `adam`, `rmsprop` | [`GradientDescent`], `weight_decay` fields, [`Momentum`], [`Nesterov`], [`Adam`], [`RmsProp`] → [`Optimizer`] |
+//! | a network on sparse (bag-of-words) input (the book encodes IMDB densely) | [`training_network_sparse`] and [`sgd_train_sparse`] on a [`la_core::sparse::CscMatrix`] |
 //! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] |
 //! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`] |
 //! | saving a trained network | [`save`] / [`load`] (safetensors, PyTorch names `layers.0.weight`) |
