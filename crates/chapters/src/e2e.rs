@@ -85,6 +85,26 @@ pub struct Run {
     pub progress: bool,
 }
 
+impl Run {
+    /// Adam with the learning rate decaying linearly to 1% (Deep Diamond's mini-batch
+    /// default), seed 1, no dropout, no progress bar.
+    pub fn adam(hidden: &[usize], epochs: usize, batch: usize, learning_rate: f32) -> Self {
+        Run {
+            hidden: hidden.to_vec(),
+            epochs,
+            batch,
+            learning_rate,
+            schedule: Schedule::Linear {
+                final_fraction: 0.01,
+            },
+            optimizer: Adam::default().into(),
+            seed: 1,
+            dropout: None,
+            progress: false,
+        }
+    }
+}
+
 fn network_name(input: usize, hidden: &[usize], output: usize) -> String {
     let mut dims = vec![input];
     dims.extend_from_slice(hidden);
@@ -199,17 +219,8 @@ impl ImdbConfig {
             words: 10_000,
             tokenizer: Tokenizer::Clean,
             run: Run {
-                hidden: vec![16, 16],
-                epochs: 20,
-                batch: 512,
-                learning_rate: 0.0003,
-                schedule: Schedule::Linear {
-                    final_fraction: 0.01,
-                },
-                optimizer: Adam::default().into(),
-                seed: 1,
-                dropout: None,
                 progress: true,
+                ..Run::adam(&[16, 16], 20, 512, 0.0003)
             },
             cost: Cost::Quadratic,
             sparse: true,
@@ -324,19 +335,7 @@ impl BostonConfig {
         BostonConfig {
             test_fraction: 0.2,
             split_seed: 42,
-            run: Run {
-                hidden: vec![64, 64],
-                epochs: 200,
-                batch: 16,
-                learning_rate: 0.003,
-                schedule: Schedule::Linear {
-                    final_fraction: 0.01,
-                },
-                optimizer: Adam::default().into(),
-                seed: 1,
-                dropout: None,
-                progress: false,
-            },
+            run: Run::adam(&[64, 64], 200, 16, 0.003),
         }
     }
 }
@@ -390,17 +389,8 @@ impl MnistConfig {
     pub fn standard() -> Self {
         MnistConfig {
             run: Run {
-                hidden: vec![512],
-                epochs: 10,
-                batch: 128,
-                learning_rate: 0.001,
-                schedule: Schedule::Linear {
-                    final_fraction: 0.01,
-                },
-                optimizer: Adam::default().into(),
-                seed: 1,
-                dropout: None,
                 progress: true,
+                ..Run::adam(&[512], 10, 128, 0.001)
             },
             train_limit: usize::MAX,
         }

@@ -229,24 +229,7 @@ pub fn sparse_mm_into<T: Scalar>(
     beta: T,
     c: &mut impl AsMatrixMut<T>,
 ) -> Result<()> {
-    let (m, k, n) = (a.mrows(), a.ncols(), b.ncols());
-    let (cm, cn) = (c.mrows(), c.ncols());
-    let ok = b.mrows() == k && cm == m && cn == n;
-    let shapes = || {
-        format!(
-            "a is {m}x{k}, b is {}x{n} (sparse), c is {cm}x{cn}; need a: m x k, b: k x n, c: m x n",
-            b.mrows(),
-        )
-    };
-    run("sparse_mm", a, c, ok, shapes, |ah, ra, ch, rc| {
-        scale(beta, ch, rc);
-        for j in 0..n {
-            let (rows, vals) = b.col(j);
-            for (&i, &v) in rows.iter().zip(vals) {
-                axpy_col(alpha * v, ah, ra, i as usize, ch, rc, j);
-            }
-        }
-    })
+    sparse_product("sparse_mm", alpha, a, b, beta, c, false)
 }
 
 /// `c := α a bᵀ + β c` with `b` sparse (a layer's weight gradient on sparse input:
@@ -269,21 +252,41 @@ pub fn sparse_mm_t_into<T: Scalar>(
     beta: T,
     c: &mut impl AsMatrixMut<T>,
 ) -> Result<()> {
-    let (m, n, k) = (a.mrows(), a.ncols(), b.mrows());
+    sparse_product("sparse_mm_t", alpha, a, b, beta, c, true)
+}
+
+/// `c := α a op(b) + β c`: `op(b) = b` (`a` is `m x k`, `c` is `m x n`) or `bᵀ`
+/// (`a` is `m x n`, `c` is `m x k`), for `b` sparse `k x n`. Either way each nonzero
+/// `b[i, j]` adds one column of `a` to one column of `c`.
+fn sparse_product<T: Scalar>(
+    op: &'static str,
+    alpha: T,
+    a: &impl AsMatrix<T>,
+    b: &CscMatrix<T>,
+    beta: T,
+    c: &mut impl AsMatrixMut<T>,
+    trans_b: bool,
+) -> Result<()> {
+    let (m, ak, (k, n)) = (a.mrows(), a.ncols(), (b.mrows(), b.ncols()));
     let (cm, cn) = (c.mrows(), c.ncols());
-    let ok = b.ncols() == n && cm == m && cn == k;
-    let shapes = || {
-        format!(
-            "a is {m}x{n}, b is {k}x{} (sparse), c is {cm}x{cn}; need a: m x n, b: k x n, c: m x k",
-            b.ncols(),
-        )
+    let (a_cols, c_cols, need) = if trans_b {
+        (n, k, "a: m x n, b: k x n, c: m x k")
+    } else {
+        (k, n, "a: m x k, b: k x n, c: m x n")
     };
-    run("sparse_mm_t", a, c, ok, shapes, |ah, ra, ch, rc| {
+    let ok = ak == a_cols && cm == m && cn == c_cols;
+    let shapes = || format!("a is {m}x{ak}, b is {k}x{n} (sparse), c is {cm}x{cn}; need {need}");
+    run(op, a, c, ok, shapes, |ah, ra, ch, rc| {
         scale(beta, ch, rc);
         for j in 0..n {
             let (rows, vals) = b.col(j);
             for (&i, &v) in rows.iter().zip(vals) {
-                axpy_col(alpha * v, ah, ra, j, ch, rc, i as usize);
+                let (ja, jc) = if trans_b {
+                    (j, i as usize)
+                } else {
+                    (i as usize, j)
+                };
+                axpy_col(alpha * v, ah, ra, ja, ch, rc, jc);
             }
         }
     })
