@@ -1,51 +1,45 @@
-//! Times the pieces of one regression epoch (4-8-8-1, 10,000 samples, f32).
+//! Times one full-batch training step (10,000 samples, f32, gradient descent) of the
+//! issue's two regression networks, fused (`la_core::dnn::mlp_gradients`) and layer by
+//! layer: `cargo run --release -p dlfp-benches --example regression_profile`.
 use std::time::Instant;
 
 use la_core::prelude::*;
-use nn_train::conformance::{regression_data, regression_network};
+use nn_inference::{fully_connected, inference_network, Activation, Init};
+use nn_train::conformance::regression_data;
 use nn_train::{training_network, Cost, Optimizer};
 
 fn main() {
     let f = native_float();
     let (x, y) = regression_data(&f, 10_000, 1);
-    let mut net = regression_network(&f, 2);
-    let mut w = f.ge(8, 4, Layout::ColumnMajor).unwrap();
-    rand_uniform(&mut seeded_rng(1), &mut w).unwrap();
-    let mut out = f.ge(8, 10_000, Layout::ColumnMajor).unwrap();
-    let mut g = f.ge(8, 4, Layout::ColumnMajor).unwrap();
-    let t = |name: &str, reps: usize, mut op: Box<dyn FnMut() + '_>| {
-        op();
-        let s = Instant::now();
-        for _ in 0..reps {
-            op();
+    let nets: [(&str, &[usize]); 2] = [("4-8-8-1", &[8, 8]), ("4-16-64-8-1", &[16, 64, 8])];
+    for (name, hidden) in nets {
+        let acts = [Activation::Sigmoid, Activation::Tanh, Activation::Tanh];
+        let mut specs: Vec<_> = hidden
+            .iter()
+            .zip(acts)
+            .map(|(n, a)| fully_connected(*n, a))
+            .collect();
+        specs.push(fully_connected(1, Activation::Linear));
+        let mut net = inference_network(&f, 4, &specs).unwrap();
+        net.init(&mut seeded_rng(2), Init::Book).unwrap();
+        let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
+        for fused in [true, false] {
+            train.set_fused(fused);
+            let reps = 200;
+            for _ in 0..10 {
+                train.step(&y, Cost::Quadratic, 0.05).unwrap();
+            }
+            let s = Instant::now();
+            for _ in 0..reps {
+                train.step(&y, Cost::Quadratic, 0.05).unwrap();
+            }
+            let per = s.elapsed().as_secs_f64() / reps as f64;
+            println!(
+                "{name} {}: {:.1} µs per step, {:.2} s per 4000 epochs",
+                if fused { "fused" } else { "layer by layer" },
+                per * 1e6,
+                per * 4000.0
+            );
         }
-        println!(
-            "{name}: {:.1} µs",
-            s.elapsed().as_secs_f64() * 1e6 / reps as f64
-        );
-    };
-    t(
-        "mm 8x4 * 4x10000",
-        1000,
-        Box::new(|| mm_into(1.0, &w, &x, 0.0, &mut out).unwrap()),
-    );
-    let o2 = copy(&out).unwrap();
-    t(
-        "mm 8x10000 * (4x10000)^T",
-        1000,
-        Box::new(|| mm_into(1.0, &o2, &x.trans(), 0.0, &mut g).unwrap()),
-    );
-    t(
-        "tanh 8x10000",
-        1000,
-        Box::new(|| tanh_inplace(&mut out).unwrap()),
-    );
-    let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
-    t(
-        "whole step",
-        200,
-        Box::new(|| {
-            train.step(&y, Cost::Quadratic, 0.05).unwrap();
-        }),
-    );
+    }
 }

@@ -1,10 +1,12 @@
 //! The training network: forward pass, backward pass, optimizer step, and the book's
 //! training loops `sgd` (full batch) and `sgd_train` (mini-batches).
 
+use la_core::dnn::{mlp_gradients, MlpLayer, MlpLoss, MlpScratch, MLP_MAX_LAYERS, MLP_MAX_WIDTH};
 use la_core::prelude::*;
 use la_core::rand::seq::SliceRandom;
 use la_core::random::Rng;
 use la_core::sparse::{sparse_mm_into, sparse_mm_t_into, CscMatrix};
+use la_core::Dense;
 use nn_inference::{Activation, InferenceNetwork};
 
 use crate::cost::Cost;
@@ -82,6 +84,9 @@ pub struct TrainingNetwork<'a, T: Scalar> {
     steps: usize,
     rng: Rng,
     perm: Vec<usize>,
+    /// Use la-core's fused pass (`mlp_gradients`) when the network and cost allow it.
+    fused: bool,
+    scratch: MlpScratch<T>,
 }
 
 /// Builds a training network for `net` on the batch `x` (one sample per column),
@@ -210,6 +215,8 @@ fn build<T: Scalar>(
         steps: 0,
         rng: seeded_rng(0),
         perm: Vec::new(),
+        fused: true,
+        scratch: MlpScratch::new(),
     })
 }
 
@@ -418,8 +425,79 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     /// (with dropout on, of this pass's dropped network).
     pub fn forward_backward(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         self.check_y("forward_backward", y, cost)?;
-        self.forward(true)?;
-        self.backward(y, cost)
+        self.gradient_pass(y, cost)
+    }
+
+    /// Whether [`step`](Self::step) and [`forward_backward`](Self::forward_backward) may
+    /// use la-core's fused pass ([`la_core::dnn::mlp_gradients`]: the whole forward
+    /// and backward pass in one sweep over the batch, for networks at most 64 wide and
+    /// 6 deep on host factories, without dropout, with a quadratic, mean absolute or
+    /// sigmoid cross-entropy cost). On by default; the results agree with the
+    /// layer-by-layer passes to rounding. After a fused pass only the output layer's
+    /// activations are kept ([`output`](Self::output)).
+    pub fn set_fused(&mut self, fused: bool) {
+        self.fused = fused;
+    }
+
+    /// The cost for the fused pass, if this network, input and cost can take it.
+    fn fused_loss(&self, cost: Cost) -> Option<MlpLoss> {
+        let loss = match cost {
+            Cost::Quadratic => MlpLoss::Quadratic,
+            Cost::MeanAbsolute => MlpLoss::MeanAbsolute,
+            Cost::SigmoidCrossEntropy => MlpLoss::SigmoidCrossEntropy,
+            Cost::SoftmaxCrossEntropy => return None,
+        };
+        let Input::Dense(x) = &self.input else {
+            return None;
+        };
+        let layers = self.net.layers();
+        let ok = self.fused
+            && x.storage().host().is_some()
+            && x.mrows() <= MLP_MAX_WIDTH
+            && layers.len() <= MLP_MAX_LAYERS
+            && self.layers.iter().all(|l| l.dropout.is_none())
+            && layers.iter().all(|l| {
+                l.weights().mrows() <= MLP_MAX_WIDTH && l.activation() != Activation::Softmax
+            });
+        ok.then_some(loss)
+    }
+
+    /// Forward and backward pass with dropout: fused when possible.
+    fn gradient_pass(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
+        let Some(loss) = self.fused_loss(cost) else {
+            self.forward(true)?;
+            return self.backward(y, cost);
+        };
+        let Input::Dense(x) = &self.input else {
+            unreachable!("fused_loss checked the input")
+        };
+        let last = self.layers.len() - 1;
+        let (hidden, out) = self.layers.split_at_mut(last);
+        let layers = self.net.layers().iter().map(|l| MlpLayer {
+            weights: l.weights(),
+            bias: l.bias(),
+            activation: l.activation().unary(),
+        });
+        // The output layer's gradients come last; its activations go to its `out`.
+        let LayerState {
+            out: a_out,
+            grad_w,
+            grad_b,
+            ..
+        } = &mut out[0];
+        let grads = hidden
+            .iter_mut()
+            .map(|s| (&mut s.grad_w, &mut s.grad_b))
+            .chain(std::iter::once((grad_w, grad_b)));
+        Ok(mlp_gradients(
+            x,
+            y,
+            layers,
+            loss,
+            grads,
+            a_out,
+            &mut self.scratch,
+        )?)
     }
 
     /// The cost of the network on the input buffer against `y` (no dropout, no update).
@@ -453,8 +531,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     /// One training step on the input buffer: forward, backward, update. Returns the
     /// cost before the update. Allocates nothing.
     pub fn step(&mut self, y: &impl AsMatrix<T>, cost: Cost, lr: T) -> Result<T> {
-        self.forward(true)?;
-        let c = self.backward(y, cost)?;
+        let c = self.gradient_pass(y, cost)?;
         self.update(lr)?;
         Ok(c)
     }

@@ -8,6 +8,7 @@
 mod gemm;
 pub mod kernels;
 mod lanes;
+pub(crate) mod mlp;
 pub mod simd;
 mod small;
 

@@ -73,10 +73,21 @@ pub(crate) trait ReduceKernel<T, const N: usize>: Sync {
     fn apply(&self, ins: [&[T]; N]) -> Self::Acc;
 }
 
+/// A whole computation (not a loop over slices) to compile with the best instruction
+/// set; `run` is `#[inline(always)]`.
+pub(crate) trait RunKernel {
+    type Out;
+    fn run(&mut self) -> Self::Out;
+}
+
 macro_rules! trampolines {
     ($($name:ident, $features:literal);*) => {$(
         mod $name {
-            use super::{MapKernel, ReduceKernel};
+            use super::{MapKernel, ReduceKernel, RunKernel};
+            #[target_feature(enable = $features)]
+            pub(super) fn run<K: RunKernel>(k: &mut K) -> K::Out {
+                k.run()
+            }
             #[target_feature(enable = $features)]
             pub(super) fn map<T, K: MapKernel<T, N>, const N: usize>(k: &K, ins: [&[T]; N], out: &mut [T]) {
                 k.apply(ins, out)
@@ -123,6 +134,21 @@ pub(crate) fn reduce<T, K: ReduceKernel<T, N>, const N: usize>(k: &K, ins: [&[T]
     }
     #[cfg(not(target_arch = "x86_64"))]
     k.apply(ins)
+}
+
+/// Runs a kernel compiled for the best instruction set this CPU has.
+#[inline(always)]
+pub(crate) fn run<K: RunKernel>(k: &mut K) -> K::Out {
+    #[cfg(target_arch = "x86_64")]
+    match simd_level() {
+        // SAFETY: as in `map`.
+        SimdLevel::Avx512 => unsafe { v4::run(k) },
+        // SAFETY: as in `map`.
+        SimdLevel::Avx2 => unsafe { v3::run(k) },
+        SimdLevel::Baseline => k.run(),
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    k.run()
 }
 
 const PEAK_ITERS: usize = 20_000_000;
