@@ -27,6 +27,11 @@
 //! # Ok::<(), nn_train::Error>(())
 //! ```
 //!
+//! On host factories a small network (at most 64 wide, 6 deep, no dropout or softmax)
+//! trains through la-core's fused pass ([`la_core::dnn::mlp_gradients`]): one sweep
+//! over the batch per step instead of a pass per operation
+//! ([`TrainingNetwork::set_fused`] turns it off).
+//!
 //! ## The book's names and ours
 //!
 //! | Deep Diamond / the book | nn-train |
