@@ -1,6 +1,7 @@
 //! Times one full-batch training step (10,000 samples, f32, gradient descent) of the
 //! issue's two regression networks, fused (`la_core::dnn::mlp_gradients`) and layer by
-//! layer: `cargo run --release -p dlfp-benches --example regression_profile`.
+//! layer: `cargo run --release -p dlfp-benches --example regression_profile`
+//! (`-- fused` times only the fused pass, `-- wide` only the wider network: for perf).
 use std::time::Instant;
 
 use la_core::prelude::*;
@@ -9,10 +10,13 @@ use nn_train::conformance::regression_data;
 use nn_train::{training_network, Cost, Optimizer};
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let only_fused = args.iter().any(|a| a == "fused");
+    let only_wide = args.iter().any(|a| a == "wide");
     let f = native_float();
     let (x, y) = regression_data(&f, 10_000, 1);
     let nets: [(&str, &[usize]); 2] = [("4-8-8-1", &[8, 8]), ("4-16-64-8-1", &[16, 64, 8])];
-    for (name, hidden) in nets {
+    for (name, hidden) in nets.into_iter().skip(only_wide as usize) {
         let acts = [Activation::Sigmoid, Activation::Tanh, Activation::Tanh];
         let mut specs: Vec<_> = hidden
             .iter()
@@ -23,7 +27,10 @@ fn main() {
         let mut net = inference_network(&f, 4, &specs).unwrap();
         net.init(&mut seeded_rng(2), Init::Book).unwrap();
         let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
-        for fused in [true, false] {
+        for fused in [true, false]
+            .into_iter()
+            .take(if only_fused { 1 } else { 2 })
+        {
             train.set_fused(fused);
             let reps = 200;
             for _ in 0..10 {

@@ -275,9 +275,13 @@ impl<T: Scalar> RunKernel for MlpKernel<'_, '_, '_, T> {
                 end = start;
                 for o in 0..m {
                     add_lanes(&mut gb[o * LANES..(o + 1) * LANES], &d[o], None);
-                    for (i, a) in input.iter().enumerate() {
-                        let w = (i * m + o) * LANES;
-                        add_lanes(&mut gw[w..w + LANES], &d[o], Some(a));
+                }
+                // Input-major, so the accumulators are walked in order (column-major
+                // weights), each input's activations staying in registers.
+                for (i, a) in input.iter().enumerate() {
+                    let col = &mut gw[i * m * LANES..(i + 1) * m * LANES];
+                    for (o, acc) in col.chunks_exact_mut(LANES).enumerate() {
+                        add_lanes(acc, &d[o], Some(a));
                     }
                 }
                 if li > 0 {
