@@ -120,6 +120,26 @@ impl<T: Scalar> CscMatrix<T> {
         Ok(())
     }
 
+    /// Appends column `j` of `src` (a matrix with as many rows): the mini-batch
+    /// gather, with no per-element checks (`src` is valid by construction).
+    pub fn push_col_from(&mut self, src: &CscMatrix<T>, j: usize) -> Result<()> {
+        Check::new("CscMatrix::push_col_from")
+            .require(src.rows == self.rows && j < src.ncols(), || {
+                format!(
+                    "column {j} of a {}x{} matrix into one with {} rows",
+                    src.rows,
+                    src.ncols(),
+                    self.rows
+                )
+            })
+            .finish()?;
+        let (rows, values) = src.col(j);
+        self.row_idx.extend_from_slice(rows);
+        self.values.extend_from_slice(values);
+        self.col_ptr.push(self.row_idx.len());
+        Ok(())
+    }
+
     /// Number of rows.
     pub fn mrows(&self) -> usize {
         self.rows
@@ -277,17 +297,41 @@ fn sparse_product<T: Scalar>(
     let ok = ak == a_cols && cm == m && cn == c_cols;
     let shapes = || format!("a is {m}x{ak}, b is {k}x{n} (sparse), c is {cm}x{cn}; need {need}");
     run(op, a, c, ok, shapes, |ah, ra, ch, rc| {
-        scale(beta, ch, rc);
-        for j in 0..n {
-            let (rows, vals) = b.col(j);
-            for (&i, &v) in rows.iter().zip(vals) {
-                let (ja, jc) = if trans_b {
-                    (j, i as usize)
-                } else {
-                    (i as usize, j)
-                };
-                axpy_col(alpha * v, ah, ra, ja, ch, rc, jc);
+        // B's columns `j0..j1`: each nonzero adds a column of A to one of C (C's column
+        // `j - j0` for `A B`, where `ch`/`rc` then hold only those columns).
+        let columns = |ch: &mut [T], rc: Region, j0: usize, j1: usize| {
+            for j in j0..j1 {
+                let (rows, vals) = b.col(j);
+                for (&i, &v) in rows.iter().zip(vals) {
+                    let (ja, jc) = if trans_b {
+                        (j, i as usize)
+                    } else {
+                        (i as usize, j - j0)
+                    };
+                    axpy_col(alpha * v, ah, ra, ja, ch, rc, jc);
+                }
             }
+        };
+        scale(beta, ch, rc);
+        // `A B` writes C's column j from B's column j only: two threads take half the
+        // columns each when C is contiguous and the work is worth a wake-up.
+        let split = !trans_b && rc.is_flat_col() && n >= 2 && b.nnz() * m >= 1 << 16;
+        if split && rayon::current_num_threads() >= 2 {
+            let mid = n / 2;
+            let (c1, c2) = ch[rc.offset..rc.offset + m * n].split_at_mut(m * mid);
+            let half = |n| Region {
+                offset: 0,
+                m,
+                n,
+                rs: 1,
+                cs: m,
+            };
+            rayon::join(
+                || columns(c1, half(mid), 0, mid),
+                || columns(c2, half(n - mid), mid, n),
+            );
+        } else {
+            columns(ch, rc, 0, n);
         }
     })
 }

@@ -114,3 +114,40 @@ fn csc_checks_its_parts() {
     b.clear();
     assert_eq!((b.ncols(), b.nnz()), (0, 0));
 }
+
+/// Large enough for `sparse_mm_into` to split C's columns over two threads: the same
+/// as the dense product, and `push_col_from` gathers what `col` reads.
+#[test]
+fn sparse_product_split_over_threads_matches_dense() {
+    let f = native_double();
+    let (m, k, n) = (16, 2000, 600);
+    let mut b = CscMatrix::with_capacity(k, n, 0);
+    let mut dense = vec![0.0; k * n];
+    for j in 0..n {
+        let rows: Vec<u32> = (0..k as u32)
+            .filter(|i| (i * 7 + j as u32 * 11).is_multiple_of(97))
+            .collect();
+        let vals: Vec<f64> = rows.iter().map(|&i| 1.0 + (i % 5) as f64).collect();
+        for (&i, &v) in rows.iter().zip(&vals) {
+            dense[j * k + i as usize] = v;
+        }
+        b.push_col(&rows, &vals).unwrap();
+    }
+    assert!(b.nnz() * m >= 1 << 16, "not large enough to split");
+    let a = filled(&f, m, k, Layout::ColumnMajor, 9);
+    let bd = f.ge_from(k, n, &dense, Layout::ColumnMajor).unwrap();
+    let mut want = f.ge(m, n, Layout::ColumnMajor).unwrap();
+    mm_into(1.0, &a, &bd, 0.0, &mut want).unwrap();
+    let mut got = f.ge(m, n, Layout::ColumnMajor).unwrap();
+    sparse_mm_into(1.0, &a, &b, 0.0, &mut got).unwrap();
+    for (x, y) in got.to_vec().unwrap().iter().zip(want.to_vec().unwrap()) {
+        assert!((x - y).abs() <= 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
+    }
+    let mut gathered = CscMatrix::with_capacity(k, 2, 0);
+    gathered.push_col_from(&b, 5).unwrap();
+    gathered.push_col_from(&b, 0).unwrap();
+    assert_eq!(gathered.col(0), b.col(5));
+    assert_eq!(gathered.col(1), b.col(0));
+    let e = gathered.push_col_from(&b, n).unwrap_err().to_string();
+    assert!(e.contains("column 600 of a 2000x600 matrix"), "{e}");
+}

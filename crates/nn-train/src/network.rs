@@ -754,8 +754,7 @@ pub fn sgd_train_sparse<T: Scalar>(
             };
             buf.clear();
             for &j in cols {
-                let (rows, vals) = x_train.col(j);
-                buf.push_col(rows, vals)?;
+                buf.push_col_from(x_train, j)?;
             }
             Ok(())
         },
