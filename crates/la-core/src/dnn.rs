@@ -123,7 +123,8 @@ pub fn softmax_inplace<T: Scalar>(x: &mut impl AsMatrixMut<T>) -> Result<()> {
 }
 
 pub use crate::native::mlp::{
-    Loss as MlpLoss, MlpScratch, MAX_LAYERS as MLP_MAX_LAYERS, MAX_WIDTH as MLP_MAX_WIDTH,
+    Loss as MlpLoss, MlpScratch, CHUNK as MLP_CHUNK, MAX_LAYERS as MLP_MAX_LAYERS,
+    MAX_WIDTH as MLP_MAX_WIDTH,
 };
 
 /// A fully connected layer for [`mlp_gradients`]: `a = f(W x + b)`.

@@ -1,7 +1,9 @@
 //! The training network: forward pass, backward pass, optimizer step, and the book's
 //! training loops `sgd` (full batch) and `sgd_train` (mini-batches).
 
-use la_core::dnn::{mlp_gradients, MlpLayer, MlpLoss, MlpScratch, MLP_MAX_LAYERS, MLP_MAX_WIDTH};
+use la_core::dnn::{
+    mlp_gradients, MlpLayer, MlpLoss, MlpScratch, MLP_CHUNK, MLP_MAX_LAYERS, MLP_MAX_WIDTH,
+};
 use la_core::prelude::*;
 use la_core::rand::seq::SliceRandom;
 use la_core::random::Rng;
@@ -430,8 +432,9 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
 
     /// Whether [`step`](Self::step) and [`forward_backward`](Self::forward_backward) may
     /// use la-core's fused pass ([`la_core::dnn::mlp_gradients`]: the whole forward
-    /// and backward pass in one sweep over the batch, for networks at most 64 wide and
-    /// 6 deep on host factories, without dropout, with a quadratic, mean absolute or
+    /// and backward pass in one sweep over the batch, for batches of at least 64 and
+    /// networks at most 64 wide and 6 deep on host factories, without dropout, with a
+    /// quadratic, mean absolute or
     /// sigmoid cross-entropy cost). On by default; the results agree with the
     /// layer-by-layer passes to rounding. After a fused pass only the output layer's
     /// activations are kept ([`output`](Self::output)).
@@ -451,7 +454,10 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             return None;
         };
         let layers = self.net.layers();
+        // Below one chunk of samples (mini-batches of 16, say) most lanes would idle and
+        // clearing the per-lane accumulators would cost more than the passes it saves.
         let ok = self.fused
+            && x.ncols() >= MLP_CHUNK
             && x.storage().host().is_some()
             && x.mrows() <= MLP_MAX_WIDTH
             && layers.len() <= MLP_MAX_LAYERS

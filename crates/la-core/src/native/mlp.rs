@@ -11,8 +11,9 @@ use crate::dnn::MlpLayer;
 use crate::engine::{Region, Unary};
 use crate::{AsMatrix, AsMatrixMut, Check, Error, Matrix, Result, Scalar, Vector};
 
-/// Samples per chunk (the lanes of every activation array).
-pub(crate) const CHUNK: usize = 64;
+/// Samples per chunk (the lanes of every activation array). Batches smaller than this
+/// waste lanes; `nn-train` keeps them on the layer-by-layer passes.
+pub const CHUNK: usize = 64;
 /// The widest layer (inputs included) the fused pass takes.
 pub const MAX_WIDTH: usize = 64;
 /// The most layers the fused pass takes.
