@@ -18,6 +18,20 @@ use nn_train::{
 /// Any error of a run (loading, shapes, training).
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// Runs an example's body and turns an error into its message on stderr (e.g. "…:
+/// not found; run `cargo xtask fetch-datasets boston`") and a failing exit status.
+pub fn report_errors(
+    body: impl FnOnce() -> std::result::Result<(), Error>,
+) -> std::process::ExitCode {
+    match body() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// One line of the results table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {

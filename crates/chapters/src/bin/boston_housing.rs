@@ -3,7 +3,11 @@
 
 use chapters::e2e::{boston, BostonConfig};
 
-fn main() -> Result<(), chapters::e2e::Error> {
+fn main() -> std::process::ExitCode {
+    chapters::e2e::report_errors(run)
+}
+
+fn run() -> Result<(), chapters::e2e::Error> {
     chapters::heading("Regression", "Boston housing prices");
     let r = boston(&datasets::dir("boston"), &BostonConfig::standard())?;
     println!(

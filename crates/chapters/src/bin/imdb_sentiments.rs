@@ -8,7 +8,11 @@
 use chapters::e2e::{imdb, ImdbConfig, ImdbData};
 use nn_train::{Cost, Dropout, RmsProp};
 
-fn main() -> Result<(), chapters::e2e::Error> {
+fn main() -> std::process::ExitCode {
+    chapters::e2e::report_errors(run)
+}
+
+fn run() -> Result<(), chapters::e2e::Error> {
     chapters::heading("Classification", "IMDB sentiments");
     let mut book = ImdbConfig::book();
     if std::env::args().any(|a| a == "--validate") {

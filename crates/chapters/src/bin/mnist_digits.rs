@@ -4,7 +4,11 @@
 
 use chapters::e2e::{mnist, MnistConfig};
 
-fn main() -> Result<(), chapters::e2e::Error> {
+fn main() -> std::process::ExitCode {
+    chapters::e2e::report_errors(run)
+}
+
+fn run() -> Result<(), chapters::e2e::Error> {
     chapters::heading("Classification and metrics", "MNIST");
     let r = mnist(&datasets::dir("mnist"), &MnistConfig::standard())?;
     println!(
