@@ -185,7 +185,7 @@ fn expected(sum: Sum) -> (&'static str, &'static str) {
 
 /// Copies `src` into `out` in blocks, hashing, with a progress bar; returns the hex digest.
 fn stream(
-    mut src: impl Read,
+    src: impl Read,
     out: &mut File,
     len: Option<u64>,
     label: &str,
@@ -203,6 +203,20 @@ fn stream(
         .progress_chars("=> "),
     );
     bar.set_message(label.to_string());
+    let digest = hash_copy(src, out, sum, label, |n| bar.inc(n))?;
+    bar.finish_and_clear();
+    Ok(digest)
+}
+
+/// Copies `src` into `out` in blocks, hashing what passes through; `progress` gets each
+/// block's size. Returns the hex digest.
+fn hash_copy(
+    mut src: impl Read,
+    mut out: impl Write,
+    sum: Sum,
+    label: &str,
+    mut progress: impl FnMut(u64),
+) -> Result<String, String> {
     let mut hasher = Hasher::new(sum);
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -210,31 +224,19 @@ fn stream(
             .read(&mut buf)
             .map_err(|e| format!("{label}: read failed: {e}"))?;
         if n == 0 {
-            break;
+            return Ok(hasher.hex());
         }
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n])
             .map_err(|e| format!("{label}: write failed: {e}"))?;
-        bar.inc(n as u64);
+        progress(n as u64);
     }
-    bar.finish_and_clear();
-    Ok(hasher.hex())
 }
 
 /// The digest of an existing file.
 fn digest(path: &Path, sum: Sum) -> Result<String, String> {
-    let mut f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut hasher = Hasher::new(sum);
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if n == 0 {
-            return Ok(hasher.hex());
-        }
-        hasher.update(&buf[..n]);
-    }
+    let f = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    hash_copy(f, std::io::sink(), sum, &path.display().to_string(), |_| {})
 }
 
 /// Fetches one file into `dest_root/spec.path`: from `mirror/spec.path` when a mirror

@@ -188,8 +188,7 @@ fn train(
         Inputs::Sparse(x) => {
             let mut first = CscMatrix::with_capacity(x.mrows(), run.batch, 0);
             for j in 0..run.batch.min(x.ncols()) {
-                let (r, v) = x.col(j);
-                first.push_col(r, v)?;
+                first.push_col_from(x, j)?;
             }
             let mut t = training_network_sparse(&mut net, &first, run.optimizer)?;
             for l in 0..run.hidden.len() {

@@ -78,6 +78,14 @@ pub(crate) fn format_error(path: &Path, location: Location, message: impl Into<S
     }
 }
 
+/// Wraps an I/O error on `path` (for `map_err`).
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> Error {
     Error::Invalid {
         op,
@@ -96,10 +104,7 @@ pub fn read_maybe_gz(path: &Path, dataset: &'static str) -> Result<Vec<u8>> {
                 dataset,
             }
         } else {
-            Error::Io {
-                path: path.to_path_buf(),
-                source,
-            }
+            io_error(path)(source)
         }
     })?;
     gunzip_if_gz(path, raw)

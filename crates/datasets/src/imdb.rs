@@ -13,7 +13,9 @@ use la_core::sparse::CscMatrix;
 use la_core::{AsMatrixMut, Factory, Layout, Matrix, Scalar};
 use rayon::prelude::*;
 
-use crate::error::{format_error, gunzip_if_gz, invalid, read_maybe_gz, Error, Location, Result};
+use crate::error::{
+    format_error, gunzip_if_gz, invalid, io_error, read_maybe_gz, Error, Location, Result,
+};
 use crate::host::{HostMatrix, CHUNK};
 
 /// Which half of the dataset a review belongs to.
@@ -309,15 +311,9 @@ pub fn read_acl_dir(root: &Path) -> Result<Imdb> {
     for split in ["train", "test"] {
         for label in ["pos", "neg"] {
             let dir = root.join(split).join(label);
-            let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io {
-                path: dir.clone(),
-                source,
-            })?;
+            let entries = std::fs::read_dir(&dir).map_err(io_error(&dir))?;
             for entry in entries {
-                let entry = entry.map_err(|source| Error::Io {
-                    path: dir.clone(),
-                    source,
-                })?;
+                let entry = entry.map_err(io_error(&dir))?;
                 let p = entry.path();
                 if let Some((s, pos, file)) = classify(&p) {
                     paths.push((p, s, pos, file));
@@ -328,10 +324,7 @@ pub fn read_acl_dir(root: &Path) -> Result<Imdb> {
     let mut all = paths
         .into_par_iter()
         .map(|(p, s, pos, file)| {
-            let bytes = std::fs::read(&p).map_err(|source| Error::Io {
-                path: p.clone(),
-                source,
-            })?;
+            let bytes = std::fs::read(&p).map_err(io_error(&p))?;
             review_from(&p, bytes, s, pos, file)
         })
         .collect::<Result<Vec<_>>>()?;
@@ -341,11 +334,7 @@ pub fn read_acl_dir(root: &Path) -> Result<Imdb> {
 
 /// Reads the original `aclImdb_v1.tar.gz` without extracting it.
 pub fn read_acl_tar(path: &Path) -> Result<Imdb> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
     let bytes = gunzip_if_gz(path, bytes)?;
     let mut archive = tar::Archive::new(&bytes[..]);
     let mut all = Vec::with_capacity(50_000);

@@ -51,11 +51,14 @@ fn t<T: Scalar>(v: f64) -> T {
     T::of(v)
 }
 
-fn ts<T: Scalar>(v: &[f64]) -> Vec<T> {
+/// `f64` values converted to `T` (test data written once for both precisions; also
+/// used by the nn crates' conformance suites).
+pub fn ts<T: Scalar>(v: &[f64]) -> Vec<T> {
     v.iter().map(|x| T::of(*x)).collect()
 }
 
-fn f64s<T: Scalar>(v: &[T]) -> Vec<f64> {
+/// `T` values widened to `f64` (for comparing against f64 references).
+pub fn f64s<T: Scalar>(v: &[T]) -> Vec<f64> {
     v.iter().map(|x| x.as_f64()).collect()
 }
 

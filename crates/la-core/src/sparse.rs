@@ -114,9 +114,7 @@ impl<T: Scalar> CscMatrix<T> {
             });
         }
         c.finish()?;
-        self.row_idx.extend_from_slice(rows);
-        self.values.extend_from_slice(values);
-        self.col_ptr.push(self.row_idx.len());
+        self.append(rows, values);
         Ok(())
     }
 
@@ -134,10 +132,15 @@ impl<T: Scalar> CscMatrix<T> {
             })
             .finish()?;
         let (rows, values) = src.col(j);
+        self.append(rows, values);
+        Ok(())
+    }
+
+    /// Appends a column already known to be valid.
+    fn append(&mut self, rows: &[u32], values: &[T]) {
         self.row_idx.extend_from_slice(rows);
         self.values.extend_from_slice(values);
         self.col_ptr.push(self.row_idx.len());
-        Ok(())
     }
 
     /// Number of rows.

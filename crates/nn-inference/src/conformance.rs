@@ -1,6 +1,7 @@
 //! Network tests written once against `&Factory<T>` (feature `conformance`): every
 //! backend crate runs them on itself with [`conformance_tests!`](crate::conformance_tests).
 
+use la_core::conformance::{f64s, ts};
 use la_core::prelude::*;
 
 use crate::{fully_connected, inference_network, Activation, Init};
@@ -26,14 +27,6 @@ macro_rules! conformance_tests {
             }
         }
     )*};
-}
-
-fn ts<T: Scalar>(v: &[f64]) -> Vec<T> {
-    v.iter().map(|x| T::of(*x)).collect()
-}
-
-fn f64s<T: Scalar>(v: &[T]) -> Vec<f64> {
-    v.iter().map(|x| x.as_f64()).collect()
 }
 
 fn round2<T: Scalar>(v: &[T]) -> Vec<f64> {

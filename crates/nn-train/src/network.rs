@@ -139,12 +139,7 @@ pub fn training_network_sparse<'a, T: Scalar>(
 ) -> Result<TrainingNetwork<'a, T>> {
     let factory = net.layers()[0].weights().factory().clone();
     check_input(net, x.mrows(), x.ncols())?;
-    let mut input = CscMatrix::with_capacity(x.mrows(), x.ncols(), x.nnz());
-    for j in 0..x.ncols() {
-        let (rows, vals) = x.col(j);
-        input.push_col(rows, vals)?;
-    }
-    build(net, factory, Input::Sparse(input), optimizer.into())
+    build(net, factory, Input::Sparse(x.clone()), optimizer.into())
 }
 
 /// The preconditions on a network and its input batch shape.
