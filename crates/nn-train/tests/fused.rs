@@ -9,26 +9,23 @@ use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
 use nn_train::{training_network, Cost, Optimizer};
 
+/// Widths 5-7-6-3 (every tile edge of the AVX-512 kernel) or 5-16-64-9-3 (whole
+/// 4 x 4 tiles and the widest layer).
 fn network<T: Scalar>(
     f: &Factory<T>,
     hidden: Activation<T>,
     out: Activation<T>,
+    wide: bool,
 ) -> InferenceNetwork<T> {
-    let mut net = inference_network(
-        f,
-        5,
-        &[
-            fully_connected(7, hidden),
-            fully_connected(6, hidden),
-            fully_connected(3, out),
-        ],
-    )
-    .unwrap();
+    let widths: &[usize] = if wide { &[16, 64, 9] } else { &[7, 6] };
+    let mut specs: Vec<_> = widths.iter().map(|&w| fully_connected(w, hidden)).collect();
+    specs.push(fully_connected(3, out));
+    let mut net = inference_network(f, 5, &specs).unwrap();
     net.init(&mut seeded_rng(3), Init::Glorot).unwrap();
     net
 }
 
-fn compare<T: Scalar>(f: &Factory<T>, n: usize, tol: f64) {
+fn compare<T: Scalar>(f: &Factory<T>, n: usize, tol: f64, wide: bool) {
     let mut x = f.ge(5, n, Layout::ColumnMajor).unwrap();
     rand_uniform_range(&mut seeded_rng(1), T::of(-1.0), T::of(1.0), &mut x).unwrap();
     let mut y = f.ge(3, n, Layout::ColumnMajor).unwrap();
@@ -55,12 +52,12 @@ fn compare<T: Scalar>(f: &Factory<T>, n: usize, tol: f64) {
     }
     for (h, out, cost) in cases {
         let run = |fused: bool| {
-            let mut net = network(f, h, out);
+            let mut net = network(f, h, out, wide);
             let mut t = training_network(&mut net, &x, Optimizer::default()).unwrap();
             t.set_fused(fused);
             let c = t.forward_backward(&y, cost).unwrap();
             let mut g = vec![];
-            for l in 0..3 {
+            for l in 0..if wide { 4 } else { 3 } {
                 let (w, b) = t.gradients(l).unwrap();
                 g.extend(w.to_vec().unwrap());
                 g.extend(b.to_vec().unwrap());
@@ -91,14 +88,16 @@ fn compare<T: Scalar>(f: &Factory<T>, n: usize, tol: f64) {
 
 #[test]
 fn fused_matches_layer_by_layer_f64() {
-    compare(&native_double(), 100, 1e-12);
-    compare(&native_double(), 5000, 1e-11);
+    compare(&native_double(), 100, 1e-12, false);
+    compare(&native_double(), 5000, 1e-11, false);
+    compare(&native_double(), 300, 1e-12, true);
 }
 
 #[test]
 fn fused_matches_layer_by_layer_f32() {
-    compare(&native_float(), 100, 2e-5);
-    compare(&native_float(), 5000, 1e-4);
+    compare(&native_float(), 100, 2e-5, false);
+    compare(&native_float(), 5000, 1e-4, false);
+    compare(&native_float(), 300, 1e-4, true);
 }
 
 #[test]

@@ -23,7 +23,7 @@ type Lanes<T> = [T; CHUNK];
 
 /// A layer's parameters: weights `m x k` and bias (host slices and their regions).
 #[derive(Clone, Copy)]
-pub(crate) struct Layer<'a, T> {
+pub struct Layer<'a, T> {
     pub w: &'a [T],
     pub wr: Region,
     pub b: &'a [T],
@@ -45,6 +45,9 @@ pub enum Loss {
 /// Lanes of each gradient accumulator: a chunk's products are added lane-wise, and
 /// the lanes are summed once, after the last chunk.
 pub(crate) const LANES: usize = CHUNK / 2;
+/// Lanes of each gradient accumulator in the explicit-SIMD kernels
+/// ([`crate::native::kernels::NativeKernels::mlp_fast`]).
+pub const FAST_LANES: usize = 16;
 
 /// Working memory for [`crate::dnn::mlp_gradients`] (each thread's gradient
 /// accumulators): it grows on first use, after which the pass allocates nothing. Keep
@@ -62,7 +65,7 @@ impl<T> MlpScratch<T> {
 }
 
 /// One thread's share: samples `j0..j1`.
-pub(crate) struct MlpKernel<'a, 'g, 'o, T> {
+pub struct MlpKernel<'a, 'g, 'o, T> {
     pub x: &'a [T],
     pub xr: Region,
     pub y: &'a [T],
@@ -408,8 +411,10 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
     let oh = out.storage_mut().host_mut().ok_or_else(unsupported)?;
     let oh = &mut oh[or.offset..or.offset + width * n];
     let total: usize = layers.iter().map(|l| l.wr.m * (l.wr.n + 1)).sum();
+    let fast = T::mlp_fast();
+    let lanes = if fast.is_some() { FAST_LANES } else { LANES };
     let kernel = |j0: usize, j1: usize, out: &mut [T], g: &mut [T]| {
-        super::simd::run(&mut MlpKernel {
+        let mut k = MlpKernel {
             x: xh,
             xr,
             y: yh,
@@ -420,14 +425,18 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
             j1,
             grads: g,
             out,
-        })
+        };
+        match fast {
+            Some(run) => run(&mut k),
+            None => super::simd::run(&mut k),
+        }
     };
     let parts = if n >= 4096 && rayon::current_num_threads() >= 2 {
         2
     } else {
         1
     };
-    let per = total * LANES;
+    let per = total * lanes;
     if scratch.buf.len() < parts * per {
         scratch.buf.resize(parts * per, T::zero());
     }
@@ -437,7 +446,7 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
         let mid = (n / 2).div_ceil(CHUNK) * CHUNK;
         let (o1, o2) = oh.split_at_mut(mid * width);
         let (g1, g2) = acc.split_at_mut(per);
-        let (c1, c2) = rayon::join(|| kernel(0, mid, o1, g1), || kernel(mid, n, o2, g2));
+        let (c1, c2) = super::pair::join(|| kernel(0, mid, o1, g1), || kernel(mid, n, o2, g2));
         c1 + c2
     } else {
         kernel(0, n, oh, acc)
@@ -445,7 +454,7 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
     let sum = |p: usize| -> T {
         (0..parts)
             .map(|t| {
-                let a = &acc[t * per + p * LANES..t * per + (p + 1) * LANES];
+                let a = &acc[t * per + p * lanes..t * per + (p + 1) * lanes];
                 a.iter().fold(T::zero(), |s, &v| s + v)
             })
             .fold(T::zero(), |s, v| s + v)

@@ -8,7 +8,11 @@
 mod gemm;
 pub mod kernels;
 mod lanes;
-pub(crate) mod mlp;
+#[doc(hidden)]
+pub mod mlp;
+#[cfg(target_arch = "x86_64")]
+mod mlp_avx512;
+mod pair;
 pub mod simd;
 mod small;
 
