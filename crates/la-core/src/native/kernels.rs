@@ -150,7 +150,7 @@ pub fn log_f32(x: f32) -> f32 {
 /// Coefficients of `(tanh x / x - 1) / x²` as a polynomial in `x²` on `|x| < 0.625`:
 /// a weighted least-squares fit on 2000 Chebyshev nodes, computed in f64 and rounded
 /// to f32 (max relative error of the resulting tanh: 6.2e-9).
-pub(crate) const TANH_P: [f32; 5] = [
+const TANH_P: [f32; 5] = [
     -0.333_332_87,
     0.133_315_61,
     -0.053_748_444,

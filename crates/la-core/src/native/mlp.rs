@@ -5,6 +5,10 @@
 //! memory. Compiled inside the native backend's target-feature trampolines: the lane
 //! loops over a chunk's samples vectorise.
 
+use std::iter::Enumerate;
+use std::slice::ChunksMut;
+use std::sync::Mutex;
+
 use super::simd::RunKernel;
 use crate::dense::{Dense, DenseMut};
 use crate::dnn::MlpLayer;
@@ -64,7 +68,34 @@ impl<T> MlpScratch<T> {
     }
 }
 
-/// One thread's share: samples `j0..j1`.
+/// Samples per block: the unit of work the threads take turns to claim.
+const BLOCK: usize = 8 * CHUNK;
+
+/// The batch's blocks of samples, claimed one at a time by the threads, each with its
+/// part of the output.
+pub struct Blocks<'o, T> {
+    rest: Mutex<Enumerate<ChunksMut<'o, T>>>,
+    n: usize,
+}
+
+impl<'o, T> Blocks<'o, T> {
+    fn new(out: &'o mut [T], rows: usize, n: usize) -> Self {
+        Blocks {
+            rest: Mutex::new(out.chunks_mut(BLOCK * rows.max(1)).enumerate()),
+            n,
+        }
+    }
+
+    /// The next unclaimed block: samples `j0..j1` and their output columns
+    /// (column-major, `rows x (j1 - j0)`).
+    pub fn next(&self) -> Option<(usize, usize, &'o mut [T])> {
+        let (b, out) = self.rest.lock().unwrap_or_else(|e| e.into_inner()).next()?;
+        let j0 = b * BLOCK;
+        Some((j0, (j0 + BLOCK).min(self.n), out))
+    }
+}
+
+/// One thread's work: blocks of samples claimed from `blocks` until none is left.
 pub struct MlpKernel<'a, 'g, 'o, T> {
     pub x: &'a [T],
     pub xr: Region,
@@ -72,13 +103,10 @@ pub struct MlpKernel<'a, 'g, 'o, T> {
     pub yr: Region,
     pub layers: &'a [Layer<'a, T>],
     pub loss: Loss,
-    pub j0: usize,
-    pub j1: usize,
+    pub blocks: &'a Blocks<'o, T>,
     /// Gradient accumulators, `LANES` per parameter, added to; per layer the `m x k`
     /// weights (column-major), then the `m` biases.
     pub grads: &'g mut [T],
-    /// The output layer's activations for samples `j0..j1` (column-major, `m x (j1-j0)`).
-    pub out: &'o mut [T],
 }
 
 #[inline(always)]
@@ -173,137 +201,140 @@ impl<T: Scalar> RunKernel for MlpKernel<'_, '_, '_, T> {
         let mut cost = T::zero();
         let (xr, yr) = (self.xr, self.yr);
         let m_out = self.layers[nl - 1].wr.m;
-        let mut j = self.j0;
-        while j < self.j1 {
-            let cn = CHUNK.min(self.j1 - j);
-            for (l, v) in valid.iter_mut().enumerate() {
-                *v = if l < cn { T::one() } else { T::zero() };
-            }
-            // Input chunk (lanes past the last sample are 0).
-            for (i, a) in acts[..xr.m].iter_mut().enumerate() {
-                for (l, v) in a.iter_mut().enumerate() {
-                    *v = if l < cn {
-                        self.x[xr.index(i, j + l)]
-                    } else {
-                        T::zero()
-                    };
+        while let Some((j0, j1, block_out)) = self.blocks.next() {
+            let mut j = j0;
+            while j < j1 {
+                let cn = CHUNK.min(j1 - j);
+                for (l, v) in valid.iter_mut().enumerate() {
+                    *v = if l < cn { T::one() } else { T::zero() };
                 }
-            }
-            // Forward.
-            for (li, layer) in self.layers.iter().enumerate() {
-                let (m, k) = (layer.wr.m, layer.wr.n);
-                let (prev, next) = acts.split_at_mut((li + 1) * MAX_WIDTH);
-                let input = &prev[li * MAX_WIDTH..li * MAX_WIDTH + k];
-                for (o, z) in next[..m].iter_mut().enumerate() {
-                    // Accumulate in a local (registers), store once.
-                    let mut acc: Lanes<T> = [layer.b[layer.br.index(o, 0)]; CHUNK];
-                    for (i, a) in input.iter().enumerate() {
-                        let w = layer.w[layer.wr.index(o, i)];
-                        for l in 0..CHUNK {
-                            acc[l] = w.mul_add(a[l], acc[l]);
-                        }
-                    }
-                    activate(layer.act, &mut acc);
-                    *z = acc;
-                }
-            }
-            // Output error and cost.
-            let out_act = self.layers[nl - 1].act;
-            let a_out = &acts[nl * MAX_WIDTH..nl * MAX_WIDTH + m_out];
-            let d = &mut delta[0];
-            for o in 0..m_out {
-                let mut yv: Lanes<T> = [T::zero(); CHUNK];
-                for (l, v) in yv.iter_mut().enumerate().take(cn) {
-                    *v = self.y[yr.index(o, j + l)];
-                }
-                let a = &a_out[o];
-                let mut c: Lanes<T> = [T::zero(); CHUNK];
-                for l in 0..CHUNK {
-                    d[o][l] = (a[l] - yv[l]) * valid[l];
-                }
-                match self.loss {
-                    Loss::Quadratic => {
-                        for l in 0..CHUNK {
-                            c[l] = d[o][l] * d[o][l];
-                        }
-                    }
-                    Loss::MeanAbsolute => {
-                        for l in 0..CHUNK {
-                            c[l] = d[o][l].abs();
-                        }
-                    }
-                    Loss::SigmoidCrossEntropy => {
-                        let one = T::one();
-                        for l in 0..CHUNK {
-                            let t = yv[l] * a[l].k_log() + (one - yv[l]) * (one - a[l]).k_log();
-                            c[l] = -t * valid[l];
-                        }
+                // Input chunk (lanes past the last sample are 0).
+                for (i, a) in acts[..xr.m].iter_mut().enumerate() {
+                    for (l, v) in a.iter_mut().enumerate() {
+                        *v = if l < cn {
+                            self.x[xr.index(i, j + l)]
+                        } else {
+                            T::zero()
+                        };
                     }
                 }
-                cost = cost + sum_lanes(c);
-                match self.loss {
-                    Loss::Quadratic => derivative(out_act, a, &mut d[o]),
-                    Loss::MeanAbsolute => {
-                        for l in 0..CHUNK {
-                            let s = if d[o][l] > T::zero() {
-                                T::one()
-                            } else {
-                                -T::one()
-                            };
-                            d[o][l] = s * valid[l];
-                        }
-                        derivative(out_act, a, &mut d[o]);
-                    }
-                    Loss::SigmoidCrossEntropy => {}
-                }
-                let out = &mut self.out[(j - self.j0) * m_out..];
-                for l in 0..cn {
-                    out[l * m_out + o] = a[l];
-                }
-            }
-            // Backward: gradient sums, then the previous layer's error.
-            let mut cur = 0;
-            let mut end: usize = self.layers.iter().map(|l| l.wr.m * (l.wr.n + 1)).sum();
-            for li in (0..nl).rev() {
-                let layer = &self.layers[li];
-                let (m, k) = (layer.wr.m, layer.wr.n);
-                let input = &acts[li * MAX_WIDTH..li * MAX_WIDTH + k];
-                let (d0, d1) = delta.split_at_mut(1);
-                let (d, prev_d) = if cur == 0 {
-                    (&d0[0], &mut d1[0])
-                } else {
-                    (&d1[0], &mut d0[0])
-                };
-                let start = end - m * (k + 1);
-                let (gw, gb) = self.grads[start * LANES..end * LANES].split_at_mut(m * k * LANES);
-                end = start;
-                for o in 0..m {
-                    add_lanes(&mut gb[o * LANES..(o + 1) * LANES], &d[o], None);
-                }
-                // Input-major, so the accumulators are walked in order (column-major
-                // weights), each input's activations staying in registers.
-                for (i, a) in input.iter().enumerate() {
-                    let col = &mut gw[i * m * LANES..(i + 1) * m * LANES];
-                    for (o, acc) in col.chunks_exact_mut(LANES).enumerate() {
-                        add_lanes(acc, &d[o], Some(a));
-                    }
-                }
-                if li > 0 {
-                    for (i, pd) in prev_d[..k].iter_mut().enumerate() {
-                        let mut acc: Lanes<T> = [T::zero(); CHUNK];
-                        for (o, dv) in d[..m].iter().enumerate() {
+                // Forward.
+                for (li, layer) in self.layers.iter().enumerate() {
+                    let (m, k) = (layer.wr.m, layer.wr.n);
+                    let (prev, next) = acts.split_at_mut((li + 1) * MAX_WIDTH);
+                    let input = &prev[li * MAX_WIDTH..li * MAX_WIDTH + k];
+                    for (o, z) in next[..m].iter_mut().enumerate() {
+                        // Accumulate in a local (registers), store once.
+                        let mut acc: Lanes<T> = [layer.b[layer.br.index(o, 0)]; CHUNK];
+                        for (i, a) in input.iter().enumerate() {
                             let w = layer.w[layer.wr.index(o, i)];
                             for l in 0..CHUNK {
-                                acc[l] = w.mul_add(dv[l], acc[l]);
+                                acc[l] = w.mul_add(a[l], acc[l]);
                             }
                         }
-                        derivative(self.layers[li - 1].act, &input[i], &mut acc);
-                        *pd = acc;
+                        activate(layer.act, &mut acc);
+                        *z = acc;
                     }
-                    cur = 1 - cur;
                 }
+                // Output error and cost.
+                let out_act = self.layers[nl - 1].act;
+                let a_out = &acts[nl * MAX_WIDTH..nl * MAX_WIDTH + m_out];
+                let d = &mut delta[0];
+                for o in 0..m_out {
+                    let mut yv: Lanes<T> = [T::zero(); CHUNK];
+                    for (l, v) in yv.iter_mut().enumerate().take(cn) {
+                        *v = self.y[yr.index(o, j + l)];
+                    }
+                    let a = &a_out[o];
+                    let mut c: Lanes<T> = [T::zero(); CHUNK];
+                    for l in 0..CHUNK {
+                        d[o][l] = (a[l] - yv[l]) * valid[l];
+                    }
+                    match self.loss {
+                        Loss::Quadratic => {
+                            for l in 0..CHUNK {
+                                c[l] = d[o][l] * d[o][l];
+                            }
+                        }
+                        Loss::MeanAbsolute => {
+                            for l in 0..CHUNK {
+                                c[l] = d[o][l].abs();
+                            }
+                        }
+                        Loss::SigmoidCrossEntropy => {
+                            let one = T::one();
+                            for l in 0..CHUNK {
+                                let t = yv[l] * a[l].k_log() + (one - yv[l]) * (one - a[l]).k_log();
+                                c[l] = -t * valid[l];
+                            }
+                        }
+                    }
+                    cost = cost + sum_lanes(c);
+                    match self.loss {
+                        Loss::Quadratic => derivative(out_act, a, &mut d[o]),
+                        Loss::MeanAbsolute => {
+                            for l in 0..CHUNK {
+                                let s = if d[o][l] > T::zero() {
+                                    T::one()
+                                } else {
+                                    -T::one()
+                                };
+                                d[o][l] = s * valid[l];
+                            }
+                            derivative(out_act, a, &mut d[o]);
+                        }
+                        Loss::SigmoidCrossEntropy => {}
+                    }
+                    let out = &mut block_out[(j - j0) * m_out..];
+                    for l in 0..cn {
+                        out[l * m_out + o] = a[l];
+                    }
+                }
+                // Backward: gradient sums, then the previous layer's error.
+                let mut cur = 0;
+                let mut end: usize = self.layers.iter().map(|l| l.wr.m * (l.wr.n + 1)).sum();
+                for li in (0..nl).rev() {
+                    let layer = &self.layers[li];
+                    let (m, k) = (layer.wr.m, layer.wr.n);
+                    let input = &acts[li * MAX_WIDTH..li * MAX_WIDTH + k];
+                    let (d0, d1) = delta.split_at_mut(1);
+                    let (d, prev_d) = if cur == 0 {
+                        (&d0[0], &mut d1[0])
+                    } else {
+                        (&d1[0], &mut d0[0])
+                    };
+                    let start = end - m * (k + 1);
+                    let (gw, gb) =
+                        self.grads[start * LANES..end * LANES].split_at_mut(m * k * LANES);
+                    end = start;
+                    for o in 0..m {
+                        add_lanes(&mut gb[o * LANES..(o + 1) * LANES], &d[o], None);
+                    }
+                    // Input-major, so the accumulators are walked in order (column-major
+                    // weights), each input's activations staying in registers.
+                    for (i, a) in input.iter().enumerate() {
+                        let col = &mut gw[i * m * LANES..(i + 1) * m * LANES];
+                        for (o, acc) in col.chunks_exact_mut(LANES).enumerate() {
+                            add_lanes(acc, &d[o], Some(a));
+                        }
+                    }
+                    if li > 0 {
+                        for (i, pd) in prev_d[..k].iter_mut().enumerate() {
+                            let mut acc: Lanes<T> = [T::zero(); CHUNK];
+                            for (o, dv) in d[..m].iter().enumerate() {
+                                let w = layer.w[layer.wr.index(o, i)];
+                                for l in 0..CHUNK {
+                                    acc[l] = w.mul_add(dv[l], acc[l]);
+                                }
+                            }
+                            derivative(self.layers[li - 1].act, &input[i], &mut acc);
+                            *pd = acc;
+                        }
+                        cur = 1 - cur;
+                    }
+                }
+                j += cn;
             }
-            j += cn;
         }
         cost
     }
@@ -413,7 +444,8 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
     let total: usize = layers.iter().map(|l| l.wr.m * (l.wr.n + 1)).sum();
     let fast = T::mlp_fast();
     let lanes = if fast.is_some() { FAST_LANES } else { LANES };
-    let kernel = |j0: usize, j1: usize, out: &mut [T], g: &mut [T]| {
+    let blocks = Blocks::new(oh, width, n);
+    let kernel = |g: &mut [T]| {
         let mut k = MlpKernel {
             x: xh,
             xr,
@@ -421,10 +453,8 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
             yr,
             layers,
             loss,
-            j0,
-            j1,
+            blocks: &blocks,
             grads: g,
-            out,
         };
         match fast {
             Some(run) => run(&mut k),
@@ -442,14 +472,14 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
     }
     let acc = &mut scratch.buf[..parts * per];
     acc.fill(T::zero());
+    // Both threads claim blocks until none is left, so neither waits long for the
+    // other (the helper may start late, or run slower).
     let cost = if parts == 2 {
-        let mid = (n / 2).div_ceil(CHUNK) * CHUNK;
-        let (o1, o2) = oh.split_at_mut(mid * width);
         let (g1, g2) = acc.split_at_mut(per);
-        let (c1, c2) = super::pair::join(|| kernel(0, mid, o1, g1), || kernel(mid, n, o2, g2));
+        let (c1, c2) = super::pair::join(|| kernel(g1), || kernel(g2));
         c1 + c2
     } else {
-        kernel(0, n, oh, acc)
+        kernel(acc)
     };
     let sum = |p: usize| -> T {
         (0..parts)

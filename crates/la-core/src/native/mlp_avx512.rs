@@ -70,17 +70,31 @@ fn recip(d: __m512) -> __m512 {
     _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, splat(2.0)))
 }
 
-/// `eˣ`: `x = n ln2 + r`, the degree-7 Taylor polynomial of `eʳ`, times `2ⁿ` by
-/// `vscalefps`. NaN propagates (the clamps return their second operand on NaN).
+/// 1.5 · 2²³: adding it rounds an f32 of magnitude < 2²² to an integer.
+const ROUND_MAGIC: f32 = 12_582_912.0;
+const LN2_HI: f32 = 0.693_359_4;
+const LN2_LO: f32 = -2.121_944_4e-4;
+
+/// `e^(s x)` for `s = ±1` and `s x ∈ [-104, 89]` (no clamps): `s x = n ln2 + r`
+/// (Cody–Waite), the degree-7 Taylor polynomial of `eʳ`, times `2ⁿ` by `vscalefps`
+/// (which gets overflow and underflow right without branches).
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn exp(x: __m512) -> __m512 {
-    let x = _mm512_min_ps(splat(88.8), _mm512_max_ps(splat(-104.0), x));
-    let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-        _mm512_mul_ps(x, splat(std::f32::consts::LOG2_E)),
-    );
-    let r = _mm512_fnmadd_ps(n, splat(0.693_359_4), x);
-    let r = _mm512_fnmadd_ps(n, splat(-2.121_944_4e-4), r);
+fn exp_core<const NEG: bool>(x: __m512) -> __m512 {
+    let l2e = splat(std::f32::consts::LOG2_E);
+    let t = if NEG {
+        _mm512_fnmadd_ps(x, l2e, splat(ROUND_MAGIC))
+    } else {
+        _mm512_fmadd_ps(x, l2e, splat(ROUND_MAGIC))
+    };
+    let n = _mm512_sub_ps(t, splat(ROUND_MAGIC));
+    // r = s x - n ln2, in two steps.
+    let r = if NEG {
+        _mm512_fnmsub_ps(n, splat(LN2_HI), x)
+    } else {
+        _mm512_fnmadd_ps(n, splat(LN2_HI), x)
+    };
+    let r = _mm512_fnmadd_ps(n, splat(LN2_LO), r);
     let mut p = splat(1.0 / 5040.0);
     for c in [
         1.0 / 720.0,
@@ -94,6 +108,13 @@ fn exp(x: __m512) -> __m512 {
         p = _mm512_fmadd_ps(p, r, splat(c));
     }
     _mm512_scalef_ps(p, n)
+}
+
+/// `eˣ`. NaN propagates (the clamps return their second operand on NaN).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn exp(x: __m512) -> __m512 {
+    exp_core::<false>(_mm512_min_ps(splat(88.8), _mm512_max_ps(splat(-104.0), x)))
 }
 
 /// `ln x` from `x = m 2ᵉ`, `m ∈ [0.75, 1.5)`, and the series of `kernels::log_f32`.
@@ -130,67 +151,103 @@ fn log(x: __m512) -> __m512 {
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn sigmoid(x: __m512) -> __m512 {
-    // x ≥ -87 keeps 1 + e⁻ˣ below 7e37, inside `recip`'s range.
-    let e = exp(_mm512_sub_ps(
-        _mm512_setzero_ps(),
-        _mm512_max_ps(splat(-87.0), x),
-    ));
-    recip(_mm512_add_ps(splat(1.0), e))
+    // x ≥ -87 keeps 1 + e⁻ˣ below 7e37, inside `recip`'s range; above 104, e⁻ˣ is 0.
+    let x = _mm512_min_ps(splat(104.0), _mm512_max_ps(splat(-87.0), x));
+    recip(_mm512_add_ps(splat(1.0), exp_core::<true>(x)))
 }
 
-/// `tanh x` as in `kernels::tanh_f32`: a polynomial below `|x| = 0.625`, else
-/// `1 - 2/(e²ˣ + 1)`, with the sign of `x`.
-#[inline]
-#[target_feature(enable = "avx512f,avx512dq")]
-fn tanh(x: __m512) -> __m512 {
-    const P: [f32; 5] = super::kernels::TANH_P;
-    let a = _mm512_abs_ps(x);
-    let a2 = _mm512_mul_ps(a, a);
-    let mut p = splat(P[4]);
-    for c in [P[3], P[2], P[1], P[0]] {
-        p = _mm512_fmadd_ps(p, a2, splat(c));
-    }
-    let small = _mm512_fmadd_ps(_mm512_mul_ps(a, a2), p, a);
-    let e = exp(_mm512_min_ps(splat(40.0), _mm512_add_ps(a, a)));
-    let big = _mm512_fnmadd_ps(splat(2.0), recip(_mm512_add_ps(e, splat(1.0))), splat(1.0));
-    let y = _mm512_mask_mov_ps(
-        big,
-        _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, splat(0.625)),
-        small,
-    );
-    _mm512_or_ps(y, _mm512_and_ps(x, splat(-0.0)))
-}
-
-#[inline]
-#[target_feature(enable = "avx512f,avx512dq")]
-fn activate(act: Option<Unary<f32>>, z: __m512) -> __m512 {
-    match act {
-        Some(Unary::Sigmoid) => sigmoid(z),
-        Some(Unary::Tanh) => tanh(z),
-        Some(Unary::Relu) => _mm512_max_ps(z, _mm512_setzero_ps()),
-        Some(Unary::Elu(alpha)) => {
-            let neg = _mm512_mul_ps(splat(alpha), _mm512_sub_ps(exp(z), splat(1.0)));
-            let pos = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(z, _mm512_setzero_ps());
-            _mm512_mask_mov_ps(neg, pos, z)
-        }
-        _ => z,
-    }
-}
-
-/// `d ⊙ f'` from the activation's output `a`.
+/// `tanh x = -m / (2 + m)` with `m = eʸ - 1`, `y = -2|x|`, and the sign of `x`. `m`
+/// comes from `exp_core`'s reduction without its final `+ 1`: `eʸ - 1 = 2ⁿ q + (2ⁿ - 1)`
+/// with `q = eʳ - 1`, which is exact where it matters (`n = 0`, small `x`), so one
+/// branch-free path keeps full relative accuracy from tiny `x` to 1.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn derivative(act: Option<Unary<f32>>, a: __m512, d: __m512) -> __m512 {
-    let pos = || _mm512_cmp_ps_mask::<_CMP_GT_OQ>(a, _mm512_setzero_ps());
+fn tanh(x: __m512) -> __m512 {
+    // tanh 10 rounds to 1; NaN passes the clamp (its second operand).
+    let y = _mm512_mul_ps(splat(-2.0), _mm512_min_ps(splat(10.0), _mm512_abs_ps(x)));
+    let t = _mm512_fmadd_ps(y, splat(std::f32::consts::LOG2_E), splat(ROUND_MAGIC));
+    let n = _mm512_sub_ps(t, splat(ROUND_MAGIC));
+    let r = _mm512_fnmadd_ps(n, splat(LN2_HI), y);
+    let r = _mm512_fnmadd_ps(n, splat(LN2_LO), r);
+    let mut p = splat(1.0 / 5040.0);
+    for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0] {
+        p = _mm512_fmadd_ps(p, r, splat(c));
+    }
+    let q = _mm512_mul_ps(p, r);
+    let m = _mm512_add_ps(
+        _mm512_scalef_ps(q, n),
+        _mm512_sub_ps(_mm512_scalef_ps(splat(1.0), n), splat(1.0)),
+    );
+    let th = _mm512_fnmadd_ps(m, recip(_mm512_add_ps(splat(2.0), m)), _mm512_setzero_ps());
+    // th | (x & sign): th ≥ 0 takes x's sign, in one ternary-logic op (0xEC = B | (A & C)).
+    _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0xEC>(
+        _mm512_castps_si512(x),
+        _mm512_castps_si512(th),
+        _mm512_set1_epi32(i32::MIN),
+    ))
+}
+
+/// `z := f(z)` for every vector of `z`. The match is outside the loops, so that the
+/// vectors' independent chains interleave (matching per vector put an indirect jump
+/// between them and made the pass latency-bound).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn activate(act: Option<Unary<f32>>, z: &mut [__m512]) {
     match act {
-        Some(Unary::Sigmoid) => _mm512_mul_ps(d, _mm512_fnmadd_ps(a, a, a)),
-        Some(Unary::Tanh) => _mm512_mul_ps(d, _mm512_fnmadd_ps(a, a, splat(1.0))),
-        Some(Unary::Relu) => _mm512_maskz_mov_ps(pos(), d),
-        Some(Unary::Elu(alpha)) => {
-            let neg = _mm512_mul_ps(d, _mm512_add_ps(a, splat(alpha)));
-            _mm512_mask_mov_ps(neg, pos(), d)
+        Some(Unary::Sigmoid) => {
+            for v in z {
+                *v = sigmoid(*v);
+            }
         }
-        _ => d,
+        Some(Unary::Tanh) => {
+            for v in z {
+                *v = tanh(*v);
+            }
+        }
+        Some(Unary::Relu) => {
+            for v in z {
+                *v = _mm512_max_ps(*v, _mm512_setzero_ps());
+            }
+        }
+        Some(Unary::Elu(alpha)) => {
+            for v in z {
+                let neg = _mm512_mul_ps(splat(alpha), _mm512_sub_ps(exp(*v), splat(1.0)));
+                let pos = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(*v, _mm512_setzero_ps());
+                *v = _mm512_mask_mov_ps(neg, pos, *v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `d := d ⊙ f'` from the activation's output `a`, for every vector.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn derivative(act: Option<Unary<f32>>, a: &[__m512], d: &mut [__m512]) {
+    let zero = _mm512_setzero_ps();
+    match act {
+        Some(Unary::Sigmoid) => {
+            for (d, &a) in d.iter_mut().zip(a) {
+                *d = _mm512_mul_ps(*d, _mm512_fnmadd_ps(a, a, a));
+            }
+        }
+        Some(Unary::Tanh) => {
+            for (d, &a) in d.iter_mut().zip(a) {
+                *d = _mm512_mul_ps(*d, _mm512_fnmadd_ps(a, a, splat(1.0)));
+            }
+        }
+        Some(Unary::Relu) => {
+            for (d, &a) in d.iter_mut().zip(a) {
+                *d = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(a, zero), *d);
+            }
+        }
+        Some(Unary::Elu(alpha)) => {
+            for (d, &a) in d.iter_mut().zip(a) {
+                let neg = _mm512_mul_ps(*d, _mm512_add_ps(a, splat(alpha)));
+                *d = _mm512_mask_mov_ps(neg, _mm512_cmp_ps_mask::<_CMP_GT_OQ>(a, zero), *d);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -273,9 +330,8 @@ fn forward_tile<const R: usize>(layer: &Layer<'_, f32>, o: usize, input: &[Blk],
             }
         }
     }
-    for (r, acc) in acc.iter().enumerate() {
-        out[r] = acc.map(|z| activate(layer.act, z));
-    }
+    activate(layer.act, acc.as_flattened_mut());
+    out[..R].copy_from_slice(&acc);
 }
 
 /// `prev[r] = f'(a[r]) ⊙ Σₒ W[o, i + r] d[o]` for inputs `i..i + R`.
@@ -299,9 +355,8 @@ fn backward_tile<const R: usize>(
             }
         }
     }
-    for r in 0..R {
-        prev[r] = std::array::from_fn(|s| derivative(act, a[r][s], acc[r][s]));
-    }
+    derivative(act, a[..R].as_flattened(), acc.as_flattened_mut());
+    prev[..R].copy_from_slice(&acc);
 }
 
 /// Gradient accumulators of weights `(o..o + RO) x (i..i + RI)`: `+= Σ d[o] ⊙ a[i]`.
@@ -373,100 +428,105 @@ fn run_v4(k: &mut MlpKernel<'_, '_, '_, f32>) -> f32 {
     let (acc, _) = k.grads.as_chunks_mut::<LANES>();
     let mut cost = zero;
     let mut y = [[zero; S]; MAX_WIDTH];
-    let mut j = k.j0;
-    while j < k.j1 {
-        let cn = CH.min(k.j1 - j);
-        let valid = lane_masks(cn);
-        gather(k.x, k.xr, j, cn, &mut acts[..k.xr.m]);
-        // Forward.
-        for (li, layer) in layers.iter().enumerate() {
-            let (prev, next) = acts.split_at_mut(off[li + 1]);
-            let input = &prev[off[li]..];
-            let m = layer.wr.m;
-            let m4 = m / 4 * 4;
-            for o in (0..m4).step_by(4) {
-                forward_tile::<4>(layer, o, input, &mut next[o..]);
+    while let Some((j0, j1, block_out)) = k.blocks.next() {
+        let mut j = j0;
+        while j < j1 {
+            let cn = CH.min(j1 - j);
+            let valid = lane_masks(cn);
+            gather(k.x, k.xr, j, cn, &mut acts[..k.xr.m]);
+            // Forward.
+            for (li, layer) in layers.iter().enumerate() {
+                let (prev, next) = acts.split_at_mut(off[li + 1]);
+                let input = &prev[off[li]..];
+                let m = layer.wr.m;
+                let m4 = m / 4 * 4;
+                for o in (0..m4).step_by(4) {
+                    forward_tile::<4>(layer, o, input, &mut next[o..]);
+                }
+                for o in m4..m {
+                    forward_tile::<1>(layer, o, input, &mut next[o..]);
+                }
             }
-            for o in m4..m {
-                forward_tile::<1>(layer, o, input, &mut next[o..]);
+            // Output error and cost.
+            let a_out = &acts[off[nl]..off[nl + 1]];
+            gather(k.y, k.yr, j, cn, &mut y[..m_out]);
+            for o in 0..m_out {
+                for s in 0..S {
+                    let (a, yv, live) = (a_out[o][s], y[o][s], valid[s]);
+                    let diff = _mm512_maskz_sub_ps(live, a, yv);
+                    delta[0][o][s] = match k.loss {
+                        Loss::Quadratic => {
+                            cost = _mm512_fmadd_ps(diff, diff, cost);
+                            diff
+                        }
+                        Loss::MeanAbsolute => {
+                            cost = _mm512_add_ps(cost, _mm512_abs_ps(diff));
+                            let up = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(diff, zero);
+                            let sign = _mm512_mask_mov_ps(splat(-1.0), up, splat(1.0));
+                            _mm512_maskz_mov_ps(live, sign)
+                        }
+                        Loss::SigmoidCrossEntropy => {
+                            let one = splat(1.0);
+                            let t = _mm512_fmadd_ps(
+                                yv,
+                                log(a),
+                                _mm512_mul_ps(_mm512_sub_ps(one, yv), log(_mm512_sub_ps(one, a))),
+                            );
+                            cost = _mm512_mask_sub_ps(cost, live, cost, t);
+                            diff
+                        }
+                    };
+                }
+                if k.loss != Loss::SigmoidCrossEntropy {
+                    derivative(out_act, &a_out[o], &mut delta[0][o]);
+                }
+                let mut lanes = [0.0f32; CH];
+                for (s, v) in a_out[o].iter().enumerate() {
+                    let part: &mut [f32; LANES] = (&mut lanes[s * LANES..(s + 1) * LANES])
+                        .try_into()
+                        .expect("a chunk is S vectors");
+                    store(part, *v);
+                }
+                let out = &mut block_out[(j - j0) * m_out..];
+                for (l, v) in lanes.iter().take(cn).enumerate() {
+                    out[l * m_out + o] = *v;
+                }
             }
-        }
-        // Output error and cost.
-        let a_out = &acts[off[nl]..off[nl + 1]];
-        gather(k.y, k.yr, j, cn, &mut y[..m_out]);
-        for o in 0..m_out {
-            for s in 0..S {
-                let (a, yv, live) = (a_out[o][s], y[o][s], valid[s]);
-                let diff = _mm512_maskz_sub_ps(live, a, yv);
-                delta[0][o][s] = match k.loss {
-                    Loss::Quadratic => {
-                        cost = _mm512_fmadd_ps(diff, diff, cost);
-                        derivative(out_act, a, diff)
-                    }
-                    Loss::MeanAbsolute => {
-                        cost = _mm512_add_ps(cost, _mm512_abs_ps(diff));
-                        let up = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(diff, zero);
-                        let sign = _mm512_mask_mov_ps(splat(-1.0), up, splat(1.0));
-                        derivative(out_act, a, _mm512_maskz_mov_ps(live, sign))
-                    }
-                    Loss::SigmoidCrossEntropy => {
-                        let one = splat(1.0);
-                        let t = _mm512_fmadd_ps(
-                            yv,
-                            log(a),
-                            _mm512_mul_ps(_mm512_sub_ps(one, yv), log(_mm512_sub_ps(one, a))),
-                        );
-                        cost = _mm512_mask_sub_ps(cost, live, cost, t);
-                        diff
-                    }
+            // Backward: gradient sums, then the previous layer's error.
+            let mut cur = 0;
+            let mut end: usize = layers.iter().map(|l| l.wr.m * (l.wr.n + 1)).sum();
+            for li in (0..nl).rev() {
+                let layer = &layers[li];
+                let (m, kk) = (layer.wr.m, layer.wr.n);
+                let input = &acts[off[li]..off[li] + kk];
+                let (d0, d1) = delta.split_at_mut(1);
+                let (d, prev) = if cur == 0 {
+                    (&d0[0][..m], &mut d1[0])
+                } else {
+                    (&d1[0][..m], &mut d0[0])
                 };
-            }
-            let mut lanes = [0.0f32; CH];
-            for (s, v) in a_out[o].iter().enumerate() {
-                let part: &mut [f32; LANES] = (&mut lanes[s * LANES..(s + 1) * LANES])
-                    .try_into()
-                    .expect("a chunk is S vectors");
-                store(part, *v);
-            }
-            let out = &mut k.out[(j - k.j0) * m_out..];
-            for (l, v) in lanes.iter().take(cn).enumerate() {
-                out[l * m_out + o] = *v;
-            }
-        }
-        // Backward: gradient sums, then the previous layer's error.
-        let mut cur = 0;
-        let mut end: usize = layers.iter().map(|l| l.wr.m * (l.wr.n + 1)).sum();
-        for li in (0..nl).rev() {
-            let layer = &layers[li];
-            let (m, kk) = (layer.wr.m, layer.wr.n);
-            let input = &acts[off[li]..off[li] + kk];
-            let (d0, d1) = delta.split_at_mut(1);
-            let (d, prev) = if cur == 0 {
-                (&d0[0][..m], &mut d1[0])
-            } else {
-                (&d1[0][..m], &mut d0[0])
-            };
-            let start = end - m * (kk + 1);
-            let (gw, gb) = acc[start..end].split_at_mut(m * kk);
-            end = start;
-            for (g, dv) in gb.iter_mut().zip(d) {
-                let sum = dv.iter().fold(load(g), |t, v| _mm512_add_ps(t, *v));
-                store(g, sum);
-            }
-            grads(gw, m, d, input);
-            if li > 0 {
-                let act = layers[li - 1].act;
-                let k4 = kk / 4 * 4;
-                for i in (0..k4).step_by(4) {
-                    backward_tile::<4>(layer, i, d, &input[i..], act, &mut prev[i..]);
+                let start = end - m * (kk + 1);
+                let (gw, gb) = acc[start..end].split_at_mut(m * kk);
+                end = start;
+                for (g, dv) in gb.iter_mut().zip(d) {
+                    let sum = dv.iter().fold(load(g), |t, v| _mm512_add_ps(t, *v));
+                    store(g, sum);
                 }
-                for i in k4..kk {
-                    backward_tile::<1>(layer, i, d, &input[i..], act, &mut prev[i..]);
+                grads(gw, m, d, input);
+                if li > 0 {
+                    let act = layers[li - 1].act;
+                    let k4 = kk / 4 * 4;
+                    for i in (0..k4).step_by(4) {
+                        backward_tile::<4>(layer, i, d, &input[i..], act, &mut prev[i..]);
+                    }
+                    for i in k4..kk {
+                        backward_tile::<1>(layer, i, d, &input[i..], act, &mut prev[i..]);
+                    }
+                    cur = 1 - cur;
                 }
-                cur = 1 - cur;
             }
+            j += cn;
         }
-        j += cn;
     }
     _mm512_reduce_add_ps(cost)
 }
