@@ -28,6 +28,8 @@ use crate::engine::Unary;
 const LANES: usize = super::mlp::FAST_LANES;
 /// Vectors per chunk.
 const S: usize = 4;
+/// Units per forward or backward tile: `RT x S` accumulators fill 16 registers.
+const RT: usize = 16 / S;
 const CH: usize = S * LANES;
 /// One unit's values for a chunk.
 type Blk = [__m512; S];
@@ -445,9 +447,9 @@ fn run_v4(k: &mut MlpKernel<'_, '_, '_, f32>) -> f32 {
                 let (prev, next) = acts.split_at_mut(off[li + 1]);
                 let input = &prev[off[li]..];
                 let m = layer.wr.m;
-                let m4 = m / 4 * 4;
-                for o in (0..m4).step_by(4) {
-                    forward_tile::<4>(layer, o, input, &mut next[o..]);
+                let m4 = m / RT * RT;
+                for o in (0..m4).step_by(RT) {
+                    forward_tile::<RT>(layer, o, input, &mut next[o..]);
                 }
                 for o in m4..m {
                     forward_tile::<1>(layer, o, input, &mut next[o..]);
@@ -521,9 +523,9 @@ fn run_v4(k: &mut MlpKernel<'_, '_, '_, f32>) -> f32 {
                 grads(gw, m, d, input);
                 if li > 0 {
                     let act = layers[li - 1].act;
-                    let k4 = kk / 4 * 4;
-                    for i in (0..k4).step_by(4) {
-                        backward_tile::<4>(layer, i, d, &input[i..], act, &mut prev[i..]);
+                    let k4 = kk / RT * RT;
+                    for i in (0..k4).step_by(RT) {
+                        backward_tile::<RT>(layer, i, d, &input[i..], act, &mut prev[i..]);
                     }
                     for i in k4..kk {
                         backward_tile::<1>(layer, i, d, &input[i..], act, &mut prev[i..]);

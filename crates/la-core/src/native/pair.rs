@@ -74,16 +74,18 @@ fn serve(h: &Helper) -> ! {
     loop {
         let p = h.slot.swap(std::ptr::null_mut(), Ordering::Acquire);
         if p.is_null() {
-            if idle_since.elapsed() < AWAKE {
-                std::hint::spin_loop();
-            } else {
+            if idle_since.elapsed() >= AWAKE {
                 thread::park();
+                idle_since = Instant::now();
+            } else {
+                std::hint::spin_loop();
             }
             continue;
         }
-        // SAFETY: `join` posted a pointer to a `Job` on its stack and does not return,
-        // unwind or touch the job until it sees `done`, which is set below after the
-        // last use of `job`. The `'static` in the slot's type is a lie confined to
+        // SAFETY: `join` posted a pointer to a `Job` on its stack and, once the swap
+        // above has taken it (so `join` cannot take it back), does not return, unwind
+        // or touch the job until it sees `done`, which is set below after the last use
+        // of `job`. The `'static` in the slot's type is a lie confined to
         // this block: the job's borrows are live until `done`.
         let job = unsafe { &mut *p };
         job.panic = catch_unwind(AssertUnwindSafe(&mut *job.run)).err();
@@ -95,7 +97,13 @@ fn serve(h: &Helper) -> ! {
 /// Runs `a` on this thread and `b` on the helper thread, and returns both results
 /// (both closures have finished when it returns, even if one panicked; the panic is
 /// then resumed). If the helper is busy with another caller's job, or could not be
-/// started, runs `a` then `b` here.
+/// started, or has not picked `b` up by the time `a` has finished, runs `b` here.
+///
+/// The last case is the scheduler keeping the helper queued behind this thread on the
+/// same CPU (seen on a 2-core VM). Waiting for it then would let it run a moment on
+/// every call, which keeps it "cache hot" and so never migrated to the idle CPU (the
+/// step then took as long as on one thread, for whole runs); not waiting lets the
+/// load balancer move it.
 pub(crate) fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA,
@@ -121,8 +129,21 @@ where
     h.slot.store(p.cast(), Ordering::Release);
     h.thread.unpark();
     let ra = catch_unwind(AssertUnwindSafe(a));
-    while !h.done.load(Ordering::Acquire) {
-        thread::yield_now();
+    let unclaimed = h
+        .slot
+        .compare_exchange(
+            p.cast(),
+            std::ptr::null_mut(),
+            Ordering::Acquire,
+            Ordering::Relaxed,
+        )
+        .is_ok();
+    if unclaimed {
+        job.panic = catch_unwind(AssertUnwindSafe(&mut *job.run)).err();
+    } else {
+        while !h.done.load(Ordering::Acquire) {
+            thread::yield_now();
+        }
     }
     if let Some(p) = job.panic.take() {
         resume_unwind(p);
