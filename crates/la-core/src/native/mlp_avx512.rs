@@ -368,7 +368,8 @@ fn backward_tile<const R: usize>(
 }
 
 /// Gradient accumulators of weights `(o..o + RO) x (i..i + RI)`: `+= Σ d[o] ⊙ a[i]`.
-/// `acc[i * m + o]` holds weight `(o, i)`.
+/// `acc[i * m + o]` holds weight `(o, i)`. The operands are sliced to fixed-size arrays
+/// first, so that the loops carry no bounds checks.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn grad_tile<const RO: usize, const RI: usize>(
@@ -378,19 +379,30 @@ fn grad_tile<const RO: usize, const RI: usize>(
     d: &[Blk],
     a: &[Blk],
 ) {
-    let mut g: [[__m512; RI]; RO] =
-        std::array::from_fn(|r| std::array::from_fn(|q| load(&acc[(i + q) * m + o + r])));
+    let dt: &[Blk; RO] = d[o..o + RO].try_into().expect("RO rows");
+    let at: &[Blk; RI] = a[i..i + RI].try_into().expect("RI rows");
+    let mut g = [[_mm512_setzero_ps(); RO]; RI];
+    for (q, g) in g.iter_mut().enumerate() {
+        let col: &[[f32; LANES]; RO] = acc[(i + q) * m + o..][..RO]
+            .try_into()
+            .expect("RO accumulators");
+        for (g, c) in g.iter_mut().zip(col) {
+            *g = load(c);
+        }
+    }
     for s in 0..S {
-        for q in 0..RI {
-            let av = a[i + q][s];
-            for (r, g) in g.iter_mut().enumerate() {
-                g[q] = _mm512_fmadd_ps(d[o + r][s], av, g[q]);
+        for (g, av) in g.iter_mut().zip(at) {
+            for (g, dv) in g.iter_mut().zip(dt) {
+                *g = _mm512_fmadd_ps(dv[s], av[s], *g);
             }
         }
     }
-    for (r, g) in g.iter().enumerate() {
-        for (q, g) in g.iter().enumerate() {
-            store(&mut acc[(i + q) * m + o + r], *g);
+    for (q, g) in g.iter().enumerate() {
+        let col: &mut [[f32; LANES]; RO] = (&mut acc[(i + q) * m + o..][..RO])
+            .try_into()
+            .expect("RO accumulators");
+        for (c, g) in col.iter_mut().zip(g) {
+            store(c, *g);
         }
     }
 }
