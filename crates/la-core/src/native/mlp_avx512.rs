@@ -38,10 +38,27 @@ type Blk = [__m512; S];
 /// this CPU has AVX-512; it is checked again here, as it is cheap.
 pub(crate) fn run(k: &mut MlpKernel<'_, '_, '_, f32>) -> f32 {
     assert_eq!(simd_level(), SimdLevel::Avx512, "mlp_avx512 needs AVX-512");
+    // The working arrays are sized for the network at hand: clearing the largest ones
+    // (146 KB) on every call cost more than a small network's pass gains from a thread.
+    let rows = k.xr.m + k.layers.iter().map(|l| l.wr.m).sum::<usize>();
+    let wide =
+        k.xr.m
+            .max(k.layers.iter().map(|l| l.wr.m).max().unwrap_or(0));
     // SAFETY: `simd_level` returns Avx512 only when every feature `run_v4` enables was
     // detected on this CPU.
-    unsafe { run_v4(k) }
+    unsafe {
+        if rows <= SMALL_ROWS && wide <= SMALL_WIDTH {
+            run_v4::<SMALL_ROWS, SMALL_WIDTH>(k)
+        } else {
+            run_v4::<{ MAX_WIDTH * (MAX_LAYERS + 1) }, MAX_WIDTH>(k)
+        }
+    }
 }
+
+/// The working arrays of small networks: at most 32 units in all (inputs included)
+/// and 16 in a layer.
+const SMALL_ROWS: usize = 32;
+const SMALL_WIDTH: usize = 16;
 
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -431,13 +448,13 @@ fn grads(acc: &mut [[f32; LANES]], m: usize, d: &[Blk], a: &[Blk]) {
 }
 
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,avx2,avx,fma")]
-fn run_v4(k: &mut MlpKernel<'_, '_, '_, f32>) -> f32 {
+fn run_v4<const ROWS: usize, const WIDTH: usize>(k: &mut MlpKernel<'_, '_, '_, f32>) -> f32 {
     let layers = k.layers;
     let nl = layers.len();
     let zero = _mm512_setzero_ps();
     // acts[off[l] + i]: unit i of layer l's output (l = 0: the input).
-    let mut acts = [[zero; S]; MAX_WIDTH * (MAX_LAYERS + 1)];
-    let mut delta = [[[zero; S]; MAX_WIDTH]; 2];
+    let mut acts = [[zero; S]; ROWS];
+    let mut delta = [[[zero; S]; WIDTH]; 2];
     let mut off = [0usize; MAX_LAYERS + 2];
     off[1] = k.xr.m;
     for (l, layer) in layers.iter().enumerate() {
@@ -447,7 +464,7 @@ fn run_v4(k: &mut MlpKernel<'_, '_, '_, f32>) -> f32 {
     let out_act = layers[nl - 1].act;
     let (acc, _) = k.grads.as_chunks_mut::<LANES>();
     let mut cost = zero;
-    let mut y = [[zero; S]; MAX_WIDTH];
+    let mut y = [[zero; S]; WIDTH];
     while let Some((j0, j1, block_out)) = k.blocks.next() {
         let mut j = j0;
         while j < j1 {
