@@ -142,8 +142,10 @@ pub struct MlpLayer<'a, T: Scalar> {
 /// [`MLP_MAX_WIDTH`] wide, at most [`MLP_MAX_LAYERS`] layers) on host memory: forward
 /// pass, output error, backward pass and the gradients of the mean cost
 /// `C = (1/n) Σ loss(a, y)` over the `n` samples (columns) of `x` and `y`, in one sweep
-/// over the data, 32 samples at a time with all of a chunk's activations and errors in
-/// registers and L1 (two threads for `n ≥ 4096`). Writes `∂C/∂W` and `∂C/∂b` of each
+/// over the data, 64 samples at a time with all of a chunk's activations and errors in
+/// registers and L1 (two threads for `n ≥ 4096`, taking turns at blocks of 512
+/// samples). For `f32` on AVX-512 CPUs it runs a register-tiled intrinsics kernel;
+/// otherwise a portable one that the compiler vectorises. Writes `∂C/∂W` and `∂C/∂b` of each
 /// layer into `grads` (same order as `layers`) and the output layer's activations into
 /// `out`; returns `C`. `scratch` holds the accumulators between calls (quadratic: `Σ ‖a - y‖² / 2n`; mean absolute: `Σ |a - y| / n`;
 /// sigmoid cross-entropy: `-Σ y ln a + (1 - y) ln(1 - a) / n`, output must be sigmoid).

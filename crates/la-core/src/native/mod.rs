@@ -3,7 +3,10 @@
 //! GEMM runs on the `gemm` crate's AVX-512 kernels; GEMV, GER, BLAS 1 and vector
 //! math are this module's own vectorised loops ([`simd`]), split across rayon's
 //! threads when large. `exp`, `log`, `tanh` and `sigmoid` use branch-free
-//! polynomial kernels for `f32` ([`kernels`]).
+//! polynomial kernels for `f32` ([`kernels`]). The fused training pass of small
+//! networks (`dnn::mlp_gradients`) has a portable kernel (`mlp`) and, for `f32` on
+//! AVX-512, a hand-tiled intrinsics kernel (`mlp_avx512`); it splits large batches
+//! over the caller and one helper thread that stays awake between calls (`pair`).
 
 mod gemm;
 pub mod kernels;

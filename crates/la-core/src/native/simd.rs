@@ -3,8 +3,10 @@
 //! Kernels are plain Rust loops written to auto-vectorise. `map` and `reduce` run
 //! a kernel inside a function compiled with AVX-512 (x86-64-v4) or AVX2+FMA
 //! (x86-64-v3) enabled, chosen once from `is_x86_feature_detected!`; LLVM then
-//! emits 512- or 256-bit code for the inlined loop. This module and `gemm.rs`
-//! are the only places the native backend uses `unsafe`.
+//! emits 512- or 256-bit code for the inlined loop. This module, `gemm.rs`,
+//! `mlp_avx512.rs` (loads, stores and gathers of the AVX-512 training kernel) and
+//! `pair.rs` (a job on the caller's stack handed to a helper thread) are the only
+//! places the native backend uses `unsafe`.
 #![allow(unsafe_code)]
 
 use std::sync::OnceLock;
