@@ -104,8 +104,8 @@ pub struct MlpKernel<'a, 'g, 'o, T> {
     pub layers: &'a [Layer<'a, T>],
     pub loss: Loss,
     pub blocks: &'a Blocks<'o, T>,
-    /// Gradient accumulators, `LANES` per parameter, added to; per layer the `m x k`
-    /// weights (column-major), then the `m` biases.
+    /// Gradient accumulators, `LANES` (portable kernel) or `FAST_LANES` per parameter,
+    /// added to; per layer the `m x k` weights (column-major), then the `m` biases.
     pub grads: &'g mut [T],
 }
 

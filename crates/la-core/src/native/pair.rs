@@ -23,7 +23,7 @@
 use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, TryLockError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
@@ -113,8 +113,11 @@ where
     let Some(h) = helper() else {
         return (a(), b());
     };
-    let Ok(_busy) = h.busy.try_lock() else {
-        return (a(), b());
+    // A panic resumed below poisons the lock; the helper is still sound.
+    let _busy = match h.busy.try_lock() {
+        Ok(guard) => guard,
+        Err(TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(TryLockError::WouldBlock) => return (a(), b()),
     };
     let mut b = Some(b);
     let mut rb = None;
