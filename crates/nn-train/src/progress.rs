@@ -28,7 +28,7 @@ pub fn progress_bar<T: Scalar>(epochs: usize) -> impl FnMut(&Epoch<T>) {
     let every = (epochs / 200).max(1);
     move |e: &Epoch<T>| {
         bar.set_position(e.epoch as u64);
-        if e.epoch % every == 0 || e.epoch >= e.epochs {
+        if e.epoch.is_multiple_of(every) || e.epoch >= e.epochs {
             bar.set_message(format!("cost {:.6}", e.cost.as_f64()));
         }
         if e.epoch >= e.epochs {
