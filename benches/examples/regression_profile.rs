@@ -5,8 +5,7 @@
 use std::time::Instant;
 
 use la_core::prelude::*;
-use nn_inference::{fully_connected, inference_network, Activation, Init};
-use nn_train::conformance::regression_data;
+use nn_train::conformance::{regression_data, regression_network_with};
 use nn_train::{training_network, Cost, Optimizer};
 
 fn main() {
@@ -17,15 +16,7 @@ fn main() {
     let (x, y) = regression_data(&f, 10_000, 1);
     let nets: [(&str, &[usize]); 2] = [("4-8-8-1", &[8, 8]), ("4-16-64-8-1", &[16, 64, 8])];
     for (name, hidden) in nets.into_iter().skip(only_wide as usize) {
-        let acts = [Activation::Sigmoid, Activation::Tanh, Activation::Tanh];
-        let mut specs: Vec<_> = hidden
-            .iter()
-            .zip(acts)
-            .map(|(n, a)| fully_connected(*n, a))
-            .collect();
-        specs.push(fully_connected(1, Activation::Linear));
-        let mut net = inference_network(&f, 4, &specs).unwrap();
-        net.init(&mut seeded_rng(2), Init::Book).unwrap();
+        let mut net = regression_network_with(&f, hidden, 2);
         let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
         for fused in [true, false]
             .into_iter()

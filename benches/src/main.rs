@@ -211,7 +211,7 @@ fn main() {
     // nn-train: the regression chapter, full-batch gradient descent on 10,000 samples
     // for 4000 epochs (the networks), f32 on the native factory.
     {
-        use nn_inference::{fully_connected, inference_network, Activation, Init};
+        use nn_inference::Init;
         use nn_train::{sgd, training_network, Cost, Optimizer};
         let (x, y) = nn_train::conformance::regression_data(&ff, 10_000, 1);
         let nets: [(&str, &[usize], &str, &str); 2] = [
@@ -229,14 +229,7 @@ fn main() {
             ),
         ];
         for (name, hidden, others, target) in nets {
-            let acts = [Activation::Sigmoid, Activation::Tanh, Activation::Tanh];
-            let mut specs: Vec<_> = hidden
-                .iter()
-                .zip(acts)
-                .map(|(n, a)| fully_connected(*n, a))
-                .collect();
-            specs.push(fully_connected(1, Activation::Linear));
-            let mut net = inference_network(&ff, 4, &specs).expect("network");
+            let mut net = nn_train::conformance::regression_network_with(&ff, hidden, 2);
             let mut cost = 0.0;
             let s = median_secs(3, || {
                 net.init(&mut seeded_rng(2), Init::Book).expect("init");

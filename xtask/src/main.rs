@@ -142,17 +142,22 @@ fn test() -> Result<(), String> {
 fn examples() -> Result<(), String> {
     cargo(&["build", "--release", "-p", "chapters", "--bins"])?;
     for bin in CHAPTERS {
-        cargo(&[
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "chapters",
-            "--bin",
-            bin,
-        ])?;
+        cargo(&run_chapter(bin))?;
     }
     Ok(())
+}
+
+/// `cargo` arguments that run one chapter binary, optimised.
+fn run_chapter(bin: &str) -> [&str; 7] {
+    [
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "chapters",
+        "--bin",
+        bin,
+    ]
 }
 
 /// The end-to-end examples `cargo xtask e2e` runs: (name, chapter binary).
@@ -181,15 +186,7 @@ fn e2e(names: &[String]) -> Result<(), String> {
         }
         println!("\n$ cargo run --release -p chapters --bin {bin}");
         let mut child = Command::new(env!("CARGO"))
-            .args([
-                "run",
-                "--quiet",
-                "--release",
-                "-p",
-                "chapters",
-                "--bin",
-                bin,
-            ])
+            .args(run_chapter(bin))
             .envs(env())
             .stdout(std::process::Stdio::piped())
             .spawn()

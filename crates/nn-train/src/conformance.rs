@@ -49,16 +49,27 @@ pub fn regression_data<T: Scalar>(f: &Factory<T>, n: usize, seed: u64) -> (Matri
 
 /// The book's 4-8-8-1 regression network (sigmoid, tanh, linear), initialised.
 pub fn regression_network<T: Scalar>(f: &Factory<T>, seed: u64) -> InferenceNetwork<T> {
-    let mut net = inference_network(
-        f,
-        4,
-        &[
-            fully_connected(8, Activation::Sigmoid),
-            fully_connected(8, Activation::Tanh),
-            fully_connected(1, Activation::Linear),
-        ],
-    )
-    .unwrap();
+    regression_network_with(f, &[8, 8], seed)
+}
+
+/// A regression network `4-hidden…-1`: sigmoid on the first hidden layer, tanh on
+/// the others (at most three hidden layers), a linear output; initialised with the
+/// book's N(0, 1/fan-in). `&[8, 8]` is the book's 4-8-8-1; issue 3's benchmark also
+/// trains `&[16, 64, 8]`.
+pub fn regression_network_with<T: Scalar>(
+    f: &Factory<T>,
+    hidden: &[usize],
+    seed: u64,
+) -> InferenceNetwork<T> {
+    let acts = [Activation::Sigmoid, Activation::Tanh, Activation::Tanh];
+    assert!(hidden.len() <= acts.len(), "at most three hidden layers");
+    let mut specs: Vec<_> = hidden
+        .iter()
+        .zip(acts)
+        .map(|(&n, a)| fully_connected(n, a))
+        .collect();
+    specs.push(fully_connected(1, Activation::Linear));
+    let mut net = inference_network(f, 4, &specs).unwrap();
     net.init(&mut seeded_rng(seed), Init::Book).unwrap();
     net
 }
