@@ -34,7 +34,7 @@ macro_rules! conformance_tests {
             }
             $crate::conformance_tests!(@tests $t;
                 constructors_and_views, blas1, blas1_strided, blas2, blas3, vector_math,
-                binary_math, network_primitives, random, errors, book_values);
+                binary_math, random, errors, book_values);
         }
     };
     (@tests $t:ty; $($test:ident),*) => {$(
@@ -62,8 +62,8 @@ pub fn f64s<T: Scalar>(v: &[T]) -> Vec<f64> {
     v.iter().map(|x| x.as_f64()).collect()
 }
 
-/// Deterministic test data in [-1, 1] without an RNG dependency.
-fn data(n: usize, seed: u64) -> Vec<f64> {
+/// Deterministic test data in `[-1, 1)` (`n` values from `seed`).
+pub fn data(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
@@ -107,7 +107,8 @@ pub fn assert_ulps<T: Scalar>(what: &str, actual: &[T], expected: &[f64], ulps: 
     assert_within(what, actual, expected, &bound);
 }
 
-fn matrix<T: Scalar>(f: &Factory<T>, r: &RefMatrix, layout: Layout) -> Matrix<T> {
+/// A matrix on `f` holding the reference matrix `r` in `layout`.
+pub fn matrix<T: Scalar>(f: &Factory<T>, r: &RefMatrix, layout: Layout) -> Matrix<T> {
     let mut a = f.ge(r.m, r.n, layout).unwrap();
     a.set_from(&ts::<T>(&r.data)).unwrap();
     a
@@ -121,7 +122,8 @@ fn refm<T: Scalar>(a: &impl AsMatrix<T>) -> RefMatrix {
     }
 }
 
-const LAYOUTS: [Layout; 2] = [Layout::ColumnMajor, Layout::RowMajor];
+/// Both layouts.
+pub const LAYOUTS: [Layout; 2] = [Layout::ColumnMajor, Layout::RowMajor];
 
 /// Constructors, entries, views (subvector, submatrix, row, col, trans, rows, cols,
 /// view_vctr) and transfers.
@@ -688,118 +690,6 @@ pub fn binary_math<T: Scalar>(f: &Factory<T>) {
             assert_ulps(&what, &w.to_vec().unwrap(), &e, 1.0);
         }
     }
-}
-
-/// The fused network primitives ([`crate::dnn`]): bias + activation, activation
-/// derivative × error, column softmax, on both layouts and a submatrix, against f64.
-pub fn network_primitives<T: Scalar>(f: &Factory<T>) {
-    use crate::dnn;
-    let (m, n) = (7usize, 300usize);
-    let zd = f64s(&ts::<T>(
-        &data(m * n, 51).iter().map(|v| 3.0 * v).collect::<Vec<_>>(),
-    ));
-    let bd = f64s(&ts::<T>(&data(m, 52)));
-    let dd = f64s(&ts::<T>(&data(m * n, 53)));
-    let b = f.vctr_from(&ts::<T>(&bd)).unwrap();
-    let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
-    let elu = |v: f64| if v > 0.0 { v } else { 0.7 * v.exp_m1() };
-    type F<'a> = &'a dyn Fn(f64) -> f64;
-    let acts: [(Option<Unary<T>>, F, F); 5] = [
-        (None, &|v| v, &|_| 1.0),
-        (Some(Unary::Sigmoid), &sig, &|a| a * (1.0 - a)),
-        (Some(Unary::Tanh), &|v: f64| v.tanh(), &|a| 1.0 - a * a),
-        (Some(Unary::Relu), &|v: f64| v.max(0.0), &|a| {
-            if a > 0.0 {
-                1.0
-            } else {
-                0.0
-            }
-        }),
-        (Some(Unary::Elu(t(0.7))), &elu, &|a| {
-            if a > 0.0 {
-                1.0
-            } else {
-                a + 0.7
-            }
-        }),
-    ];
-    for layout in LAYOUTS {
-        for (op, fwd, grad) in acts {
-            let name = op.map_or("identity", |o| o.name());
-            let what = format!("bias_activation {name} {layout:?}");
-            // in a submatrix of a larger buffer, so strides are not the trivial ones
-            let mut big = f.ge(m + 2, n + 1, layout).unwrap();
-            let mut y = big.submatrix_mut(1, 1, m, n).unwrap();
-            y.set_from(&ts::<T>(&zd)).unwrap();
-            dnn::bias_activation_inplace(op, &b, &mut y).unwrap();
-            let a_exp: Vec<f64> = (0..m * n).map(|k| fwd(zd[k] + bd[k % m])).collect();
-            let got = y.to_vec().unwrap();
-            assert_ulps(&what, &got, &a_exp, 4.0);
-            let Some(op) = op else { continue };
-            let what = format!("activation_grad {name} {layout:?}");
-            let a = matrix(
-                f,
-                &RefMatrix {
-                    m,
-                    n,
-                    data: f64s(&got),
-                },
-                layout,
-            );
-            let mut d = matrix(
-                f,
-                &RefMatrix {
-                    m,
-                    n,
-                    data: dd.clone(),
-                },
-                Layout::ColumnMajor,
-            );
-            dnn::activation_grad_inplace(op, &a, &mut d).unwrap();
-            let e: Vec<f64> = f64s(&got)
-                .iter()
-                .zip(&dd)
-                .map(|(a, d)| d * grad(*a))
-                .collect();
-            assert_ulps(&what, &d.to_vec().unwrap(), &e, 4.0);
-        }
-        let what = format!("softmax {layout:?}");
-        let xs = f64s(&ts::<T>(&zd.iter().map(|v| 30.0 * v).collect::<Vec<_>>()));
-        let mut x = matrix(
-            f,
-            &RefMatrix {
-                m,
-                n,
-                data: xs.clone(),
-            },
-            layout,
-        );
-        dnn::softmax_inplace(&mut x).unwrap();
-        let mut e = Vec::with_capacity(m * n);
-        for col in xs.chunks(m) {
-            let mx = col.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let s: f64 = col.iter().map(|v| (v - mx).exp()).sum();
-            e.extend(col.iter().map(|v| (v - mx).exp() / s));
-        }
-        assert_ulps(&what, &x.to_vec().unwrap(), &e, 8.0);
-    }
-    // preconditions
-    let a = f.ge(2, 3, Layout::ColumnMajor).unwrap();
-    let mut d = f.ge(3, 2, Layout::ColumnMajor).unwrap();
-    let err = dnn::activation_grad_inplace(Unary::Exp, &a, &mut d)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("a is 2x3") && err.contains("exp has no element-wise derivative"),
-        "{err}"
-    );
-    let err = dnn::bias_activation_inplace(None, &b, &mut d)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("the bias has 7 entries but y has 3 rows"),
-        "{err}"
-    );
 }
 
 /// Seeded random numbers: bounds, moments, reproducibility.

@@ -280,12 +280,26 @@ pub enum Reduction {
 /// The capabilities a backend implements.
 ///
 /// Few and coarse by design (DESIGN.md, principle 2): memory, BLAS 1–3 and
-/// element-wise math. Every method receives arguments the public layer has
+/// element-wise math; no network code (that is tensor-core's DNN capability). Every method receives arguments the public layer has
 /// already validated. A backend that cannot do something returns
 /// [`Error::Unsupported`] (see [`unsupported`]).
 pub trait Engine<T: Scalar>: Send + Sync + Debug {
     /// The factory's name as the book prints it: `native-float`, `opencl-double`, ...
     fn name(&self) -> String;
+
+    /// Whether this engine's [`Storage`] is host memory ([`Storage::Host`]): native,
+    /// MKL and OpenBLAS engines say `true`, device engines keep the default `false`.
+    /// Crates above la-core pick their host kernels from it (tensor-core's DNN).
+    fn is_host(&self) -> bool {
+        false
+    }
+
+    /// The engine as `Any`, so that a crate above la-core can reach a backend's own
+    /// type (its context and queue) to run its kernels on the backend's buffers.
+    /// Engines that offer it override the default `None`.
+    fn as_any(&self) -> Option<&dyn Any> {
+        None
+    }
 
     // ---- memory ----
     /// Allocates `len` zeroed elements.
@@ -368,45 +382,6 @@ pub trait Engine<T: Scalar>: Send + Sync + Debug {
         x: (&mut Storage<T>, Region),
         y: (&Storage<T>, Region),
     ) -> Result<()>;
-
-    // ---- network primitives (each has a default that returns `Unsupported`) ----
-    /// `y := f(y + b)` element-wise, fused (bias and activation in one pass over `y`).
-    /// `b` is a region of `y`'s shape with column stride 0: the bias vector broadcast
-    /// over the columns (samples). `op = None` only adds the bias.
-    fn bias_activation(
-        &self,
-        op: Option<Unary<T>>,
-        b: (&Storage<T>, Region),
-        y: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        let _ = (op, b, y);
-        Err(Error::Unsupported {
-            backend: self.name(),
-            op: "bias_activation",
-        })
-    }
-    /// `d := d ⊙ f'(z)` where `a = f(z)` is the activation's output, for `f` one of
-    /// `Sigmoid`, `Tanh`, `Relu`, `Elu(alpha)` (the derivative is computed from `a`).
-    fn activation_grad(
-        &self,
-        op: Unary<T>,
-        a: (&Storage<T>, Region),
-        d: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        let _ = (op, a, d);
-        Err(Error::Unsupported {
-            backend: self.name(),
-            op: "activation_grad",
-        })
-    }
-    /// Softmax of every column, in place: `x[i,j] := exp(x[i,j] - max) / Σᵢ exp(x[i,j] - max)`.
-    fn softmax(&self, x: (&mut Storage<T>, Region)) -> Result<()> {
-        let _ = x;
-        Err(Error::Unsupported {
-            backend: self.name(),
-            op: "softmax",
-        })
-    }
 }
 
 /// The destination work shared by engines that call a BLAS library for `gemv`/`gemm`.

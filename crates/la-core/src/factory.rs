@@ -51,6 +51,16 @@ impl<T: Scalar> Factory<T> {
         self.engine.name()
     }
 
+    /// Whether the factory's memory is host memory (native, MKL, OpenBLAS), so that
+    /// host kernels (tensor-core's native DNN primitives) can run on its data.
+    ///
+    /// ```
+    /// assert!(la_core::native_float().is_host());
+    /// ```
+    pub fn is_host(&self) -> bool {
+        self.engine.is_host()
+    }
+
     /// Whether both factories share an engine (data may be mixed freely).
     pub fn same(&self, other: &Factory<T>) -> bool {
         std::ptr::addr_eq(Arc::as_ptr(&self.engine), Arc::as_ptr(&other.engine))

@@ -61,7 +61,6 @@
 pub mod blas;
 mod dense;
 mod display;
-pub mod dnn;
 pub mod engine;
 mod error;
 mod factory;

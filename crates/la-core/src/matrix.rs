@@ -216,6 +216,27 @@ impl<T: Scalar> Matrix<T> {
 }
 
 impl<'a, T: Scalar> MatrixView<'a, T> {
+    /// A view of `storage` as an `m x n` matrix at `offset` with leading dimension `ld`
+    /// (the caller checked that every element lies inside the storage).
+    pub(crate) fn from_raw(
+        factory: &'a Factory<T>,
+        storage: &'a Storage<T>,
+        (offset, m, n, ld): (usize, usize, usize, usize),
+        layout: Layout,
+    ) -> Self {
+        MatrixView {
+            factory,
+            storage,
+            geo: Geometry {
+                offset,
+                m,
+                n,
+                ld,
+                layout,
+            },
+        }
+    }
+
     /// The transpose, keeping the borrow of the original.
     pub fn into_trans(self) -> MatrixView<'a, T> {
         MatrixView {
@@ -252,6 +273,26 @@ impl<'a, T: Scalar> MatrixView<'a, T> {
 }
 
 impl<'a, T: Scalar> MatrixViewMut<'a, T> {
+    /// The writable counterpart of [`MatrixView::from_raw`].
+    pub(crate) fn from_raw(
+        factory: &'a Factory<T>,
+        storage: &'a mut Storage<T>,
+        (offset, m, n, ld): (usize, usize, usize, usize),
+        layout: Layout,
+    ) -> Self {
+        MatrixViewMut {
+            factory,
+            storage,
+            geo: Geometry {
+                offset,
+                m,
+                n,
+                ld,
+                layout,
+            },
+        }
+    }
+
     /// The writable transpose, keeping the borrow of the original.
     pub fn into_trans_mut(self) -> MatrixViewMut<'a, T> {
         MatrixViewMut {

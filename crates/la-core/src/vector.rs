@@ -2,7 +2,7 @@
 
 use crate::dense::{Dense, DenseMut, Shape};
 use crate::engine::{Region, Storage};
-use crate::{Check, Factory, Result, Scalar};
+use crate::{Check, Factory, Layout, MatrixView, MatrixViewMut, Result, Scalar};
 
 /// An owned dense vector on some factory (the book's `RealBlockVector`).
 ///
@@ -82,6 +82,35 @@ impl<'a, T: Scalar> VectorView<'a, T> {
             ..self
         })
     }
+
+    /// Every `step`-th element, `len` of them from `start`, keeping the borrow.
+    pub fn into_strided(self, start: usize, len: usize, step: usize) -> Result<VectorView<'a, T>> {
+        check_strided(self.dim, start, len, step)?;
+        Ok(VectorView {
+            offset: self.offset + start * self.stride,
+            dim: len,
+            stride: self.stride * step,
+            ..self
+        })
+    }
+
+    /// The contiguous vector viewed as an `m x n` matrix whose element `(0, 0)` is
+    /// element `start`, with leading dimension `ld` (the book's `view-ge`, generalised
+    /// to an offset and a leading dimension), keeping the borrow.
+    pub fn into_ge(
+        self,
+        start: usize,
+        (m, n, ld): (usize, usize, usize),
+        layout: Layout,
+    ) -> Result<MatrixView<'a, T>> {
+        check_ge(self.dim, self.stride, start, (m, n, ld), layout)?;
+        Ok(MatrixView::from_raw(
+            self.factory,
+            self.storage,
+            (self.offset + start, m, n, ld.max(1)),
+            layout,
+        ))
+    }
 }
 
 impl<'a, T: Scalar> VectorViewMut<'a, T> {
@@ -110,6 +139,81 @@ impl<'a, T: Scalar> VectorViewMut<'a, T> {
             ..self
         })
     }
+
+    /// Writable every-`step`-th element view, keeping the borrow (see [`VectorView::into_strided`]).
+    pub fn into_strided_mut(
+        self,
+        start: usize,
+        len: usize,
+        step: usize,
+    ) -> Result<VectorViewMut<'a, T>> {
+        check_strided(self.dim, start, len, step)?;
+        Ok(VectorViewMut {
+            offset: self.offset + start * self.stride,
+            dim: len,
+            stride: self.stride * step,
+            ..self
+        })
+    }
+
+    /// The writable matrix view of a contiguous vector (see [`VectorView::into_ge`]).
+    pub fn into_ge_mut(
+        self,
+        start: usize,
+        (m, n, ld): (usize, usize, usize),
+        layout: Layout,
+    ) -> Result<MatrixViewMut<'a, T>> {
+        check_ge(self.dim, self.stride, start, (m, n, ld), layout)?;
+        Ok(MatrixViewMut::from_raw(
+            self.factory,
+            self.storage,
+            (self.offset + start, m, n, ld.max(1)),
+            layout,
+        ))
+    }
+}
+
+fn check_strided(dim: usize, start: usize, len: usize, step: usize) -> Result<()> {
+    let last = len.checked_sub(1).map_or(Some(start), |k| {
+        k.checked_mul(step).and_then(|e| e.checked_add(start))
+    });
+    Check::new("subvector_strided")
+        .require(step > 0, || "the step is 0".into())
+        .require(len == 0 || last.is_some_and(|e| e < dim), || {
+            format!("{len} elements {step} apart from {start} are out of a vector of dim {dim}")
+        })
+        .finish()
+}
+
+fn check_ge(
+    dim: usize,
+    stride: usize,
+    start: usize,
+    (m, n, ld): (usize, usize, usize),
+    layout: Layout,
+) -> Result<()> {
+    let (inner, outer) = match layout {
+        Layout::ColumnMajor => (m, n),
+        Layout::RowMajor => (n, m),
+    };
+    // Index just past the last element, without overflow.
+    let end = if m == 0 || n == 0 {
+        Some(start)
+    } else {
+        (outer - 1)
+            .checked_mul(ld)
+            .and_then(|e| e.checked_add(inner))
+            .and_then(|e| e.checked_add(start))
+    };
+    Check::new("view_ge")
+        .require(stride == 1 || dim <= 1, || format!("the vector has stride {stride}; view_ge needs a contiguous vector"))
+        .require(outer <= 1 || ld >= inner, || {
+            format!("a {} {m}x{n} matrix needs a leading dimension >= {inner}, but it is {ld}", layout.name())
+        })
+        .require(end.is_some_and(|e| e <= dim), || {
+            format!("a {m}x{n} matrix at {start} with leading dimension {ld} does not fit in a vector of dim {dim}")
+        })
+        .finish()
 }
 
 fn check_sub(dim: usize, start: usize, len: usize) -> Result<()> {
@@ -169,6 +273,59 @@ pub trait AsVector<T: Scalar>: Dense<T> {
         self.view().into_subvector(start, len)
     }
 
+    /// Every `step`-th element, `len` of them from `start` (a view, no copy).
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// let x = dv(&[0.0, 1.0, 2.0, 3.0, 4.0]);
+    /// assert_eq!(x.subvector_strided(1, 2, 2)?.to_vec()?, vec![1.0, 3.0]);
+    /// # Ok::<(), la_core::Error>(())
+    /// ```
+    fn subvector_strided(
+        &self,
+        start: usize,
+        len: usize,
+        step: usize,
+    ) -> Result<VectorView<'_, T>> {
+        self.view().into_strided(start, len, step)
+    }
+
+    /// The contiguous vector viewed as an `m x n` matrix in `layout` (the book's
+    /// `view-ge`; `m · n` must equal the dimension). A view, no copy.
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// let x = dv(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    /// let a = x.view_ge(2, 3, Layout::ColumnMajor)?;
+    /// assert_eq!(a.entry(1, 2)?, 6.0);
+    /// # Ok::<(), la_core::Error>(())
+    /// ```
+    fn view_ge(&self, m: usize, n: usize, layout: Layout) -> Result<MatrixView<'_, T>> {
+        let dim = self.dim();
+        Check::new("view_ge")
+            .require(m.checked_mul(n) == Some(dim), || {
+                format!("{m}x{n} is not the vector's dim {dim}")
+            })
+            .finish()?;
+        let ld = match layout {
+            Layout::ColumnMajor => m,
+            Layout::RowMajor => n,
+        };
+        self.view().into_ge(0, (m, n, ld), layout)
+    }
+
+    /// The contiguous vector viewed as an `m x n` matrix at element `start` with
+    /// leading dimension `ld` (a submatrix of a larger matrix laid over the vector).
+    /// Every element must lie inside the vector.
+    fn view_ge_at(
+        &self,
+        start: usize,
+        (m, n, ld): (usize, usize, usize),
+        layout: Layout,
+    ) -> Result<MatrixView<'_, T>> {
+        self.view().into_ge(start, (m, n, ld), layout)
+    }
+
     /// A copy of the vector on another factory (the book's `transfer`).
     fn transfer(&self, factory: &Factory<T>) -> Result<Vector<T>> {
         factory.vctr_from(&self.to_vec()?)
@@ -203,6 +360,41 @@ pub trait AsVectorMut<T: Scalar>: AsVector<T> + DenseMut<T> {
     /// The writable subvector of `len` elements starting at `start`.
     fn subvector_mut(&mut self, start: usize, len: usize) -> Result<VectorViewMut<'_, T>> {
         self.view_mut().into_subvector_mut(start, len)
+    }
+
+    /// Writable [`AsVector::subvector_strided`].
+    fn subvector_strided_mut(
+        &mut self,
+        start: usize,
+        len: usize,
+        step: usize,
+    ) -> Result<VectorViewMut<'_, T>> {
+        self.view_mut().into_strided_mut(start, len, step)
+    }
+
+    /// Writable [`AsVector::view_ge`].
+    fn view_ge_mut(&mut self, m: usize, n: usize, layout: Layout) -> Result<MatrixViewMut<'_, T>> {
+        let dim = self.dim();
+        Check::new("view_ge")
+            .require(m.checked_mul(n) == Some(dim), || {
+                format!("{m}x{n} is not the vector's dim {dim}")
+            })
+            .finish()?;
+        let ld = match layout {
+            Layout::ColumnMajor => m,
+            Layout::RowMajor => n,
+        };
+        self.view_mut().into_ge_mut(0, (m, n, ld), layout)
+    }
+
+    /// Writable [`AsVector::view_ge_at`].
+    fn view_ge_at_mut(
+        &mut self,
+        start: usize,
+        (m, n, ld): (usize, usize, usize),
+        layout: Layout,
+    ) -> Result<MatrixViewMut<'_, T>> {
+        self.view_mut().into_ge_mut(start, (m, n, ld), layout)
     }
 }
 

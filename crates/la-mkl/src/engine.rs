@@ -107,6 +107,10 @@ impl<T: BlasScalar> Engine<T> for BlasEngine<T> {
     fn name(&self) -> String {
         format!("{}-{}", self.library, T::NAME)
     }
+
+    fn is_host(&self) -> bool {
+        true
+    }
     fn alloc(&self, len: usize) -> Result<Storage<T>> {
         self.native.alloc(len)
     }
@@ -295,24 +299,5 @@ impl<T: BlasScalar> Engine<T> for BlasEngine<T> {
         y: (&Storage<T>, Region),
     ) -> Result<()> {
         self.native.binary_inplace(op, x, y)
-    }
-    fn bias_activation(
-        &self,
-        op: Option<Unary<T>>,
-        b: (&Storage<T>, Region),
-        y: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        self.native.bias_activation(op, b, y)
-    }
-    fn activation_grad(
-        &self,
-        op: Unary<T>,
-        a: (&Storage<T>, Region),
-        d: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        self.native.activation_grad(op, a, d)
-    }
-    fn softmax(&self, x: (&mut Storage<T>, Region)) -> Result<()> {
-        self.native.softmax(x)
     }
 }

@@ -589,68 +589,6 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         let xb = buf(x.0)?;
         self.binary_raw(op, (xb, x.1), (buf(y.0)?, y.1), (xb, x.1))
     }
-
-    fn bias_activation(
-        &self,
-        op: Option<Unary<T>>,
-        b: (&Storage<T>, Region),
-        y: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        if y.1.is_empty() {
-            return Ok(());
-        }
-        let (code, p) = op.map_or((COPY, [T::zero(); 4]), |op| {
-            (unary_code(&op), unary_params(&op))
-        });
-        let [bo, brs, bcs] = rargs(b.1);
-        let [yo, yrs, ycs] = rargs(y.1);
-        let mut kb = self.kernel("bias_unary", y.1);
-        kb.arg(code).arg(p[0]).arg(p[1]).arg(p[2]).arg(p[3]);
-        kb.arg(buf(b.0)?).arg(bo).arg(brs).arg(bcs);
-        kb.arg(buf(y.0)?).arg(yo).arg(yrs).arg(ycs);
-        self.launch(&mut kb, "bias_unary kernel")
-    }
-
-    fn activation_grad(
-        &self,
-        op: Unary<T>,
-        a: (&Storage<T>, Region),
-        d: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        let alpha = match op {
-            Unary::Sigmoid | Unary::Tanh | Unary::Relu => T::zero(),
-            Unary::Elu(alpha) => alpha,
-            other => return Err(la_core::engine::unsupported(self, other.name())),
-        };
-        if d.1.is_empty() {
-            return Ok(());
-        }
-        let [ao, ars, acs] = rargs(a.1);
-        let [d_o, drs, dcs] = rargs(d.1);
-        let mut kb = self.kernel("activation_grad", d.1);
-        kb.arg(unary_code(&op)).arg(alpha);
-        kb.arg(buf(a.0)?).arg(ao).arg(ars).arg(acs);
-        kb.arg(buf(d.0)?).arg(d_o).arg(drs).arg(dcs);
-        self.launch(&mut kb, "activation_grad kernel")
-    }
-
-    fn softmax(&self, x: (&mut Storage<T>, Region)) -> Result<()> {
-        if x.1.is_empty() {
-            return Ok(());
-        }
-        let [xo, xrs, xcs] = rargs(x.1);
-        let mut kb = Kernel::builder();
-        kb.program(&self.program)
-            .name("softmax")
-            .queue(self.queue.clone())
-            .global_work_size(x.1.n);
-        kb.arg(x.1.m as u64)
-            .arg(buf(x.0)?)
-            .arg(xo)
-            .arg(xrs)
-            .arg(xcs);
-        self.launch(&mut kb, "softmax kernel")
-    }
 }
 
 impl<T: ClScalar> ClEngine<T> {

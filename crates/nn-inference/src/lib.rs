@@ -21,7 +21,7 @@
 //! | Deep Diamond / the book | nn-inference |
 //! |---|---|
 //! | `(fully-connected 16 :sigmoid)` | [`fully_connected(16, Activation::Sigmoid)`](fully_connected) |
-//! | `(inference-network fac 784 [...])` | [`inference_network(&fac, 784, &[...])`](inference_network) |
+//! | `(inference-network fac 784 [...])`, `(network (desc [128 1 28 28] :float :nchw) [...])` | [`inference_network(&fac, 784, &[...])`](inference_network), or a [`tensor_core::Desc`] as the input ([`InputShape`]) |
 //! | `(init! net)` | [`InferenceNetwork::init`] with [`Init::Book`] (normal, σ = 1/fan-in), [`Init::Glorot`], [`Init::He`] |
 //! | `(net x)`, `(net x y)` | [`InferenceNetwork::infer`] (a view of the network's own output buffer) |
 //! | `(weights layer)`, `(bias layer)` | [`FullyConnected::weights`], [`FullyConnected::bias`] and `_mut` |
@@ -34,7 +34,8 @@
 //! output from the other. Repeated `infer` calls with the same batch size allocate
 //! nothing. Each layer is one GEMM (`W x`) followed by one fused pass over its output
 //! that adds the bias (broadcast over the batch, nothing materialised) and applies the
-//! activation ([`la_core::dnn`]). Softmax takes one more pass per column.
+//! activation on the layer's [`tensor_core::DnnFactory`] (tensor-core's DNN
+//! primitives: native kernels on host factories, composed la-core operations elsewhere). Softmax takes one more pass per column.
 //!
 //! Activations are values with a forward pass and a derivative
 //! ([`Activation::backward_inplace`], computed from the activation's output in one fused
@@ -47,5 +48,5 @@ pub mod conformance;
 
 pub use network::{
     fully_connected, inference_network, Activation, FullyConnected, InferenceNetwork, Init,
-    LayerSpec,
+    InputShape, LayerSpec,
 };

@@ -1,11 +1,12 @@
 //! Layers, activations, networks and initialisation.
 
-use la_core::dnn::{activation_grad_inplace, bias_activation_inplace, softmax_inplace};
 use la_core::engine::Unary;
 use la_core::math::unary_inplace;
 use la_core::prelude::*;
 use la_core::rand::RngCore;
+use la_core::sparse::{sparse_mm_into, CscMatrix};
 use la_core::Check;
+use tensor_core::{Desc, DnnFactory};
 
 /// An activation function (the book's `:relu`, `:sigmoid`, ...), a value with a
 /// forward pass ([`Activation::forward_inplace`]) and a derivative
@@ -65,23 +66,35 @@ impl<T: Scalar> Activation<T> {
     pub fn forward_inplace(&self, z: &mut impl AsMatrixMut<T>) -> Result<()> {
         match self {
             Activation::Linear => Ok(()),
-            Activation::Softmax => softmax_inplace(z),
+            Activation::Softmax => DnnFactory::new(z.factory()).softmax(z),
             _ => self.unary().map_or(Ok(()), |op| unary_inplace(op, z)),
         }
     }
 
     /// `y := activation(y + b)`: the bias (one entry per row) broadcast over the
-    /// columns and the activation, fused in one pass (softmax takes a second one).
+    /// columns and the activation, fused in one pass on `dnn` (softmax takes a second
+    /// one).
+    pub fn bias_forward_with(
+        &self,
+        dnn: &DnnFactory<T>,
+        b: &impl AsVector<T>,
+        y: &mut impl AsMatrixMut<T>,
+    ) -> Result<()> {
+        dnn.bias_activation(self.unary(), b, y)?;
+        if *self == Activation::Softmax {
+            dnn.softmax(y)?;
+        }
+        Ok(())
+    }
+
+    /// [`bias_forward_with`](Self::bias_forward_with) on `y`'s factory (a one-off:
+    /// layers keep a [`DnnFactory`] instead).
     pub fn bias_forward_inplace(
         &self,
         b: &impl AsVector<T>,
         y: &mut impl AsMatrixMut<T>,
     ) -> Result<()> {
-        bias_activation_inplace(self.unary(), b, y)?;
-        if *self == Activation::Softmax {
-            softmax_inplace(y)?;
-        }
-        Ok(())
+        self.bias_forward_with(&DnnFactory::new(y.factory()), b, y)
     }
 
     /// The backward step: `d := d ⊙ f'(z)`, computed from the activation's output
@@ -101,6 +114,17 @@ impl<T: Scalar> Activation<T> {
         a: &impl AsMatrix<T>,
         d: &mut impl AsMatrixMut<T>,
     ) -> Result<()> {
+        self.backward_with(&DnnFactory::new(d.factory()), a, d)
+    }
+
+    /// [`backward_inplace`](Self::backward_inplace) on a given [`DnnFactory`] (what
+    /// layers and costs call: nothing is allocated).
+    pub fn backward_with(
+        &self,
+        dnn: &DnnFactory<T>,
+        a: &impl AsMatrix<T>,
+        d: &mut impl AsMatrixMut<T>,
+    ) -> Result<()> {
         match self {
             Activation::Linear => Ok(()),
             Activation::Softmax => Err(Error::Precondition {
@@ -113,7 +137,7 @@ impl<T: Scalar> Activation<T> {
             }),
             _ => self
                 .unary()
-                .map_or(Ok(()), |op| activation_grad_inplace(op, a, d)),
+                .map_or(Ok(()), |op| dnn.activation_grad(op, a, d)),
         }
     }
 }
@@ -136,11 +160,13 @@ pub fn fully_connected<T>(outputs: usize, activation: Activation<T>) -> LayerSpe
 }
 
 /// A fully connected layer: `y = activation(W x + b)`, `W` is `outputs x inputs`.
+/// It runs its passes on its own [`DnnFactory`].
 #[derive(Debug)]
 pub struct FullyConnected<T: Scalar> {
     weights: Matrix<T>,
     bias: Vector<T>,
     activation: Activation<T>,
+    dnn: DnnFactory<T>,
 }
 
 impl<T: Scalar> FullyConnected<T> {
@@ -165,11 +191,23 @@ impl<T: Scalar> FullyConnected<T> {
         self.activation
     }
 
+    /// The DNN factory the layer runs its passes on.
+    pub fn dnn(&self) -> &DnnFactory<T> {
+        &self.dnn
+    }
+
     /// `y := activation(W x + b)` for a batch `x` (one sample per column) into `y`:
     /// one GEMM, then bias and activation fused in one pass over `y`.
     pub fn forward(&self, x: &impl AsMatrix<T>, y: &mut impl AsMatrixMut<T>) -> Result<()> {
         mm_into(T::one(), &self.weights, x, T::zero(), y)?;
-        self.activation.bias_forward_inplace(&self.bias, y)
+        self.activation.bias_forward_with(&self.dnn, &self.bias, y)
+    }
+
+    /// [`forward`](Self::forward) for a sparse batch (bag-of-words, one-hot inputs): the
+    /// product costs `O(outputs · nonzeros)` ([`la_core::sparse`]); host factories only.
+    pub fn forward_sparse(&self, x: &CscMatrix<T>, y: &mut impl AsMatrixMut<T>) -> Result<()> {
+        sparse_mm_into(T::one(), &self.weights, x, T::zero(), y)?;
+        self.activation.bias_forward_with(&self.dnn, &self.bias, y)
     }
 }
 
@@ -191,26 +229,95 @@ struct Buffers<T: Scalar> {
     ping: [Matrix<T>; 2],
 }
 
+/// What a network takes: the shape of one sample, and optionally the batch size — a
+/// width (`784`), a tensor descriptor (`desc([128, 1, 28, 28], ..)`, dimension 0 is
+/// the batch), or the dimensions of one sample (`[1, 28, 28]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputShape {
+    /// The samples in a batch, when the descriptor gave them.
+    pub batch: Option<usize>,
+    /// The shape of one sample.
+    pub sample: Vec<usize>,
+}
+
+impl InputShape {
+    /// The number of features of one sample (the product of its shape).
+    pub fn features(&self) -> usize {
+        self.sample.iter().product()
+    }
+}
+
+impl From<usize> for InputShape {
+    fn from(width: usize) -> Self {
+        InputShape {
+            batch: None,
+            sample: vec![width],
+        }
+    }
+}
+
+impl From<Desc> for InputShape {
+    fn from(d: Desc) -> Self {
+        InputShape {
+            batch: d.shape().first().copied(),
+            sample: d.shape()[1..].to_vec(),
+        }
+    }
+}
+
+impl<const N: usize> From<[usize; N]> for InputShape {
+    fn from(sample: [usize; N]) -> Self {
+        InputShape {
+            batch: None,
+            sample: sample.to_vec(),
+        }
+    }
+}
+
 /// A network for inference (the book's `inference-network`).
 #[derive(Debug)]
 pub struct InferenceNetwork<T: Scalar> {
     factory: Factory<T>,
+    shape: InputShape,
     input: usize,
     layers: Vec<FullyConnected<T>>,
     buffers: Option<Buffers<T>>,
 }
 
-/// Builds a network on `factory` for inputs of dimension `input` (the book's
-/// `(inference-network fac input [layers])`). Weights start at zero: call
-/// [`InferenceNetwork::init`] or set them.
+/// Builds a network on `factory` (a la-core [`Factory`] or a [`DnnFactory`]) for
+/// inputs of shape `input` (the book's `(inference-network fac input [layers])`; a
+/// width, or a tensor descriptor as in Deep Diamond's `(network (desc [128 1 28 28]
+/// :float :nchw) [...])`, whose sample dimensions a fully connected layer reads as one
+/// vector). Each layer's shape is inferred from the one before; `Display` prints them.
+/// Weights start at zero: call [`InferenceNetwork::init`] or set them.
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_inference::{fully_connected, inference_network, Activation};
+/// use tensor_core::{desc, DataType, TensorLayout};
+/// let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw)?;
+/// let net = inference_network(&native_float(), input, &[
+///     fully_connected(16, Activation::Relu),
+///     fully_connected(10, Activation::Softmax),
+/// ])?;
+/// assert_eq!(net.input_dim(), 784);
+/// assert!(net.to_string().contains("fully_connected 784 -> 16 relu"));
+/// # Ok::<(), la_core::Error>(())
+/// ```
 pub fn inference_network<T: Scalar>(
-    factory: &Factory<T>,
-    input: usize,
+    factory: impl Into<DnnFactory<T>>,
+    input: impl Into<InputShape>,
     layers: &[LayerSpec<T>],
 ) -> Result<InferenceNetwork<T>> {
+    let dnn: DnnFactory<T> = factory.into();
+    let shape: InputShape = input.into();
+    let input = shape.features();
+    let factory = dnn.la();
     let mut c = Check::new("inference_network");
-    c.require(input > 0, || "the input dimension is 0".into())
-        .require(!layers.is_empty(), || "no layers were given".into());
+    c.require(input > 0, || {
+        format!("the input {:?} has no features", shape.sample)
+    })
+    .require(!layers.is_empty(), || "no layers were given".into());
     for (i, l) in layers.iter().enumerate() {
         c.require(l.outputs > 0, || format!("layer {i} has 0 outputs"));
     }
@@ -222,18 +329,56 @@ pub fn inference_network<T: Scalar>(
             weights: factory.ge(l.outputs, fan_in, Layout::ColumnMajor)?,
             bias: factory.vctr(l.outputs)?,
             activation: l.activation,
+            dnn: dnn.clone(),
         });
         fan_in = l.outputs;
     }
     Ok(InferenceNetwork {
         factory: factory.clone(),
+        shape,
         input,
         layers: built,
         buffers: None,
     })
 }
 
+impl<T: Scalar> std::fmt::Display for InferenceNetwork<T> {
+    /// One line per layer with its inferred shapes, as the book's REPL prints a network.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let batch = self.shape.batch.map_or("n".to_string(), |b| b.to_string());
+        writeln!(
+            f,
+            "#InferenceNetwork[{}, input [{batch} {}]]",
+            self.factory.name(),
+            self.shape
+                .sample
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        )?;
+        for l in &self.layers {
+            writeln!(
+                f,
+                "  fully_connected {} -> {} {}  (weights {}x{}, output [{batch} {}])",
+                l.weights.ncols(),
+                l.weights.mrows(),
+                l.activation.name(),
+                l.weights.mrows(),
+                l.weights.ncols(),
+                l.weights.mrows()
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl<T: Scalar> InferenceNetwork<T> {
+    /// The input's shape (one sample, and the batch when a descriptor gave it).
+    pub fn input_shape(&self) -> &InputShape {
+        &self.shape
+    }
+
     /// The input dimension.
     pub fn input_dim(&self) -> usize {
         self.input

@@ -63,6 +63,7 @@ impl Cost {
     /// gradients) and returns the cost. `tmp` is scratch of the same shape.
     pub(crate) fn output_error<T: Scalar>(
         &self,
+        dnn: &tensor_core::DnnFactory<T>,
         act: Activation<T>,
         a: &impl AsMatrix<T>,
         y: &impl AsMatrix<T>,
@@ -88,11 +89,11 @@ impl Cost {
             }
         };
         match self {
-            Cost::Quadratic => act.backward_inplace(a, d)?,
+            Cost::Quadratic => act.backward_with(dnn, a, d)?,
             Cost::MeanAbsolute => {
                 unary_inplace(Unary::Step, d)?;
                 linear_frac_inplace(T::of(2.0), d, -T::one(), T::zero(), T::one())?;
-                act.backward_inplace(a, d)?;
+                act.backward_with(dnn, a, d)?;
             }
             Cost::SigmoidCrossEntropy | Cost::SoftmaxCrossEntropy => {}
         }

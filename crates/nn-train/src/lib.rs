@@ -63,6 +63,7 @@
 mod cost;
 mod error;
 mod io;
+mod layer;
 pub mod metrics;
 mod network;
 mod optimizer;
@@ -75,6 +76,7 @@ pub mod conformance;
 pub use cost::Cost;
 pub use error::{Error, Result};
 pub use io::{load, save};
+pub use layer::{Backward, LayerGrads};
 pub use metrics::{
     binary_accuracy, categorical_accuracy, confusion_matrix, mae, rmse, ConfusionMatrix,
 };

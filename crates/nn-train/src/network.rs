@@ -1,15 +1,15 @@
 //! The training network: forward pass, backward pass, optimizer step, and the book's
 //! training loops `sgd` (full batch) and `sgd_train` (mini-batches).
 
-use la_core::dnn::{
-    mlp_gradients, MlpLayer, MlpLoss, MlpScratch, MLP_CHUNK, MLP_MAX_LAYERS, MLP_MAX_WIDTH,
-};
 use la_core::prelude::*;
 use la_core::rand::seq::SliceRandom;
 use la_core::random::Rng;
-use la_core::sparse::{sparse_mm_into, sparse_mm_t_into, CscMatrix};
+use la_core::sparse::CscMatrix;
 use la_core::Dense;
 use nn_inference::{Activation, InferenceNetwork};
+use tensor_core::dnn::{MlpLayer, MlpLoss, MlpScratch, MLP_CHUNK, MLP_MAX_LAYERS, MLP_MAX_WIDTH};
+
+use crate::layer::{Backward, LayerGrads};
 
 use crate::cost::Cost;
 use crate::error::{precondition, Result};
@@ -86,7 +86,7 @@ pub struct TrainingNetwork<'a, T: Scalar> {
     steps: usize,
     rng: Rng,
     perm: Vec<usize>,
-    /// Use la-core's fused pass (`mlp_gradients`) when the network and cost allow it.
+    /// Use tensor-core's fused pass (`mlp_gradients`) when the network and cost allow it.
     fused: bool,
     scratch: MlpScratch<T>,
 }
@@ -288,12 +288,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             match before.last() {
                 None => match &self.input {
                     Input::Dense(x) => layer.forward(x, &mut cur.out)?,
-                    Input::Sparse(x) => {
-                        sparse_mm_into(T::one(), layer.weights(), x, T::zero(), &mut cur.out)?;
-                        layer
-                            .activation()
-                            .bias_forward_inplace(layer.bias(), &mut cur.out)?;
-                    }
+                    Input::Sparse(x) => layer.forward_sparse(x, &mut cur.out)?,
                 },
                 Some(prev) => layer.forward(prev.output(dropout), &mut cur.out)?,
             }
@@ -336,12 +331,12 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         self.net.layers()[self.layers.len() - 1].activation()
     }
 
-    /// Output error and backward pass: fills every layer's gradients; returns the cost.
+    /// Output error and backward pass: each layer, from the output down, computes its
+    /// gradients and the error of the layer below ([`Backward::backward`]); returns the cost.
     fn backward(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         let c = self.output_cost(y, cost)?;
         let batch = self.batch();
         let last = self.layers.len() - 1;
-        let inv_n = T::one() / T::of(batch as f64);
         let [d0, d1] = &mut self.delta;
         let mut cur = 0;
         for l in (0..=last).rev() {
@@ -354,39 +349,30 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             let d = cur_buf.submatrix(0, 0, rows, batch)?;
             let (before, rest) = self.layers.split_at_mut(l);
             let state = &mut rest[0];
-            match (before.last(), &self.input) {
-                (Some(p), _) => mm_into(
-                    inv_n,
-                    &d,
-                    &p.output(true).trans(),
-                    T::zero(),
-                    &mut state.grad_w,
-                )?,
-                (None, Input::Dense(x)) => {
-                    mm_into(inv_n, &d, &x.trans(), T::zero(), &mut state.grad_w)?
+            let layer = &self.net.layers()[l];
+            let grads = LayerGrads {
+                weights: &mut state.grad_w,
+                bias: &mut state.grad_b,
+                ones: &self.ones,
+            };
+            match before.last() {
+                Some(prev) => {
+                    let prows = prev.out.mrows();
+                    let mut dp = other.submatrix_mut(0, 0, prows, batch)?;
+                    layer.backward(prev.output(true), &d, grads, Some(&mut dp))?;
+                    if let Some((_, mask, _)) = &prev.dropout {
+                        mul_inplace(&mut dp, mask)?;
+                    }
+                    let below = &self.net.layers()[l - 1];
+                    below
+                        .activation()
+                        .backward_with(below.dnn(), &prev.out, &mut dp)?;
+                    cur = 1 - cur;
                 }
-                (None, Input::Sparse(x)) => {
-                    sparse_mm_t_into(inv_n, &d, x, T::zero(), &mut state.grad_w)?
-                }
-            }
-            mv_into(inv_n, &d, &self.ones, T::zero(), &mut state.grad_b)?;
-            if let Some(prev) = before.last() {
-                let prows = prev.out.mrows();
-                let mut dp = other.submatrix_mut(0, 0, prows, batch)?;
-                mm_into(
-                    T::one(),
-                    &self.net.layers()[l].weights().trans(),
-                    &d,
-                    T::zero(),
-                    &mut dp,
-                )?;
-                if let Some((_, mask, _)) = &prev.dropout {
-                    mul_inplace(&mut dp, mask)?;
-                }
-                self.net.layers()[l - 1]
-                    .activation()
-                    .backward_inplace(&prev.out, &mut dp)?;
-                cur = 1 - cur;
+                None => match &self.input {
+                    Input::Dense(x) => layer.backward(x, &d, grads, None)?,
+                    Input::Sparse(x) => layer.backward_sparse(x, &d, grads)?,
+                },
             }
         }
         Ok(c)
@@ -426,7 +412,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     }
 
     /// Whether [`step`](Self::step) and [`forward_backward`](Self::forward_backward) may
-    /// use la-core's fused pass ([`la_core::dnn::mlp_gradients`]: the whole forward
+    /// use tensor-core's fused pass ([`tensor_core::DnnFactory::mlp_gradients`]: the whole forward
     /// and backward pass in one sweep over the batch, for batches of at least 64 and
     /// networks at most 64 wide and 6 deep on host factories, without dropout, with a
     /// quadratic, mean absolute or
@@ -453,7 +439,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         // clearing the per-lane accumulators would cost more than the passes it saves.
         let ok = self.fused
             && x.ncols() >= MLP_CHUNK
-            && x.storage().host().is_some()
+            && layers[0].dnn().has_fused_mlp()
             && x.mrows() <= MLP_MAX_WIDTH
             && layers.len() <= MLP_MAX_LAYERS
             && self.layers.iter().all(|l| l.dropout.is_none())
@@ -490,15 +476,8 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             .iter_mut()
             .map(|s| (&mut s.grad_w, &mut s.grad_b))
             .chain(std::iter::once((grad_w, grad_b)));
-        Ok(mlp_gradients(
-            x,
-            y,
-            layers,
-            loss,
-            grads,
-            a_out,
-            &mut self.scratch,
-        )?)
+        let dnn = self.net.layers()[0].dnn();
+        Ok(dnn.mlp_gradients(x, y, layers, loss, grads, a_out, &mut self.scratch)?)
     }
 
     /// The cost of the network on the input buffer against `y` (no dropout, no update).
@@ -516,6 +495,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         let act = self.output_activation();
         let [d0, d1] = &mut self.delta;
         cost.output_error(
+            self.net.layers()[last].dnn(),
             act,
             &self.layers[last].out,
             y,

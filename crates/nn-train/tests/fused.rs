@@ -1,4 +1,4 @@
-//! The fused pass (`la_core::dnn::mlp_gradients`, taken by default for small networks
+//! The fused pass (`tensor_core::dnn::mlp_gradients`, taken by default for small networks
 //! on host factories) against the layer-by-layer passes: the same cost, gradients and
 //! output for every activation x cost it takes, f32 and f64, a batch that is not a
 //! whole number of chunks, and one large enough to be split across threads. (The
@@ -102,8 +102,8 @@ fn fused_matches_layer_by_layer_f32() {
 
 #[test]
 fn fused_pass_checks_its_arguments() {
-    use la_core::dnn::{mlp_gradients, MlpLayer, MlpLoss, MlpScratch};
     use la_core::engine::Unary;
+    use tensor_core::dnn::{mlp_gradients, MlpLayer, MlpLoss, MlpScratch};
     let f = native_double();
     let w = f.ge(2, 3, Layout::ColumnMajor).unwrap();
     let b = f.vctr(2).unwrap();

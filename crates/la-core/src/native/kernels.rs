@@ -1,11 +1,6 @@
 //! Element kernels: branch-free polynomial `exp`, `log`, `tanh`, `sigmoid` for `f32`
 //! (they vectorise; within a few ulps of the f64 result), std's functions for `f64`.
 
-use super::mlp::MlpKernel;
-
-/// A fused training pass over one thread's samples, returning their cost.
-pub type MlpFast<T> = fn(&mut MlpKernel<'_, '_, '_, T>) -> T;
-
 /// Per-type element functions used by the native engine's vectorised loops.
 #[doc(hidden)]
 pub trait NativeKernels: Copy {
@@ -17,11 +12,6 @@ pub trait NativeKernels: Copy {
     fn k_tanh(self) -> Self;
     /// `1 / (1 + e⁻ˣ)`
     fn k_sigmoid(self) -> Self;
-    /// The explicit-SIMD fused training pass, where this type has one for this CPU
-    /// (its gradient accumulators have [`crate::native::mlp::FAST_LANES`] lanes).
-    fn mlp_fast() -> Option<MlpFast<Self>> {
-        None
-    }
 }
 
 impl NativeKernels for f64 {
@@ -65,13 +55,6 @@ impl NativeKernels for f32 {
     #[inline(always)]
     fn k_sigmoid(self) -> f32 {
         sigmoid_f32(self)
-    }
-    fn mlp_fast() -> Option<MlpFast<f32>> {
-        #[cfg(target_arch = "x86_64")]
-        if super::simd::simd_level() == super::simd::SimdLevel::Avx512 {
-            return Some(super::mlp_avx512::run);
-        }
-        None
     }
 }
 

@@ -1,3 +1,5 @@
+//! (Hidden API for the native kernels of the crates above la-core.)
+//!
 //! Walks the elements of one to three regions in the same order, as contiguous
 //! slices where possible, in parallel when the work is large.
 
@@ -86,7 +88,7 @@ fn gather<T: Scalar>(src: &[T], l: &Lanes, k: usize, len: usize, out: &mut Vec<T
 /// Applies `kernel(inputs, dest)` to matching pieces of the operands. The kernel may
 /// read `dest` (it holds the destination's current values). Pieces are split across
 /// threads when the total exceeds `par_min` elements.
-pub(crate) fn map<T: Scalar, K: MapKernel<T, N>, const N: usize>(
+pub fn map<T: Scalar, K: MapKernel<T, N>, const N: usize>(
     inputs: [(&[T], Region); N],
     dest: (&mut [T], Region),
     par_min: usize,

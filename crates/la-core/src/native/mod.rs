@@ -3,19 +3,15 @@
 //! GEMM runs on the `gemm` crate's AVX-512 kernels; GEMV, GER, BLAS 1 and vector
 //! math are this module's own vectorised loops ([`simd`]), split across rayon's
 //! threads when large. `exp`, `log`, `tanh` and `sigmoid` use branch-free
-//! polynomial kernels for `f32` ([`kernels`]). The fused training pass of small
-//! networks (`dnn::mlp_gradients`) has a portable kernel (`mlp`) and, for `f32` on
-//! AVX-512, a hand-tiled intrinsics kernel (`mlp_avx512`); it splits large batches
-//! over the caller and one helper thread that stays awake between calls (`pair`).
+//! polynomial kernels for `f32` ([`kernels`]). The element-wise loop machinery
+//! (`lanes::map`, [`simd::MapKernel`], [`simd::run`] and the `__with_unary!` macro) is
+//! public but hidden: tensor-core's native DNN kernels are built on it, as Deep
+//! Diamond's native engine is built on Neanderthal's.
 
 mod gemm;
 pub mod kernels;
-mod lanes;
 #[doc(hidden)]
-pub mod mlp;
-#[cfg(target_arch = "x86_64")]
-mod mlp_avx512;
-mod pair;
+pub mod lanes;
 pub mod simd;
 mod small;
 
@@ -164,49 +160,54 @@ fn add<T: Scalar>(p: T, q: T) -> T {
     p + q
 }
 
-/// The element function of a unary operation, monomorphised per call site.
-macro_rules! with_unary {
+/// The element function of a unary operation, monomorphised per call site: binds
+/// `$f` to a closure `T -> T` for `$op` (a [`Unary<T>`](crate::engine::Unary), in a
+/// function generic over `T: Scalar`) and evaluates `$body` with it. Hidden: the
+/// native kernels of crates above la-core (tensor-core's DNN) use it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_unary {
     ($op:expr, |$f:ident| $body:expr) => {{
         let one = T::one();
         let zero = T::zero();
         match $op {
-            Unary::Sqr => {
+            $crate::engine::Unary::Sqr => {
                 let $f = |v: T| v * v;
                 $body
             }
-            Unary::Inv => {
+            $crate::engine::Unary::Inv => {
                 let $f = |v: T| one / v;
                 $body
             }
-            Unary::Abs => {
+            $crate::engine::Unary::Abs => {
                 let $f = |v: T| v.abs();
                 $body
             }
-            Unary::Sqrt => {
+            $crate::engine::Unary::Sqrt => {
                 let $f = |v: T| v.sqrt();
                 $body
             }
-            Unary::Exp => {
+            $crate::engine::Unary::Exp => {
                 let $f = |v: T| v.k_exp();
                 $body
             }
-            Unary::Log => {
+            $crate::engine::Unary::Log => {
                 let $f = |v: T| v.k_log();
                 $body
             }
-            Unary::Tanh => {
+            $crate::engine::Unary::Tanh => {
                 let $f = |v: T| v.k_tanh();
                 $body
             }
-            Unary::Sigmoid => {
+            $crate::engine::Unary::Sigmoid => {
                 let $f = |v: T| v.k_sigmoid();
                 $body
             }
-            Unary::Relu => {
+            $crate::engine::Unary::Relu => {
                 let $f = |v: T| if v > zero { v } else { zero };
                 $body
             }
-            Unary::Elu(alpha) => {
+            $crate::engine::Unary::Elu(alpha) => {
                 let $f = |v: T| {
                     if v > zero {
                         v
@@ -216,33 +217,35 @@ macro_rules! with_unary {
                 };
                 $body
             }
-            Unary::LinearFrac { a, b, c, d } => {
+            $crate::engine::Unary::LinearFrac { a, b, c, d } => {
                 let $f = |v: T| (a * v + b) / (c * v + d);
                 $body
             }
-            Unary::Pow(p) => {
+            $crate::engine::Unary::Pow(p) => {
                 let $f = |v: T| v.powf(p);
                 $body
             }
-            Unary::Round => {
+            $crate::engine::Unary::Round => {
                 let $f = |v: T| v.round();
                 $body
             }
-            Unary::Step => {
+            $crate::engine::Unary::Step => {
                 let $f = |v: T| if v > zero { one } else { zero };
                 $body
             }
-            Unary::Scale(alpha) => {
+            $crate::engine::Unary::Scale(alpha) => {
                 let $f = |v: T| alpha * v;
                 $body
             }
-            Unary::Fill(value) => {
+            $crate::engine::Unary::Fill(value) => {
                 let $f = |_: T| value;
                 $body
             }
         }
     }};
 }
+
+use crate::__with_unary as with_unary;
 
 /// The element function of a binary operation, monomorphised per call site.
 macro_rules! with_binary {
@@ -288,6 +291,10 @@ fn par_min<T>(op: &Unary<T>) -> usize {
 impl<T: Scalar> Engine<T> for NativeEngine<T> {
     fn name(&self) -> String {
         name::<T>()
+    }
+
+    fn is_host(&self) -> bool {
+        true
     }
 
     fn alloc(&self, len: usize) -> Result<Storage<T>> {
@@ -581,108 +588,10 @@ impl<T: Scalar> Engine<T> for NativeEngine<T> {
         with_binary!(op, |f| lanes::map(ins, dst, PAR_CHEAP, &Update(f)));
         Ok(())
     }
-
-    fn bias_activation(
-        &self,
-        op: Option<Unary<T>>,
-        b: (&Storage<T>, Region),
-        y: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        let ins = [(host(b.0)?, b.1)];
-        let dst = (host_mut(y.0)?, y.1);
-        match op {
-            None => lanes::map(ins, dst, PAR_CHEAP, &Update(|v: T, c: T| v + c)),
-            Some(op) => {
-                let pm = par_min(&op);
-                with_unary!(op, |f| lanes::map(ins, dst, pm, &Update(|v, c| f(v + c))))
-            }
-        }
-        Ok(())
-    }
-
-    fn activation_grad(
-        &self,
-        op: Unary<T>,
-        a: (&Storage<T>, Region),
-        d: (&mut Storage<T>, Region),
-    ) -> Result<()> {
-        let ins = [(host(a.0)?, a.1)];
-        let dst = (host_mut(d.0)?, d.1);
-        let (zero, one) = (T::zero(), T::one());
-        match op {
-            Unary::Sigmoid => lanes::map(ins, dst, PAR_CHEAP, &Update(|d, a| d * a * (one - a))),
-            Unary::Tanh => lanes::map(ins, dst, PAR_CHEAP, &Update(|d, a| d * (one - a * a))),
-            Unary::Relu => lanes::map(
-                ins,
-                dst,
-                PAR_CHEAP,
-                &Update(|d, a| if a > zero { d } else { zero }),
-            ),
-            Unary::Elu(alpha) => lanes::map(
-                ins,
-                dst,
-                PAR_CHEAP,
-                &Update(|d, a| if a > zero { d } else { d * (a + alpha) }),
-            ),
-            other => {
-                return Err(Error::Unsupported {
-                    backend: name::<T>(),
-                    op: other.name(),
-                })
-            }
-        }
-        Ok(())
-    }
-
-    fn softmax(&self, x: (&mut Storage<T>, Region)) -> Result<()> {
-        let (buf, r) = (host_mut(x.0)?, x.1);
-        if r.is_empty() {
-            return Ok(());
-        }
-        if r.rs == 1 || r.m == 1 {
-            let cols = &mut buf[r.offset..];
-            let step = r.cs.max(r.m);
-            if r.len() >= PAR_COSTLY {
-                cols.par_chunks_mut(step)
-                    .take(r.n)
-                    .for_each(|c| softmax_column(&mut c[..r.m]));
-            } else {
-                for j in 0..r.n {
-                    softmax_column(&mut cols[j * step..j * step + r.m]);
-                }
-            }
-        } else {
-            let mut col = Vec::with_capacity(r.m);
-            for j in 0..r.n {
-                col.clear();
-                col.extend((0..r.m).map(|i| buf[r.index(i, j)]));
-                softmax_column(&mut col);
-                for (i, v) in col.iter().enumerate() {
-                    buf[r.index(i, j)] = *v;
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Accumulator lanes: enough independent sums to fill the vector units.
 const ACC: usize = 64;
-
-#[inline(always)]
-/// Softmax of one contiguous column (shifted by its maximum, so `exp` never overflows).
-fn softmax_column<T: Scalar>(c: &mut [T]) {
-    let max = c.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-    let mut sum = T::zero();
-    for v in c.iter_mut() {
-        *v = (*v - max).k_exp();
-        sum = sum + *v;
-    }
-    let inv = T::one() / sum;
-    for v in c.iter_mut() {
-        *v = *v * inv;
-    }
-}
 
 fn sum_kernel<T: Scalar>(x: &[T], f: impl Fn(T) -> T) -> T {
     let mut acc = [T::zero(); ACC];

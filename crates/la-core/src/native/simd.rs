@@ -3,10 +3,8 @@
 //! Kernels are plain Rust loops written to auto-vectorise. `map` and `reduce` run
 //! a kernel inside a function compiled with AVX-512 (x86-64-v4) or AVX2+FMA
 //! (x86-64-v3) enabled, chosen once from `is_x86_feature_detected!`; LLVM then
-//! emits 512- or 256-bit code for the inlined loop. This module, `gemm.rs`,
-//! `mlp_avx512.rs` (loads, stores and gathers of the AVX-512 training kernel) and
-//! `pair.rs` (a job on the caller's stack handed to a helper thread) are the only
-//! places the native backend uses `unsafe`.
+//! emits 512- or 256-bit code for the inlined loop. This module and `gemm.rs` are the
+//! only places the native backend uses `unsafe`.
 #![allow(unsafe_code)]
 
 use std::sync::OnceLock;
@@ -65,19 +63,22 @@ fn detect() -> SimdLevel {
 /// Implementations mark `apply` `#[inline(always)]`: that is what makes the loop
 /// compile inside each `#[target_feature]` trampoline below. (A closure called from
 /// three trampolines is not inlined by LLVM and silently runs at baseline speed.)
-pub(crate) trait MapKernel<T, const N: usize>: Sync {
+#[doc(hidden)]
+pub trait MapKernel<T, const N: usize>: Sync {
     fn apply(&self, ins: [&[T]; N], out: &mut [T]);
 }
 
 /// A loop body that folds `ins` into an accumulator; `apply` is `#[inline(always)]`.
-pub(crate) trait ReduceKernel<T, const N: usize>: Sync {
+#[doc(hidden)]
+pub trait ReduceKernel<T, const N: usize>: Sync {
     type Acc;
     fn apply(&self, ins: [&[T]; N]) -> Self::Acc;
 }
 
 /// A whole computation (not a loop over slices) to compile with the best instruction
 /// set; `run` is `#[inline(always)]`.
-pub(crate) trait RunKernel {
+#[doc(hidden)]
+pub trait RunKernel {
     type Out;
     fn run(&mut self) -> Self::Out;
 }
@@ -140,7 +141,8 @@ pub(crate) fn reduce<T, K: ReduceKernel<T, N>, const N: usize>(k: &K, ins: [&[T]
 
 /// Runs a kernel compiled for the best instruction set this CPU has.
 #[inline(always)]
-pub(crate) fn run<K: RunKernel>(k: &mut K) -> K::Out {
+#[doc(hidden)]
+pub fn run<K: RunKernel>(k: &mut K) -> K::Out {
     #[cfg(target_arch = "x86_64")]
     match simd_level() {
         // SAFETY: as in `map`.

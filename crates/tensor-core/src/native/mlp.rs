@@ -1,5 +1,5 @@
 //! The fused training pass of a small fully connected network (see
-//! [`crate::dnn::mlp_gradients`]): forward, output error, backward error and gradient
+//! [`crate::DnnFactory::mlp_gradients`]): forward, output error, backward error and gradient
 //! sums for a chunk of samples at a time, with every activation and error of the chunk
 //! in an array on the stack, so nothing but the inputs, targets and outputs touches
 //! memory. Compiled inside the native backend's target-feature trampolines: the lane
@@ -9,11 +9,12 @@ use std::iter::Enumerate;
 use std::slice::ChunksMut;
 use std::sync::Mutex;
 
-use super::simd::RunKernel;
-use crate::dense::{Dense, DenseMut};
-use crate::dnn::MlpLayer;
-use crate::engine::{Region, Unary};
-use crate::{AsMatrix, AsMatrixMut, Check, Error, Matrix, Result, Scalar, Vector};
+use la_core::engine::{Region, Unary};
+use la_core::native::simd::RunKernel;
+use la_core::{AsMatrix, Check, Dense, DenseMut, Error, Result, Scalar};
+
+use super::MlpFast;
+use crate::dnn::MlpPass;
 
 /// Samples per chunk (the lanes of every activation array). Batches smaller than this
 /// waste lanes; `nn-train` keeps them on the layer-by-layer passes.
@@ -50,10 +51,10 @@ pub enum Loss {
 /// the lanes are summed once, after the last chunk.
 pub(crate) const LANES: usize = CHUNK / 2;
 /// Lanes of each gradient accumulator in the explicit-SIMD kernels
-/// ([`crate::native::kernels::NativeKernels::mlp_fast`]).
+/// (`mlp_avx512`).
 pub const FAST_LANES: usize = 16;
 
-/// Working memory for [`crate::dnn::mlp_gradients`] (each thread's gradient
+/// Working memory for [`crate::DnnFactory::mlp_gradients`] (each thread's gradient
 /// accumulators): it grows on first use, after which the pass allocates nothing. Keep
 /// one per training network.
 #[derive(Debug, Clone, Default)]
@@ -340,18 +341,22 @@ impl<T: Scalar> RunKernel for MlpKernel<'_, '_, '_, T> {
     }
 }
 
-/// [`crate::dnn::mlp_gradients`]: checks, host slices, one or two threads.
-pub(crate) fn gradients<'a, 'g, T: Scalar>(
-    x: &impl AsMatrix<T>,
-    y: &impl AsMatrix<T>,
-    layers: impl IntoIterator<Item = MlpLayer<'a, T>>,
-    loss: Loss,
-    grads: impl IntoIterator<Item = (&'g mut Matrix<T>, &'g mut Vector<T>)>,
-    out: &mut impl AsMatrixMut<T>,
-    scratch: &mut MlpScratch<T>,
+/// [`crate::DnnFactory::mlp_gradients`]: checks, host slices, one or two threads.
+pub(crate) fn gradients<T: Scalar>(
+    pass: MlpPass<'_, '_, '_, T>,
+    fast: Option<MlpFast<T>>,
 ) -> Result<T> {
+    let MlpPass {
+        x,
+        y,
+        layers,
+        loss,
+        grads,
+        out,
+        scratch,
+    } = pass;
+    let mut out = out;
     const OP: &str = "mlp_gradients";
-    let (x, y, mut out) = (x.view(), y.view(), out.view_mut());
     let f = x.factory().clone();
     f.require_same(OP, y.factory())?;
     f.require_same(OP, out.factory())?;
@@ -442,7 +447,6 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
     let oh = out.storage_mut().host_mut().ok_or_else(unsupported)?;
     let oh = &mut oh[or.offset..or.offset + width * n];
     let total: usize = layers.iter().map(|l| l.wr.m * (l.wr.n + 1)).sum();
-    let fast = T::mlp_fast();
     let lanes = if fast.is_some() { FAST_LANES } else { LANES };
     let blocks = Blocks::new(oh, width, n);
     let kernel = |g: &mut [T]| {
@@ -458,7 +462,7 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
         };
         match fast {
             Some(run) => run(&mut k),
-            None => super::simd::run(&mut k),
+            None => la_core::native::simd::run(&mut k),
         }
     };
     let parts = if n >= 4096 && rayon::current_num_threads() >= 2 {
@@ -492,7 +496,7 @@ pub(crate) fn gradients<'a, 'g, T: Scalar>(
     // Scatter the sums, scaled to the mean, into the callers' gradients.
     let inv_n = T::one() / T::of(n.max(1) as f64);
     let mut start = 0;
-    for (li, (gw, gb)) in grads.into_iter().enumerate().take(nl) {
+    for (li, (gw, gb)) in grads.iter_mut().flatten().enumerate().take(nl) {
         let l = &layers[li];
         let (m, k) = (l.wr.m, l.wr.n);
         let (gwr, gbr) = (gw.region(), gb.region());

@@ -1,4 +1,4 @@
-//! The fused training pass ([`crate::dnn::mlp_gradients`]) for `f32`, written with
+//! The fused training pass ([`crate::DnnFactory::mlp_gradients`]) for `f32`, written with
 //! AVX-512 intrinsics: the same computation as the portable kernel in `mlp.rs`, but
 //! register-tiled by hand, because LLVM keeps neither the portable kernel's lane
 //! arrays nor its tiles in registers.
@@ -24,8 +24,8 @@
 use std::arch::x86_64::*;
 
 use super::mlp::{Layer, Loss, MlpKernel, MAX_LAYERS, MAX_WIDTH};
-use super::simd::{simd_level, SimdLevel};
-use crate::engine::Unary;
+use la_core::engine::Unary;
+use la_core::native::simd::{simd_level, SimdLevel};
 
 /// Lanes per vector, and lanes of each gradient accumulator.
 const LANES: usize = super::mlp::FAST_LANES;
@@ -291,7 +291,7 @@ fn lane_masks(cn: usize) -> [__mmask16; S] {
 /// (lanes past `cn` are 0).
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn gather(src: &[f32], r: crate::engine::Region, j: usize, cn: usize, rows: &mut [Blk]) {
+fn gather(src: &[f32], r: la_core::engine::Region, j: usize, cn: usize, rows: &mut [Blk]) {
     let live = lane_masks(cn);
     let Some(last) = cn
         .checked_sub(1)

@@ -1,0 +1,390 @@
+//! The tensor and DNN conformance suite: tests written once against `&Factory<T>`,
+//! instantiated per backend with [`tensor_conformance_tests!`](crate::tensor_conformance_tests)
+//! (feature `conformance`). Values are compared with f64 references under explicit
+//! bounds (ulps of the result) or exactly (copies and reorders).
+
+use la_core::conformance::{assert_ulps, data, f64s, matrix, ts, LAYOUTS};
+use la_core::engine::Unary;
+use la_core::prelude::*;
+use la_core::reference::RefMatrix;
+
+use crate::{
+    batcher, connector, desc, shuffler, tensor, tensor_from, transformer, AsTensor, AsTensorMut,
+    Connector, DataType, Desc, DnnFactory, TensorLayout,
+};
+
+/// Instantiates the suite as `#[test]`s in module `$name` for element type `$t`;
+/// `$factory` evaluates to `Option<Factory<$t>>` (`None` prints `SKIP` and passes).
+#[macro_export]
+macro_rules! tensor_conformance_tests {
+    ($name:ident, $t:ty, $factory:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn factory() -> Option<la_core::Factory<$t>> {
+                let f: Option<la_core::Factory<$t>> = $factory;
+                if f.is_none() {
+                    println!("SKIP: {}: no factory available", stringify!($name));
+                }
+                f
+            }
+            $crate::tensor_conformance_tests!(@tests $t;
+                tensors_and_views, reorders, batches, dnn_primitives, errors);
+        }
+    };
+    (@tests $t:ty; $($test:ident),*) => {$(
+        #[test]
+        fn $test() {
+            if let Some(f) = factory() {
+                $crate::conformance::$test::<$t>(&f);
+            }
+        }
+    )*};
+}
+
+fn t<T: Scalar>(v: f64) -> T {
+    T::of(v)
+}
+
+fn iota<T: Scalar>(n: usize) -> Vec<T> {
+    (0..n).map(|v| T::of(v as f64)).collect()
+}
+
+fn d<T: Scalar>(shape: &[usize], layout: TensorLayout) -> Desc {
+    desc(shape, DataType::of::<T>(), layout).unwrap()
+}
+
+/// The logical-order elements of a tensor whose buffer holds `mem` (a host reference).
+fn logical(desc: &Desc, mem: &[f64]) -> Vec<f64> {
+    let mut out = vec![];
+    crate::tensor::for_each_index(desc.shape(), |idx| {
+        let k: usize = idx.iter().zip(desc.strides()).map(|(i, s)| i * s).sum();
+        out.push(mem[k]);
+    });
+    out
+}
+
+/// Tensors on `f`: creation, entries, views as vectors and matrices, sub-tensors,
+/// reshapes, BLAS on a tensor.
+pub fn tensors_and_views<T: Scalar>(f: &Factory<T>) {
+    let dx = d::<T>(&[2, 3, 4, 5], TensorLayout::Nchw);
+    let mut x = tensor_from(f, dx, &iota::<T>(120)).unwrap();
+    assert_eq!(x.shape(), vec![2, 3, 4, 5]);
+    assert_eq!(x.entry(&[1, 2, 3, 4]).unwrap(), t(119.0));
+    assert_eq!(x.entry(&[0, 1, 0, 2]).unwrap(), t(22.0));
+    assert_eq!(x.to_vec().unwrap(), iota::<T>(120));
+    // a tensor is a vector: BLAS applies
+    assert_eq!(sum(&x.view_vctr().unwrap()).unwrap(), t(7140.0));
+    scal_inplace(t(2.0), &mut x.view_vctr_mut().unwrap()).unwrap();
+    assert_eq!(x.entry(&[0, 0, 0, 3]).unwrap(), t(6.0));
+    // samples as columns: [2 3 4 5] nchw is a 60x2 column-major matrix
+    let m = x.view_mat().unwrap();
+    assert_eq!(
+        (m.mrows(), m.ncols(), m.layout()),
+        (60, 2, Layout::ColumnMajor)
+    );
+    assert_eq!(m.entry(59, 1).unwrap(), t(238.0));
+    // a sub-tensor (mini-batch 1) and a reshape, both zero-copy
+    let s = x.subtensor(0, 1, 1).unwrap();
+    assert_eq!(s.entry(&[0, 0, 0, 0]).unwrap(), t(120.0));
+    let r = x.view_tz(d::<T>(&[2, 60], TensorLayout::Nc)).unwrap();
+    assert_eq!(r.entry(&[1, 59]).unwrap(), t(238.0));
+    // writes through a view reach the tensor
+    x.subtensor_mut(1, 2, 1)
+        .unwrap()
+        .set_entry(&[0, 0, 1, 1], t(-1.0))
+        .unwrap();
+    assert_eq!(x.entry(&[0, 2, 1, 1]).unwrap(), t(-1.0));
+    // cn tensors are row-major matrices (samples innermost)
+    let c = tensor_from(f, d::<T>(&[3, 2], TensorLayout::Cn), &iota::<T>(6)).unwrap();
+    let cm = c.view_mat().unwrap();
+    assert_eq!(
+        (cm.mrows(), cm.ncols(), cm.layout()),
+        (2, 3, Layout::RowMajor)
+    );
+    assert_eq!(cm.entry(1, 2).unwrap(), t(5.0));
+    assert_eq!(
+        c.to_vec().unwrap(),
+        ts::<T>(&[0.0, 3.0, 1.0, 4.0, 2.0, 5.0])
+    );
+    // display names the descriptor
+    let text = c.to_string();
+    assert!(
+        text.contains(":shape [3 2]") && text.contains(":layout :cn"),
+        "{text}"
+    );
+}
+
+/// Reorders between every pair of 4-D layouts (exact), 2-D and 5-D ones, an explicit
+/// strided source, and connectors.
+pub fn reorders<T: Scalar>(f: &Factory<T>) {
+    use TensorLayout::*;
+    let shapes: [&[usize]; 2] = [&[2, 3, 4, 5], &[3, 1, 2, 7]];
+    for shape in shapes {
+        let size: usize = shape.iter().product();
+        let values: Vec<f64> = (0..size).map(|v| v as f64 * 0.5 - 3.0).collect();
+        for from in [Nchw, Nhwc, Chwn] {
+            for to in [Nchw, Nhwc, Chwn] {
+                let dx = d::<T>(shape, from);
+                let x = tensor_from(f, dx, &ts::<T>(&values)).unwrap();
+                let mut y = tensor(f, dx.with_layout(to).unwrap()).unwrap();
+                let tr = transformer(&x, &y).unwrap();
+                tr.transform(&x, &mut y).unwrap();
+                tr.transform(&x, &mut y).unwrap(); // reusable
+                let expect = logical(&dx, &values);
+                assert_eq!(
+                    f64s(&y.to_vec().unwrap()),
+                    expect,
+                    "{shape:?} {from:?} -> {to:?}"
+                );
+            }
+        }
+    }
+    for (from, to, shape) in [
+        (Nc, Cn, &[5usize, 3][..]),
+        (Cn, Nc, &[4, 6][..]),
+        (Ncdhw, Ndhwc, &[2, 3, 2, 2, 3][..]),
+        (Oihw, Hwio, &[4, 3, 3, 3][..]),
+    ] {
+        let dx = d::<T>(shape, from);
+        let values: Vec<f64> = (0..dx.size()).map(|v| v as f64).collect();
+        let x = tensor_from(f, dx, &ts::<T>(&values)).unwrap();
+        let mut y = tensor(f, dx.with_layout(to).unwrap()).unwrap();
+        transformer(&x, &y).unwrap().transform(&x, &mut y).unwrap();
+        assert_eq!(
+            f64s(&y.to_vec().unwrap()),
+            logical(&dx, &values),
+            "{from:?} -> {to:?}"
+        );
+    }
+    // a strided view of a larger buffer (every other column of a 4x6 matrix)
+    let big = tensor_from(f, d::<T>(&[24], X), &iota::<T>(24)).unwrap();
+    let dv = Desc::with_strides(&[4, 3], DataType::of::<T>(), &[6, 2]).unwrap();
+    let v = big.view_tz(dv).unwrap();
+    let mut y = tensor(f, d::<T>(&[4, 3], Cn)).unwrap();
+    transformer(&v, &y).unwrap().transform(&v, &mut y).unwrap();
+    let expect: Vec<f64> = (0..4)
+        .flat_map(|i| (0..3).map(move |j| (6 * i + 2 * j) as f64))
+        .collect();
+    assert_eq!(f64s(&y.to_vec().unwrap()), expect);
+    // connectors: a view when the layouts agree, a reorder otherwise
+    let x = tensor_from(f, d::<T>(&[2, 3], Nc), &iota::<T>(6)).unwrap();
+    let mut same = connector(&x, x.desc()).unwrap();
+    assert!(matches!(same, Connector::View(_)));
+    assert_eq!(same.connect(&x).unwrap().to_vec().unwrap(), iota::<T>(6));
+    let mut other = connector(&x, x.desc().with_layout(Cn).unwrap()).unwrap();
+    let out = other.connect(&x).unwrap();
+    assert_eq!(out.desc().layout(), Cn);
+    assert_eq!(out.to_vec().unwrap(), iota::<T>(6));
+    assert_eq!(
+        out.buffer().to_vec().unwrap(),
+        ts::<T>(&[0.0, 3.0, 1.0, 4.0, 2.0, 5.0])
+    );
+}
+
+/// Batchers (with and without a layout change) and shufflers, exact.
+pub fn batches<T: Scalar>(f: &Factory<T>) {
+    let dx = d::<T>(&[10, 2, 3, 3], TensorLayout::Nchw);
+    let x = tensor_from(f, dx, &iota::<T>(180)).unwrap();
+    for to in [TensorLayout::Nchw, TensorLayout::Nhwc] {
+        let mut y = tensor(f, d::<T>(&[4, 2, 3, 3], to)).unwrap();
+        let b = batcher(&x, &y, 4).unwrap();
+        assert_eq!(b.count(), 2);
+        for i in 0..2 {
+            b.copy(&x, &mut y, i).unwrap();
+            let expect: Vec<T> = iota::<T>(180)[i * 72..(i + 1) * 72].to_vec();
+            assert_eq!(y.to_vec().unwrap(), expect, "batch {i} to {to:?}");
+        }
+        let e = b.copy(&x, &mut y, 2).unwrap_err().to_string();
+        assert!(
+            e.contains("mini-batch 2 is out of the 2 whole mini-batches"),
+            "{e}"
+        );
+    }
+    let mut y = tensor(f, d::<T>(&[3, 2, 3, 3], TensorLayout::Nhwc)).unwrap();
+    let s = shuffler(&x, &y).unwrap();
+    s.shuffle(&x, &mut y, &[9, 0, 4]).unwrap();
+    let all = iota::<T>(180);
+    let expect: Vec<T> = [9usize, 0, 4]
+        .iter()
+        .flat_map(|&i| all[i * 18..(i + 1) * 18].to_vec())
+        .collect();
+    assert_eq!(y.to_vec().unwrap(), expect);
+    let e = s.shuffle(&x, &mut y, &[10]).unwrap_err().to_string();
+    assert!(e.contains("index 10 is out of x's 10 samples"), "{e}");
+}
+
+/// Errors name the operation and both descriptors; nothing panics.
+pub fn errors<T: Scalar>(f: &Factory<T>) {
+    let x = tensor(f, d::<T>(&[2, 3], TensorLayout::Nc)).unwrap();
+    let wrong = desc(
+        [2, 3],
+        if T::NAME == "float" {
+            DataType::Double
+        } else {
+            DataType::Float
+        },
+        TensorLayout::Nc,
+    )
+    .unwrap();
+    let e = tensor(f, wrong).unwrap_err().to_string();
+    assert!(
+        e.contains("tensor") && e.contains("but the factory's elements are"),
+        "{e}"
+    );
+    let y = tensor(f, d::<T>(&[3, 2], TensorLayout::Nc)).unwrap();
+    let e = transformer(&x, &y).unwrap_err().to_string();
+    assert!(
+        e.contains("transformer") && e.contains(":shape [2 3]") && e.contains(":shape [3 2]"),
+        "{e}"
+    );
+    let e = x
+        .view_tz(d::<T>(&[7], TensorLayout::X))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("view_tz") && e.contains("reaches 7 elements"),
+        "{e}"
+    );
+    let e = x.subtensor(0, 1, 2).unwrap_err().to_string();
+    assert!(e.contains("elements 1..3 of dimension 0"), "{e}");
+    let e = x.entry(&[2, 0]).unwrap_err().to_string();
+    assert!(e.contains("the index [2, 0] is out of"), "{e}");
+    let e = batcher(
+        &x,
+        &tensor(f, d::<T>(&[4, 3], TensorLayout::Nc)).unwrap(),
+        4,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("fewer samples than one mini-batch of 4"), "{e}");
+    let big = tensor(f, d::<T>(&[12], TensorLayout::X)).unwrap();
+    let gappy = big
+        .view_tz(Desc::with_strides(&[2, 3], DataType::of::<T>(), &[6, 2]).unwrap())
+        .unwrap();
+    let e = gappy.view_vctr().unwrap_err().to_string();
+    assert!(e.contains("gaps"), "{e}");
+    let native = la_core::native::native_for::<T>();
+    if !f.same(&native) {
+        let h = tensor(&native, d::<T>(&[2, 3], TensorLayout::Nc)).unwrap();
+        let e = transformer(&x, &h).unwrap_err().to_string();
+        assert!(
+            e.contains("transformer") && e.contains("different factories"),
+            "{e}"
+        );
+    }
+}
+
+/// The DNN primitives ([`crate::dnn`]) through a [`DnnFactory`] on `f`: bias + activation, activation
+/// derivative × error, column softmax, on both layouts and a submatrix, against f64.
+pub fn dnn_primitives<T: Scalar>(f: &Factory<T>) {
+    let dnn = DnnFactory::new(f);
+    let (m, n) = (7usize, 300usize);
+    let zd = f64s(&ts::<T>(
+        &data(m * n, 51).iter().map(|v| 3.0 * v).collect::<Vec<_>>(),
+    ));
+    let bd = f64s(&ts::<T>(&data(m, 52)));
+    let dd = f64s(&ts::<T>(&data(m * n, 53)));
+    let b = f.vctr_from(&ts::<T>(&bd)).unwrap();
+    let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
+    let elu = |v: f64| if v > 0.0 { v } else { 0.7 * v.exp_m1() };
+    type F<'a> = &'a dyn Fn(f64) -> f64;
+    let acts: [(Option<Unary<T>>, F, F); 5] = [
+        (None, &|v| v, &|_| 1.0),
+        (Some(Unary::Sigmoid), &sig, &|a| a * (1.0 - a)),
+        (Some(Unary::Tanh), &|v: f64| v.tanh(), &|a| 1.0 - a * a),
+        (Some(Unary::Relu), &|v: f64| v.max(0.0), &|a| {
+            if a > 0.0 {
+                1.0
+            } else {
+                0.0
+            }
+        }),
+        (Some(Unary::Elu(t(0.7))), &elu, &|a| {
+            if a > 0.0 {
+                1.0
+            } else {
+                a + 0.7
+            }
+        }),
+    ];
+    for layout in LAYOUTS {
+        for (op, fwd, grad) in acts {
+            let name = op.map_or("identity", |o| o.name());
+            let what = format!("bias_activation {name} {layout:?}");
+            // in a submatrix of a larger buffer, so strides are not the trivial ones
+            let mut big = f.ge(m + 2, n + 1, layout).unwrap();
+            let mut y = big.submatrix_mut(1, 1, m, n).unwrap();
+            y.set_from(&ts::<T>(&zd)).unwrap();
+            dnn.bias_activation(op, &b, &mut y).unwrap();
+            let a_exp: Vec<f64> = (0..m * n).map(|k| fwd(zd[k] + bd[k % m])).collect();
+            let got = y.to_vec().unwrap();
+            assert_ulps(&what, &got, &a_exp, 4.0);
+            let Some(op) = op else { continue };
+            let what = format!("activation_grad {name} {layout:?}");
+            let a = matrix(
+                f,
+                &RefMatrix {
+                    m,
+                    n,
+                    data: f64s(&got),
+                },
+                layout,
+            );
+            let mut d = matrix(
+                f,
+                &RefMatrix {
+                    m,
+                    n,
+                    data: dd.clone(),
+                },
+                Layout::ColumnMajor,
+            );
+            dnn.activation_grad(op, &a, &mut d).unwrap();
+            let e: Vec<f64> = f64s(&got)
+                .iter()
+                .zip(&dd)
+                .map(|(a, d)| d * grad(*a))
+                .collect();
+            assert_ulps(&what, &d.to_vec().unwrap(), &e, 4.0);
+        }
+        let what = format!("softmax {layout:?}");
+        let xs = f64s(&ts::<T>(&zd.iter().map(|v| 30.0 * v).collect::<Vec<_>>()));
+        let mut x = matrix(
+            f,
+            &RefMatrix {
+                m,
+                n,
+                data: xs.clone(),
+            },
+            layout,
+        );
+        dnn.softmax(&mut x).unwrap();
+        let mut e = Vec::with_capacity(m * n);
+        for col in xs.chunks(m) {
+            let mx = col.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let s: f64 = col.iter().map(|v| (v - mx).exp()).sum();
+            e.extend(col.iter().map(|v| (v - mx).exp() / s));
+        }
+        assert_ulps(&what, &x.to_vec().unwrap(), &e, 8.0);
+    }
+    // preconditions
+    let a = f.ge(2, 3, Layout::ColumnMajor).unwrap();
+    let mut d = f.ge(3, 2, Layout::ColumnMajor).unwrap();
+    let err = dnn
+        .activation_grad(Unary::Exp, &a, &mut d)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("a is 2x3") && err.contains("exp has no element-wise derivative"),
+        "{err}"
+    );
+    let err = dnn
+        .bias_activation(None, &b, &mut d)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the bias has 7 entries but y has 3 rows"),
+        "{err}"
+    );
+}
