@@ -1,5 +1,5 @@
 //! Times one full-batch training step (10,000 samples, f32, gradient descent) of the
-//! issue's two regression networks, fused (`la_core::dnn::mlp_gradients`) and layer by
+//! issue's two regression networks, fused (`tensor_core::DnnFactory::mlp_gradients`) and layer by
 //! layer: `cargo run --release -p dlfp-benches --example regression_profile`
 //! (`-- fused` times only the fused pass, `-- wide` only the wider network: for perf).
 use std::time::Instant;

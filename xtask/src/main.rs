@@ -31,6 +31,9 @@ const CHAPTERS: &[&str] = &[
     "backward_pass",
     "learning_a_known_function",
     "optimizers",
+    "tensors",
+    "tensor_transformations",
+    "tensor_networks",
 ];
 
 /// The environment every cargo we start gets: PoCL caches compiled kernels under

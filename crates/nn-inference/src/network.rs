@@ -315,7 +315,7 @@ pub fn inference_network<T: Scalar>(
     let factory = dnn.la();
     let mut c = Check::new("inference_network");
     c.require(input > 0, || {
-        format!("the input {:?} has no features", shape.sample)
+        format!("the input dimension is 0 (sample shape {:?})", shape.sample)
     })
     .require(!layers.is_empty(), || "no layers were given".into());
     for (i, l) in layers.iter().enumerate() {

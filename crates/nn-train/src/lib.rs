@@ -28,7 +28,7 @@
 //! ```
 //!
 //! On host factories a small network (at most 64 wide, 6 deep, no dropout or softmax)
-//! trains through la-core's fused pass ([`la_core::dnn::mlp_gradients`]): one sweep
+//! trains through tensor-core's fused pass ([`tensor_core::DnnFactory::mlp_gradients`]): one sweep
 //! over the batch per step instead of a pass per operation
 //! ([`TrainingNetwork::set_fused`] turns it off).
 //!
@@ -39,7 +39,7 @@
 //! | `(training-network inf-net x)` | [`training_network(&mut net, &x, optimizer)`](training_network) (borrows the inference network's weights and trains them in place) |
 //! | `(sgd train y quadratic-cost! [[epochs eta] ...])` | [`sgd(&mut train, &y, Cost::Quadratic, &[(epochs, eta)])`](sgd), returns the cost after each pair |
 //! | `(train net x-train y-train cost epochs hyperparams)` (mini-batches) | [`sgd_train`] with [`SgdTrain`] (learning rate, [`Schedule`], seed) |
-//! | `forward`, `backward` (each layer's `backward` protocol) | [`TrainingNetwork::step`], [`TrainingNetwork::forward_backward`], [`TrainingNetwork::gradients`] |
+//! | `forward`, `backward` (each layer's `backward` protocol) | [`Backward::backward`] (the layer's own pass: its gradients and the error below), driven by [`TrainingNetwork::step`], [`TrainingNetwork::forward_backward`]; [`TrainingNetwork::gradients`] |
 //! | `quadratic-cost!`, `mean-absolute-cost!`, `sigmoid-crossentropy-cost!`, `crossentropy-cost!` | [`Cost`] |
 //! | gradient descent, weight decay, momentum, Nesterov, `adam`, `rmsprop` | [`GradientDescent`], `weight_decay` fields, [`Momentum`], [`Nesterov`], [`Adam`], [`RmsProp`] → [`Optimizer`] |
 //! | a network on sparse (bag-of-words) input (the book encodes IMDB densely) | [`training_network_sparse`] and [`sgd_train_sparse`] on a [`la_core::sparse::CscMatrix`] |
@@ -52,9 +52,9 @@
 //! Forward: per layer one GEMM and one fused bias + activation pass into the layer's
 //! own output buffer (kept for the backward pass). Backward: the cost writes the output
 //! error (`a - y`, times `f'` unless the cost's shortcut cancels it; softmax and
-//! sigmoid cross-entropy do), then per layer `∂W = δ aᵀ/n` (GEMM), `∂b = δ·1/n` (GEMV)
-//! and `δ_prev = (Wᵀ δ) ⊙ f'` (GEMM, then one fused pass computing `f'` from the
-//! stored outputs). The optimizer then updates weights and biases in place. All
+//! sigmoid cross-entropy do), then each layer's [`Backward::backward`]: `∂W = δ aᵀ/n`
+//! (GEMM), `∂b = δ·1/n` (GEMV) and `Wᵀ δ` (GEMM), to which the layer below applies `f'`
+//! in one fused pass from its stored outputs (tensor-core's `DnnFactory`). The optimizer then updates weights and biases in place. All
 //! buffers are allocated when the training network is built; [`TrainingNetwork::step`],
 //! [`sgd`] and [`sgd_train`] allocate nothing per step on the native factory (a test
 //! with a counting allocator proves it for shapes below the GEMM crate's packing

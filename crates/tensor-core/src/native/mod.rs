@@ -78,10 +78,19 @@ fn host<'a, T: Scalar>(d: &'a impl Dense<T>) -> Result<(&'a [T], Region)> {
 }
 
 fn host_mut<'a, T: Scalar>(d: &'a mut impl DenseMut<T>) -> Result<(&'a mut [T], Region)> {
-    let (name, r) = (d.factory().name(), d.region());
+    let r = d.region();
+    if d.storage().host().is_none() {
+        return Err(Error::Backend {
+            backend: "native dnn".into(),
+            message: format!(
+                "received device memory of {}; transfer it first",
+                d.factory().name()
+            ),
+        });
+    }
     let s = d.storage_mut().host_mut().ok_or_else(|| Error::Backend {
         backend: "native dnn".into(),
-        message: format!("received device memory of {name}; transfer it first"),
+        message: "received device memory; transfer it first".into(),
     })?;
     Ok((s, r))
 }
