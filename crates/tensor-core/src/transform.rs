@@ -139,7 +139,7 @@ impl Plan {
             .map(|k| dims[k])
             .collect();
         // Walk the destination in memory order.
-        outer.sort_by(|a, b| b.sy.cmp(&a.sy));
+        outer.sort_by_key(|d| std::cmp::Reverse(d.sy));
         Plan { piece, outer }
     }
 
@@ -284,7 +284,7 @@ pub enum Connector<T: Scalar> {
     /// The layouts agree: the input itself is the output.
     View(Desc),
     /// A reorder into a tensor of the destination descriptor.
-    Reorder(Transformer, crate::Tensor<T>),
+    Reorder(Box<(Transformer, crate::Tensor<T>)>),
 }
 
 /// A connector from `x`'s descriptor to `to` (same shape): nothing to do when the
@@ -306,7 +306,10 @@ pub fn connector<T: Scalar>(x: &impl AsTensor<T>, to: Desc) -> Result<Connector<
         return Ok(Connector::View(from));
     }
     let tr = Transformer::new(&from, &to)?;
-    Ok(Connector::Reorder(tr, crate::tensor(x.factory(), to)?))
+    Ok(Connector::Reorder(Box::new((
+        tr,
+        crate::tensor(x.factory(), to)?,
+    ))))
 }
 
 impl<T: Scalar> Connector<T> {
@@ -314,7 +317,8 @@ impl<T: Scalar> Connector<T> {
     pub fn connect<'a>(&'a mut self, x: &'a impl AsTensor<T>) -> Result<crate::TensorView<'a, T>> {
         match self {
             Connector::View(d) => x.view_tz(*d),
-            Connector::Reorder(tr, out) => {
+            Connector::Reorder(r) => {
+                let (tr, out) = &mut **r;
                 tr.transform(x, out)?;
                 Ok(out.view())
             }

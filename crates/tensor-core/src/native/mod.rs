@@ -66,7 +66,7 @@ fn fast_kernel<T: Scalar>() -> Option<MlpFast<T>> {
     None
 }
 
-fn host<'a, T: Scalar>(d: &'a impl Dense<T>) -> Result<(&'a [T], Region)> {
+fn host<T: Scalar>(d: &impl Dense<T>) -> Result<(&[T], Region)> {
     let s = d.storage().host().ok_or_else(|| Error::Backend {
         backend: "native dnn".into(),
         message: format!(
@@ -77,7 +77,7 @@ fn host<'a, T: Scalar>(d: &'a impl Dense<T>) -> Result<(&'a [T], Region)> {
     Ok((s, d.region()))
 }
 
-fn host_mut<'a, T: Scalar>(d: &'a mut impl DenseMut<T>) -> Result<(&'a mut [T], Region)> {
+fn host_mut<T: Scalar>(d: &mut impl DenseMut<T>) -> Result<(&mut [T], Region)> {
     let r = d.region();
     if d.storage().host().is_none() {
         return Err(Error::Backend {
