@@ -335,9 +335,9 @@ impl<T: Scalar> DnnFactory<T> {
     /// let x = dge(1, 2, &[1.0, 3.0], Layout::ColumnMajor)?;
     /// let y = dge(1, 2, &[2.0, 6.0], Layout::ColumnMajor)?;
     /// let (mut gw, mut gb, mut out) = (f.ge(1, 1, Layout::ColumnMajor)?, f.vctr(1)?, f.ge(1, 2, Layout::ColumnMajor)?);
-    /// let layers = [MlpLayer { weights: &w, bias: &b, activation: None }];
+    /// let layer = MlpLayer { weights: &w, bias: &b, activation: None };
     /// let mut scratch = MlpScratch::new();
-    /// let c = DnnFactory::new(&f).mlp_gradients(&x, &y, &layers, MlpLoss::Quadratic, &mut [(&mut gw, &mut gb)], &mut out, &mut scratch)?;
+    /// let c = DnnFactory::new(&f).mlp_gradients(&x, &y, [layer], MlpLoss::Quadratic, [(&mut gw, &mut gb)], &mut out, &mut scratch)?;
     /// // a = 2x + 0.5 = [2.5, 6.5], a - y = [0.5, 0.5]
     /// assert_eq!(out.to_vec()?, vec![2.5, 6.5]);
     /// assert_eq!(c, 0.125); // (0.25 + 0.25) / 4
