@@ -17,8 +17,33 @@ fn check(name: &str, len: usize, r: &Region) -> Result<()> {
     Ok(())
 }
 
-/// `c := alpha a b + beta c`, with `c` not read when `beta == 0`.
+/// `c := alpha a b + beta c`, with `c` not read when `beta == 0`; large products are
+/// split across rayon's threads.
 pub(crate) fn gemm<T: Scalar>(
+    alpha: T,
+    a: (&[T], Region),
+    b: (&[T], Region),
+    beta: T,
+    c: (&mut [T], Region),
+) -> Result<()> {
+    run(true, alpha, a, b, beta, c)
+}
+
+/// [`gemm`] on the calling thread only, for kernels that already split their work
+/// across threads (tensor-core's convolutions run one image per task). Regions are
+/// checked against their slices; an out-of-bounds region is an error.
+pub fn gemm_serial<T: Scalar>(
+    alpha: T,
+    a: (&[T], Region),
+    b: (&[T], Region),
+    beta: T,
+    c: (&mut [T], Region),
+) -> Result<()> {
+    run(false, alpha, a, b, beta, c)
+}
+
+fn run<T: Scalar>(
+    parallel: bool,
     alpha: T,
     a: (&[T], Region),
     b: (&[T], Region),
@@ -32,10 +57,16 @@ pub(crate) fn gemm<T: Scalar>(
     if m == 0 || n == 0 || k == 0 {
         return Ok(()); // the caller handles k == 0 (c := beta c)
     }
+    if rc.m != ra.m || rc.n != rb.n || ra.n != rb.m {
+        return Err(Error::Backend {
+            backend: "native".into(),
+            message: format!("gemm: regions a {ra:?}, b {rb:?}, c {rc:?} do not chain"),
+        });
+    }
     check("a", a.len(), &ra)?;
     check("b", b.len(), &rb)?;
     check("c", c.len(), &rc)?;
-    let par = if m * n * k >= PARALLEL_MIN {
+    let par = if parallel && m * n * k >= PARALLEL_MIN {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None

@@ -8,7 +8,8 @@
 //! public but hidden: tensor-core's native DNN kernels are built on it, as Deep
 //! Diamond's native engine is built on Neanderthal's.
 
-mod gemm;
+#[doc(hidden)]
+pub mod gemm;
 pub mod kernels;
 #[doc(hidden)]
 pub mod lanes;

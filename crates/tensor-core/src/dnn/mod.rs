@@ -15,6 +15,10 @@
 //! vectorised loops and adds the fused small-network pass.
 
 pub mod composed;
+mod convolution;
+mod geometry;
+
+pub use geometry::{Convolution, PoolAlgo, Pooling};
 
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
@@ -36,6 +40,8 @@ pub struct Workspace<T: Scalar> {
     pub(crate) ones: Option<Vector<T>>,
     pub(crate) tmp: [Option<Vector<T>>; 2],
     pub(crate) host: Vec<T>,
+    /// Per-thread patch buffers and partial sums of the native convolution.
+    pub(crate) conv: Vec<T>,
 }
 
 /// A fully connected layer for [`DnnFactory::mlp_gradients`]: `a = f(W x + b)`.
@@ -102,6 +108,73 @@ pub trait Dnn<T: Scalar>: Send + Sync + Debug {
         composed::softmax(ws, x)
     }
 
+    /// `y := conv(x, w) + b` (see [`Convolution`]): `x`, `y` dense `nchw`, `w` dense
+    /// `oihw`, `b` one per output channel, all contiguous. The default is
+    /// [`Error::Unsupported`] (no composed convolution yet).
+    fn convolution_forward(
+        &self,
+        _ws: &mut Workspace<T>,
+        _g: &Convolution,
+        x: &VectorView<'_, T>,
+        _w: &VectorView<'_, T>,
+        _b: &VectorView<'_, T>,
+        _y: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        Err(unsupported(x, "convolution_forward"))
+    }
+
+    /// `dx := ∂conv/∂xᵀ dy`, the error of the convolution's input.
+    fn convolution_backward_data(
+        &self,
+        _ws: &mut Workspace<T>,
+        _g: &Convolution,
+        dy: &VectorView<'_, T>,
+        _w: &VectorView<'_, T>,
+        _dx: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        Err(unsupported(dy, "convolution_backward_data"))
+    }
+
+    /// `dw := alpha Σ ∂conv/∂w`, `db := alpha Σ dy`, summed over the batch.
+    #[allow(clippy::too_many_arguments)]
+    fn convolution_backward_weights(
+        &self,
+        _ws: &mut Workspace<T>,
+        _g: &Convolution,
+        _alpha: T,
+        x: &VectorView<'_, T>,
+        _dy: &VectorView<'_, T>,
+        _dw: &mut VectorViewMut<'_, T>,
+        _db: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        Err(unsupported(x, "convolution_backward_weights"))
+    }
+
+    /// `y := pool(x)` (see [`Pooling`]); max pooling writes each output's source
+    /// position in its plane into `arg` ([`Pooling::workspace_len`] elements).
+    fn pooling_forward(
+        &self,
+        _ws: &mut Workspace<T>,
+        _g: &Pooling,
+        x: &VectorView<'_, T>,
+        _y: &mut VectorViewMut<'_, T>,
+        _arg: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        Err(unsupported(x, "pooling_forward"))
+    }
+
+    /// `dx := ∂pool/∂xᵀ dy`, with `arg` as the forward pass left it.
+    fn pooling_backward(
+        &self,
+        _ws: &mut Workspace<T>,
+        _g: &Pooling,
+        dy: &VectorView<'_, T>,
+        _arg: &VectorView<'_, T>,
+        _dx: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        Err(unsupported(dy, "pooling_backward"))
+    }
+
     /// Whether [`Dnn::mlp_gradients`] is implemented.
     fn has_fused_mlp(&self) -> bool {
         false
@@ -114,6 +187,13 @@ pub trait Dnn<T: Scalar>: Send + Sync + Debug {
             backend: pass.x.factory().name(),
             op: "mlp_gradients",
         })
+    }
+}
+
+fn unsupported<T: Scalar>(x: &VectorView<'_, T>, op: &'static str) -> Error {
+    Error::Unsupported {
+        backend: x.factory().name(),
+        op,
     }
 }
 

@@ -6,11 +6,13 @@
 //! kernel (`mlp_avx512`), which splits large batches over the caller and one helper
 //! thread that stays awake between calls (`pair`).
 
+mod conv;
 #[doc(hidden)]
 pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx512;
 mod pair;
+mod pool;
 
 use std::any::Any;
 use std::marker::PhantomData;
@@ -24,7 +26,7 @@ use la_core::{Dense, DenseMut};
 use rayon::prelude::*;
 
 use crate::dnn::composed::softmax_column;
-use crate::dnn::{Dnn, MlpPass, Workspace};
+use crate::dnn::{Convolution, Dnn, MlpPass, Pooling, Workspace};
 
 /// Element counts above which element-wise work is split across threads (as la-core's).
 const PAR_CHEAP: usize = 1 << 18;
@@ -93,6 +95,28 @@ fn host_mut<T: Scalar>(d: &mut impl DenseMut<T>) -> Result<(&mut [T], Region)> {
         message: "received device memory; transfer it first".into(),
     })?;
     Ok((s, r))
+}
+
+fn contiguous(r: &Region) -> Result<std::ops::Range<usize>> {
+    if r.len() > 1 && r.rs != 1 {
+        return Err(Error::Backend {
+            backend: "native dnn".into(),
+            message: format!("needs a contiguous vector, got stride {}", r.rs),
+        });
+    }
+    Ok(r.offset..r.offset + r.len())
+}
+
+/// A contiguous vector's elements.
+fn flat<'v, T: Scalar>(v: &'v VectorView<'_, T>) -> Result<&'v [T]> {
+    let (s, r) = host(v)?;
+    Ok(&s[contiguous(&r)?])
+}
+
+/// A contiguous vector's elements, writable.
+fn flat_mut<'v, T: Scalar>(v: &'v mut VectorViewMut<'_, T>) -> Result<&'v mut [T]> {
+    let (s, r) = host_mut(v)?;
+    Ok(&mut s[contiguous(&r)?])
 }
 
 /// `out[i] = f(out[i], a[i])`.
@@ -212,6 +236,67 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
                 }
             }
         }
+        Ok(())
+    }
+
+    fn convolution_forward(
+        &self,
+        ws: &mut Workspace<T>,
+        g: &Convolution,
+        x: &VectorView<'_, T>,
+        w: &VectorView<'_, T>,
+        b: &VectorView<'_, T>,
+        y: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        conv::forward(g, &mut ws.conv, flat(x)?, flat(w)?, flat(b)?, flat_mut(y)?)
+    }
+
+    fn convolution_backward_data(
+        &self,
+        ws: &mut Workspace<T>,
+        g: &Convolution,
+        dy: &VectorView<'_, T>,
+        w: &VectorView<'_, T>,
+        dx: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        conv::backward_data(g, &mut ws.conv, flat(dy)?, flat(w)?, flat_mut(dx)?)
+    }
+
+    fn convolution_backward_weights(
+        &self,
+        ws: &mut Workspace<T>,
+        g: &Convolution,
+        alpha: T,
+        x: &VectorView<'_, T>,
+        dy: &VectorView<'_, T>,
+        dw: &mut VectorViewMut<'_, T>,
+        db: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        let (dw, db) = (flat_mut(dw)?, flat_mut(db)?);
+        conv::backward_weights(g, &mut ws.conv, alpha, flat(x)?, flat(dy)?, dw, db)
+    }
+
+    fn pooling_forward(
+        &self,
+        _: &mut Workspace<T>,
+        g: &Pooling,
+        x: &VectorView<'_, T>,
+        y: &mut VectorViewMut<'_, T>,
+        arg: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        pool::forward(g, flat(x)?, flat_mut(y)?, flat_mut(arg)?);
+        Ok(())
+    }
+
+    fn pooling_backward(
+        &self,
+        _: &mut Workspace<T>,
+        g: &Pooling,
+        dy: &VectorView<'_, T>,
+        arg: &VectorView<'_, T>,
+        dx: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        pool::backward(g, flat(dy)?, flat(arg)?, flat_mut(dx)?);
         Ok(())
     }
 
