@@ -60,8 +60,10 @@ impl Cost {
     }
 
     /// Writes the output layer's error `∂C/∂z · n` into `d` (the `1/n` goes into the
-    /// gradients) and returns the cost. `tmp` is scratch of the same shape.
-    pub(crate) fn output_error<T: Scalar>(
+    /// gradients) and returns the cost, from the output layer's activations `a` (with
+    /// activation `act`) and the targets `y`, one sample per column. `tmp` is scratch
+    /// of the same shape. Networks call it after [`Cost::check`].
+    pub fn output_error<T: Scalar>(
         &self,
         dnn: &tensor_core::DnnFactory<T>,
         act: Activation<T>,

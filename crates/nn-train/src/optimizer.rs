@@ -139,7 +139,7 @@ from_struct!(GradientDescent, Momentum, Nesterov, Adam, RmsProp);
 
 impl<T: Scalar> Optimizer<T> {
     /// How many state buffers of a parameter's shape it keeps (velocity, moments, scratch).
-    pub(crate) fn state_buffers(&self) -> usize {
+    pub fn state_buffers(&self) -> usize {
         match self {
             Optimizer::GradientDescent(_) => 0,
             Optimizer::Momentum(_) | Optimizer::Nesterov(_) => 1,
@@ -159,8 +159,9 @@ impl<T: Scalar> Optimizer<T> {
 
     /// One update of parameter `p` from its gradient `g` (which it may overwrite) and
     /// state `s`; `t` counts steps from 1 (Adam's bias correction); `decay` applies
-    /// the weight decay (weights yes, biases no).
-    pub(crate) fn step<P: DenseMut<T>>(
+    /// the weight decay (weights yes, biases no). `s` holds
+    /// [`state_buffers`](Self::state_buffers) buffers shaped like `p`, zero at first.
+    pub fn step<P: DenseMut<T>>(
         &self,
         lr: T,
         t: usize,

@@ -150,26 +150,26 @@ impl Reference {
     /// Calls `f(image, in_index, out_index, weight_index)` for every multiply-add.
     fn visit(&self, mut f: impl FnMut(usize, usize, usize)) {
         let g = &self.g;
-        let ([h, w], [oh, ow]) = (g.in_size, g.out_size);
-        for n in 0..g.batch {
-            for o in 0..g.out_channels {
+        let ([h, w], [oh, ow]) = (g.in_size(), g.out_size());
+        for n in 0..g.batch() {
+            for o in 0..g.out_channels() {
                 for oy in 0..oh {
                     for ox in 0..ow {
-                        let out = ((n * g.out_channels + o) * oh + oy) * ow + ox;
-                        for c in 0..g.in_channels {
-                            for r in 0..g.kernel[0] {
-                                for s in 0..g.kernel[1] {
-                                    let iy = (oy * g.strides[0] + r * g.dilation[0]) as isize
-                                        - g.padding[0] as isize;
-                                    let ix = (ox * g.strides[1] + s * g.dilation[1]) as isize
-                                        - g.padding[1] as isize;
+                        let out = ((n * g.out_channels() + o) * oh + oy) * ow + ox;
+                        for c in 0..g.in_channels() {
+                            for r in 0..g.kernel()[0] {
+                                for s in 0..g.kernel()[1] {
+                                    let iy = (oy * g.strides()[0] + r * g.dilation()[0]) as isize
+                                        - g.padding()[0] as isize;
+                                    let ix = (ox * g.strides()[1] + s * g.dilation()[1]) as isize
+                                        - g.padding()[1] as isize;
                                     if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
                                         continue;
                                     }
-                                    let inp = ((n * g.in_channels + c) * h + iy as usize) * w
+                                    let inp = ((n * g.in_channels() + c) * h + iy as usize) * w
                                         + ix as usize;
-                                    let wi = ((o * g.in_channels + c) * g.kernel[0] + r)
-                                        * g.kernel[1]
+                                    let wi = ((o * g.in_channels() + c) * g.kernel()[0] + r)
+                                        * g.kernel()[1]
                                         + s;
                                     f(inp, out, wi);
                                 }
@@ -182,9 +182,9 @@ impl Reference {
     }
 
     fn forward(&self, x: &[f64], w: &[f64], b: &[f64]) -> Vec<f64> {
-        let ohw = self.g.out_size[0] * self.g.out_size[1];
+        let ohw = self.g.out_size()[0] * self.g.out_size()[1];
         let mut y: Vec<f64> = (0..self.g.output_len())
-            .map(|i| b[(i / ohw) % self.g.out_channels])
+            .map(|i| b[(i / ohw) % self.g.out_channels()])
             .collect();
         self.visit(|i, o, k| y[o] += x[i] * w[k]);
         y
@@ -199,10 +199,10 @@ impl Reference {
     fn backward_weights(&self, x: &[f64], dy: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let mut dw = vec![0.0; self.g.weights_len()];
         self.visit(|i, o, k| dw[k] += x[i] * dy[o]);
-        let ohw = self.g.out_size[0] * self.g.out_size[1];
-        let mut db = vec![0.0; self.g.out_channels];
+        let ohw = self.g.out_size()[0] * self.g.out_size()[1];
+        let mut db = vec![0.0; self.g.out_channels()];
         for (i, v) in dy.iter().enumerate() {
-            db[(i / ohw) % self.g.out_channels] += v;
+            db[(i / ohw) % self.g.out_channels()] += v;
         }
         (dw, db)
     }
@@ -229,7 +229,7 @@ fn matches_reference<T: Scalar>(f: &Factory<T>, g: Convolution, seed: u64, tol: 
     let (xv, wv, bv) = (
         values(seed, g.input_len()),
         values(seed + 1, g.weights_len()),
-        values(seed + 2, g.out_channels),
+        values(seed + 2, g.out_channels()),
     );
     let dyv = values(seed + 3, g.output_len());
     let x = tensor_from(f, g.input_desc(), &of::<T>(&xv)).unwrap();
@@ -244,7 +244,7 @@ fn matches_reference<T: Scalar>(f: &Factory<T>, g: Convolution, seed: u64, tol: 
     close(&dx.to_vec().unwrap(), &r.backward_data(&dyv, &wv), tol);
     let (mut dw, mut db) = (
         f.vctr(g.weights_len()).unwrap(),
-        f.vctr(g.out_channels).unwrap(),
+        f.vctr(g.out_channels()).unwrap(),
     );
     let half = T::of(0.5);
     dnn.convolution_backward_weights(&g, half, &x, &dy, &mut dw, &mut db)
@@ -278,24 +278,24 @@ proptest! {
 
 /// Plain-loop f64 pooling forward and backward.
 fn pooling_reference(g: &Pooling, x: &[f64], dy: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    let ([h, w], [oh, ow]) = (g.in_size, g.out_size);
+    let ([h, w], [oh, ow]) = (g.in_size(), g.out_size());
     let mut y = vec![0.0; g.output_len()];
     let mut dx = vec![0.0; g.input_len()];
-    for p in 0..g.batch * g.channels {
+    for p in 0..g.batch() * g.channels() {
         for oy in 0..oh {
             for ox in 0..ow {
                 let o = (p * oh + oy) * ow + ox;
                 let mut cells = vec![];
-                for r in 0..g.kernel[0] {
-                    for s in 0..g.kernel[1] {
-                        let iy = (oy * g.strides[0] + r) as isize - g.padding[0] as isize;
-                        let ix = (ox * g.strides[1] + s) as isize - g.padding[1] as isize;
+                for r in 0..g.kernel()[0] {
+                    for s in 0..g.kernel()[1] {
+                        let iy = (oy * g.strides()[0] + r) as isize - g.padding()[0] as isize;
+                        let ix = (ox * g.strides()[1] + s) as isize - g.padding()[1] as isize;
                         if iy >= 0 && ix >= 0 && iy < h as isize && ix < w as isize {
                             cells.push((p * h + iy as usize) * w + ix as usize);
                         }
                     }
                 }
-                match g.algo {
+                match g.algo() {
                     PoolAlgo::Max => {
                         let best = cells
                             .iter()
@@ -307,7 +307,7 @@ fn pooling_reference(g: &Pooling, x: &[f64], dy: &[f64]) -> (Vec<f64>, Vec<f64>)
                     }
                     algo => {
                         let count = if algo == PoolAlgo::AvgIncludePadding {
-                            (g.kernel[0] * g.kernel[1]) as f64
+                            (g.kernel()[0] * g.kernel()[1]) as f64
                         } else {
                             cells.len() as f64
                         };

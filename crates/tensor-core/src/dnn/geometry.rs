@@ -41,23 +41,23 @@ fn nchw(op: &'static str, input: &Desc) -> Result<[usize; 4]> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Convolution {
     /// Images in the batch.
-    pub batch: usize,
+    pub(crate) batch: usize,
     /// Input channels.
-    pub in_channels: usize,
+    pub(crate) in_channels: usize,
     /// Input `[h, w]`.
-    pub in_size: [usize; 2],
+    pub(crate) in_size: [usize; 2],
     /// Output channels (filters).
-    pub out_channels: usize,
+    pub(crate) out_channels: usize,
     /// Kernel `[kh, kw]`.
-    pub kernel: [usize; 2],
+    pub(crate) kernel: [usize; 2],
     /// Strides `[sh, sw]`.
-    pub strides: [usize; 2],
+    pub(crate) strides: [usize; 2],
     /// Zero padding on each side `[ph, pw]`.
-    pub padding: [usize; 2],
+    pub(crate) padding: [usize; 2],
     /// Dilation `[dh, dw]` (1: a dense kernel).
-    pub dilation: [usize; 2],
+    pub(crate) dilation: [usize; 2],
     /// Output `[oh, ow]`.
-    pub out_size: [usize; 2],
+    pub(crate) out_size: [usize; 2],
     dtype: DataType,
 }
 
@@ -133,6 +133,63 @@ impl Convolution {
     pub fn input_desc(&self) -> Desc {
         let [h, w] = self.in_size;
         desc4([self.batch, self.in_channels, h, w], self.dtype)
+    }
+
+    /// Images in the batch.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// The same convolution on a batch of `n` images (`1 ≤ n`).
+    pub fn with_batch(&self, n: usize) -> Result<Self> {
+        Convolution::new(
+            &with_batch(&self.input_desc(), n)?,
+            self.out_channels,
+            self.kernel,
+            self.strides,
+            self.padding,
+            self.dilation,
+        )
+    }
+
+    /// Input channels.
+    pub fn in_channels(&self) -> usize {
+        self.in_channels
+    }
+
+    /// Input `[h, w]`.
+    pub fn in_size(&self) -> [usize; 2] {
+        self.in_size
+    }
+
+    /// Output channels (filters).
+    pub fn out_channels(&self) -> usize {
+        self.out_channels
+    }
+
+    /// Kernel `[kh, kw]`.
+    pub fn kernel(&self) -> [usize; 2] {
+        self.kernel
+    }
+
+    /// Strides `[sh, sw]`.
+    pub fn strides(&self) -> [usize; 2] {
+        self.strides
+    }
+
+    /// Zero padding on each side `[ph, pw]`.
+    pub fn padding(&self) -> [usize; 2] {
+        self.padding
+    }
+
+    /// Dilation `[dh, dw]`.
+    pub fn dilation(&self) -> [usize; 2] {
+        self.dilation
+    }
+
+    /// Output `[oh, ow]`.
+    pub fn out_size(&self) -> [usize; 2] {
+        self.out_size
     }
 
     /// The output descriptor (`nchw`).
@@ -215,21 +272,21 @@ impl PoolAlgo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pooling {
     /// Images in the batch.
-    pub batch: usize,
+    pub(crate) batch: usize,
     /// Channels.
-    pub channels: usize,
+    pub(crate) channels: usize,
     /// Input `[h, w]`.
-    pub in_size: [usize; 2],
+    pub(crate) in_size: [usize; 2],
     /// Max or average.
-    pub algo: PoolAlgo,
+    pub(crate) algo: PoolAlgo,
     /// Window `[kh, kw]`.
-    pub kernel: [usize; 2],
+    pub(crate) kernel: [usize; 2],
     /// Strides `[sh, sw]`.
-    pub strides: [usize; 2],
+    pub(crate) strides: [usize; 2],
     /// Padding on each side `[ph, pw]` (each smaller than the window).
-    pub padding: [usize; 2],
+    pub(crate) padding: [usize; 2],
     /// Output `[oh, ow]`.
-    pub out_size: [usize; 2],
+    pub(crate) out_size: [usize; 2],
     dtype: DataType,
 }
 
@@ -290,6 +347,57 @@ impl Pooling {
         desc4([self.batch, self.channels, h, w], self.dtype)
     }
 
+    /// Images in the batch.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// The same pooling on a batch of `n` images (`1 ≤ n`).
+    pub fn with_batch(&self, n: usize) -> Result<Self> {
+        Pooling::new(
+            &with_batch(&self.input_desc(), n)?,
+            self.algo,
+            self.kernel,
+            self.strides,
+            self.padding,
+        )
+    }
+
+    /// Channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Input `[h, w]`.
+    pub fn in_size(&self) -> [usize; 2] {
+        self.in_size
+    }
+
+    /// Max or average.
+    pub fn algo(&self) -> PoolAlgo {
+        self.algo
+    }
+
+    /// Window `[kh, kw]`.
+    pub fn kernel(&self) -> [usize; 2] {
+        self.kernel
+    }
+
+    /// Strides `[sh, sw]`.
+    pub fn strides(&self) -> [usize; 2] {
+        self.strides
+    }
+
+    /// Padding on each side `[ph, pw]`.
+    pub fn padding(&self) -> [usize; 2] {
+        self.padding
+    }
+
+    /// Output `[oh, ow]`.
+    pub fn out_size(&self) -> [usize; 2] {
+        self.out_size
+    }
+
     /// The output descriptor (`nchw`).
     pub fn output_desc(&self) -> Desc {
         let [h, w] = self.out_size;
@@ -314,6 +422,11 @@ impl Pooling {
             _ => 0,
         }
     }
+}
+
+fn with_batch(d: &Desc, n: usize) -> Result<Desc> {
+    let s = d.shape();
+    desc([n, s[1], s[2], s[3]], d.dtype(), TensorLayout::Nchw)
 }
 
 fn desc4(shape: [usize; 4], dtype: DataType) -> Desc {

@@ -175,6 +175,12 @@ pub trait Dnn<T: Scalar>: Send + Sync + Debug {
         Err(unsupported(dy, "pooling_backward"))
     }
 
+    /// Elements of [`Workspace`] the implementation's convolution `g` uses (0 by
+    /// default); [`DnnFactory::reserve`] makes room for it ahead of the first pass.
+    fn convolution_workspace_len(&self, _g: &Convolution) -> usize {
+        0
+    }
+
     /// Whether [`Dnn::mlp_gradients`] is implemented.
     fn has_fused_mlp(&self) -> bool {
         false
@@ -291,6 +297,20 @@ impl<T: Scalar> DnnFactory<T> {
     /// The DNN implementation's name.
     pub fn dnn_name(&self) -> String {
         self.dnn.name()
+    }
+
+    /// Elements of workspace the convolution `g` needs on this implementation.
+    pub fn convolution_workspace_len(&self, g: &Convolution) -> usize {
+        self.dnn.convolution_workspace_len(g)
+    }
+
+    /// Grows the workspace to at least `len` elements now, so that no pass allocates
+    /// (a network reserves the largest of its layers' needs when it is built).
+    pub fn reserve(&self, len: usize) {
+        let mut ws = self.ws();
+        if ws.conv.len() < len {
+            ws.conv.resize(len, T::zero());
+        }
     }
 
     /// Whether the fused small-network pass is available.

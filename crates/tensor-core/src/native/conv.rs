@@ -191,6 +191,12 @@ fn col2im<T: Scalar>(d: &Dims, col: &[T], dx: &mut [T]) {
     });
 }
 
+/// The workspace the three passes of `g` need (the largest: backward weights).
+pub(crate) fn workspace_len(g: &Convolution) -> usize {
+    let (_, tasks) = split(g.batch);
+    tasks * (g.col_len() + g.weights_len() + g.out_channels)
+}
+
 /// `y := conv(x, w) + b` over the batch.
 pub(crate) fn forward<T: Scalar>(
     g: &Convolution,
@@ -277,7 +283,7 @@ pub(crate) fn backward_weights<T: Scalar>(
     let wl = g.weights_len();
     let chunk = d.col + wl + d.oc;
     let (per, tasks) = split(g.batch);
-    grow(ws, tasks * chunk);
+    grow(ws, workspace_len(g));
     // colsᵀ: ckk x (oh·ow)
     let cols_t = Region {
         offset: 0,

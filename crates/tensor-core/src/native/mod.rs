@@ -300,6 +300,10 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         Ok(())
     }
 
+    fn convolution_workspace_len(&self, g: &Convolution) -> usize {
+        conv::workspace_len(g)
+    }
+
     fn has_fused_mlp(&self) -> bool {
         true
     }

@@ -1,0 +1,126 @@
+//! The layer abstraction (DESIGN principle 5; Deep Diamond's layer blueprints and
+//! their `forward`/`backward` protocols): a layer owns its parameters, their
+//! gradients and whatever its backward pass needs from the forward one (max pooling's
+//! argmax, dropout's mask); the network owns the tensors between layers and the one
+//! [`DnnFactory`] whose workspace all layers share.
+
+use std::fmt::Debug;
+
+use la_core::prelude::*;
+use la_core::rand::RngCore;
+use nn_inference::{Activation, Init};
+use nn_train::Result;
+use tensor_core::{Desc, DnnFactory, TensorView, TensorViewMut};
+
+/// One trainable parameter of a layer with its gradient, as a flat vector (the
+/// optimizer updates it element by element).
+#[derive(Debug)]
+pub struct Param<'a, T: Scalar> {
+    /// The values.
+    pub value: &'a mut Vector<T>,
+    /// `∂C/∂value` of the last backward pass (the mean over the batch).
+    pub grad: &'a mut Vector<T>,
+    /// Whether weight decay applies (weights yes, biases no).
+    pub decay: bool,
+}
+
+/// A layer of a [`Network`](crate::Network): forward, backward, parameters, and the
+/// workspace it needs. Tensors are passed for the batch at hand (`n` samples, at most
+/// the network's batch), dense, in the layer's own input and output descriptors with
+/// dimension 0 set to `n`.
+pub trait Layer<T: Scalar>: Debug + Send {
+    /// The blueprint's name (`convo`, `pooling`, `dense`, `dropout`).
+    fn kind(&self) -> &'static str;
+
+    /// The output descriptor for the network's full batch.
+    fn output_desc(&self) -> Desc;
+
+    /// The activation applied to the output, if the layer has one.
+    fn activation(&self) -> Option<Activation<T>> {
+        None
+    }
+
+    /// `y := layer(x)`; `training` turns on what only training does (dropout) and
+    /// keeps what the backward pass needs.
+    fn forward(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        x: &TensorView<'_, T>,
+        y: &mut TensorViewMut<'_, T>,
+        training: bool,
+    ) -> Result<()>;
+
+    /// The backward pass after a training forward pass with the same `x` and `y`. `dy`
+    /// is `n · ∂C/∂y` (the error of the output, the `1/n` of a mean cost left out),
+    /// or, when `pre_activation`, the error before the layer's activation (the cost
+    /// folded the activation's derivative in); the layer may overwrite it. Writes the
+    /// parameter gradients (`∂C/∂θ`, the `1/n` applied) and, when `dx` is given, the
+    /// error of the input (`n · ∂C/∂x`).
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        x: &TensorView<'_, T>,
+        y: &TensorView<'_, T>,
+        dy: &mut TensorViewMut<'_, T>,
+        dx: Option<&mut TensorViewMut<'_, T>>,
+        pre_activation: bool,
+    ) -> Result<()>;
+
+    /// Visits every parameter with its gradient (none by default).
+    fn params(&mut self, _visit: &mut dyn FnMut(Param<'_, T>) -> Result<()>) -> Result<()> {
+        Ok(())
+    }
+
+    /// The number of trainable values.
+    fn param_count(&self) -> usize {
+        0
+    }
+
+    /// Draws the weights with `scheme` (fan-in and fan-out as the layer defines them)
+    /// and zeroes the biases.
+    fn init(&mut self, _rng: &mut dyn RngCore, _scheme: Init) -> Result<()> {
+        Ok(())
+    }
+
+    /// Elements of the [`DnnFactory`] workspace the layer's primitives use (the
+    /// network reserves the largest once, so no pass allocates).
+    fn workspace_len(&self, _dnn: &DnnFactory<T>) -> usize {
+        0
+    }
+}
+
+/// Draws `w` (fan-in and fan-out given) with `scheme`: Deep Diamond's and the book's
+/// schemes, as nn-inference's dense networks do.
+pub(crate) fn init_weights<T: Scalar>(
+    rng: &mut dyn RngCore,
+    scheme: Init,
+    w: &mut Vector<T>,
+    fan_in: usize,
+    fan_out: usize,
+) -> Result<()> {
+    let (fi, fo) = (fan_in as f64, fan_out as f64);
+    let mut rng = rng;
+    match scheme {
+        Init::Book => rand_normal(&mut rng, T::zero(), T::of(1.0 / fi), w)?,
+        Init::He => rand_normal(&mut rng, T::zero(), T::of((2.0 / fi).sqrt()), w)?,
+        Init::Glorot => {
+            let a = (6.0 / (fi + fo)).sqrt();
+            rand_uniform_range(&mut rng, T::of(-a), T::of(a), w)?
+        }
+    }
+    Ok(())
+}
+
+/// `d := d ⊙ f'(y)` for a layer's activation (nothing for linear; softmax only as an
+/// output layer whose cost folded it in).
+pub(crate) fn activation_backward<T: Scalar>(
+    dnn: &DnnFactory<T>,
+    act: Activation<T>,
+    y: &TensorView<'_, T>,
+    dy: &mut TensorViewMut<'_, T>,
+) -> Result<()> {
+    use tensor_core::{AsTensor, AsTensorMut};
+    act.backward_with(dnn, &y.view_mat()?, &mut dy.view_mat_mut()?)?;
+    Ok(())
+}

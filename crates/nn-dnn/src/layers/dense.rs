@@ -1,0 +1,172 @@
+//! The dense (fully connected) layer on any input shape (Deep Diamond's `dense` /
+//! `fully-connected`): an `[n c h w]` input is read as `n` columns of `c·h·w`
+//! features (a view, never a copy) and the weights are `[out, c·h·w]`, row-major,
+//! as Deep Diamond's `[out c h w]` and PyTorch's `Linear` store them.
+
+use la_core::prelude::*;
+use la_core::rand::RngCore;
+use nn_inference::{Activation, Init};
+use nn_train::Result;
+use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
+
+use crate::layer::{activation_backward, init_weights, Layer, Param};
+
+/// `y = f(W x + b)` with `x` flattened per sample.
+#[derive(Debug)]
+pub struct DenseLayer<T: Scalar> {
+    output: Desc,
+    inputs: usize,
+    activation: Activation<T>,
+    weights: Vector<T>,
+    bias: Vector<T>,
+    grad_w: Vector<T>,
+    grad_b: Vector<T>,
+    ones: Vector<T>,
+}
+
+impl<T: Scalar> DenseLayer<T> {
+    pub(crate) fn new(
+        f: &Factory<T>,
+        input: &Desc,
+        outputs: usize,
+        activation: Activation<T>,
+    ) -> Result<Self> {
+        let batch = input.shape()[0];
+        let inputs: usize = input.shape()[1..].iter().product();
+        la_core::Check::new("dense")
+            .require(outputs > 0, || "0 outputs".into())
+            .require(inputs > 0, || format!("the input {input} has no features"))
+            .require(outputs.checked_mul(inputs).is_some(), || {
+                format!("{outputs} x {inputs} weights are more than usize holds")
+            })
+            .finish()?;
+        let output = tensor_core::desc(
+            [batch, outputs],
+            input.dtype(),
+            tensor_core::TensorLayout::Nc,
+        )?;
+        let mut ones = f.vctr(batch)?;
+        fill(&mut ones, T::one())?;
+        Ok(DenseLayer {
+            output,
+            inputs,
+            activation,
+            weights: f.vctr(outputs * inputs)?,
+            bias: f.vctr(outputs)?,
+            grad_w: f.vctr(outputs * inputs)?,
+            grad_b: f.vctr(outputs)?,
+            ones,
+        })
+    }
+
+    fn outputs(&self) -> usize {
+        self.output.shape()[1]
+    }
+
+    /// The weights, `[out, in]` row-major, flattened.
+    pub fn weights(&self) -> &Vector<T> {
+        &self.weights
+    }
+
+    /// The weights, writable.
+    pub fn weights_mut(&mut self) -> &mut Vector<T> {
+        &mut self.weights
+    }
+
+    /// The biases.
+    pub fn bias(&self) -> &Vector<T> {
+        &self.bias
+    }
+
+    /// The biases, writable.
+    pub fn bias_mut(&mut self) -> &mut Vector<T> {
+        &mut self.bias
+    }
+}
+
+impl<T: Scalar> Layer<T> for DenseLayer<T> {
+    fn kind(&self) -> &'static str {
+        "dense"
+    }
+
+    fn output_desc(&self) -> Desc {
+        self.output
+    }
+
+    fn activation(&self) -> Option<Activation<T>> {
+        Some(self.activation)
+    }
+
+    fn forward(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        x: &TensorView<'_, T>,
+        y: &mut TensorViewMut<'_, T>,
+        _training: bool,
+    ) -> Result<()> {
+        let w = self
+            .weights
+            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+        let mut ym = y.view_mat_mut()?;
+        mm_into(T::one(), &w, &x.view_mat()?, T::zero(), &mut ym)?;
+        self.activation
+            .bias_forward_with(dnn, &self.bias, &mut ym)?;
+        Ok(())
+    }
+
+    fn backward(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        x: &TensorView<'_, T>,
+        y: &TensorView<'_, T>,
+        dy: &mut TensorViewMut<'_, T>,
+        dx: Option<&mut TensorViewMut<'_, T>>,
+        pre_activation: bool,
+    ) -> Result<()> {
+        if !pre_activation {
+            activation_backward(dnn, self.activation, y, dy)?;
+        }
+        let n = x.shape()[0];
+        let inv_n = T::one() / T::of(n as f64);
+        let (m, k) = (self.outputs(), self.inputs);
+        let d = dy.view_mat()?;
+        let mut gw = self.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
+        mm_into(inv_n, &d, &x.view_mat()?.trans(), T::zero(), &mut gw)?;
+        mv_into(
+            inv_n,
+            &d,
+            &self.ones.subvector(0, n)?,
+            T::zero(),
+            &mut self.grad_b,
+        )?;
+        if let Some(dx) = dx {
+            let w = self.weights.view_ge(m, k, Layout::RowMajor)?;
+            mm_into(T::one(), &w.trans(), &d, T::zero(), &mut dx.view_mat_mut()?)?;
+        }
+        Ok(())
+    }
+
+    fn params(&mut self, visit: &mut dyn FnMut(Param<'_, T>) -> Result<()>) -> Result<()> {
+        visit(Param {
+            value: &mut self.weights,
+            grad: &mut self.grad_w,
+            decay: true,
+        })?;
+        visit(Param {
+            value: &mut self.bias,
+            grad: &mut self.grad_b,
+            decay: false,
+        })
+    }
+
+    fn param_count(&self) -> usize {
+        self.weights.dim() + self.bias.dim()
+    }
+
+    fn init(&mut self, rng: &mut dyn RngCore, scheme: Init) -> Result<()> {
+        let fan_out = self.outputs();
+        init_weights(rng, scheme, &mut self.weights, self.inputs, fan_out)?;
+        fill(&mut self.bias, T::zero())?;
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! # nn-dnn: Deep Diamond's networks on tensors (Parts VI and VII)
+//!
+//! Networks of layers that own their passes (DESIGN principle 5), built on an input
+//! *descriptor* with every layer's shapes inferred from the layer below, as Deep
+//! Diamond's `network` does: convolution, pooling, dense (on any input shape, read as
+//! a flat view) and dropout, on any la-core factory through tensor-core's DNN
+//! capability, trained with nn-train's costs and optimizers.
+//!
+//! ```
+//! use la_core::prelude::*;
+//! use nn_inference::{Activation, Init};
+//! use nn_dnn::{convo, dense, network, pooling};
+//! use nn_train::{Adam, Cost};
+//! use tensor_core::{desc, dnn::PoolAlgo, tensor_from, DataType, TensorLayout};
+//!
+//! let fac = native_float();
+//! let input = desc([4, 1, 6, 6], DataType::Float, TensorLayout::Nchw)?;
+//! let mut net = network(&fac, input, &[
+//!     convo(4, [3, 3], Activation::Relu),
+//!     pooling([2, 2], PoolAlgo::Max),
+//!     dense(2, Activation::Softmax),
+//! ])?;
+//! net.init(&mut seeded_rng(1), Init::He)?;
+//! net.set_optimizer(Adam::default())?;
+//! // two bright-left and two bright-right images, one-hot labels
+//! let img = |left: bool| (0..36).map(move |i| if (i % 6 < 3) == left { 1.0 } else { 0.0 });
+//! let xs: Vec<f32> = img(true).chain(img(false)).chain(img(true)).chain(img(false)).collect();
+//! let x = tensor_from(&fac, input, &xs)?;
+//! let y = tensor_from(&fac, desc([4, 2], DataType::Float, TensorLayout::Nc)?,
+//!                     &[1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0])?;
+//! let first = net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)?;
+//! let mut last = first;
+//! for _ in 0..50 {
+//!     last = net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)?;
+//! }
+//! assert!(last < first / 4.0);
+//! println!("{net}"); // the layers, their output shapes and parameter counts
+//! # Ok::<(), nn_train::Error>(())
+//! ```
+//!
+//! ## The book's names and ours
+//!
+//! | Deep Diamond (Clojure) | nn-dnn (Rust) |
+//! |---|---|
+//! | `(network (desc [128 1 28 28] :float :nchw) [...])` | [`network(&fac, desc([128, 1, 28, 28], ..), &[...])`](network) → [`Network`] |
+//! | `(convo [32] [3 3] :relu)`, `:strides`, `:padding`, `:dilation` | [`convo(32, [3, 3], Activation::Relu)`](convo), [`Blueprint::strides`], [`Blueprint::padding`], [`Blueprint::dilation`] |
+//! | `(pooling [2 2] :max)`, `:avg`, `:avg-include-padding` | [`pooling([2, 2], PoolAlgo::Max)`](pooling), [`tensor_core::dnn::PoolAlgo`] |
+//! | `(dense [128] :relu)`, `fully-connected` | [`dense(128, Activation::Relu)`](dense) (on any input shape; weights `[out, c·h·w]`) |
+//! | `(dropout)`, `(gaussian-dropout)` | [`dropout`], [`dropout_keep`], [`gaussian_dropout`] |
+//! | the layer blueprint and its `forward`/`backward` protocols | [`Layer`] ([`ConvLayer`], [`PoolingLayer`], [`DenseLayer`], [`DropoutLayer`]) |
+//! | `(net x)`, `infer` | [`Network::forward`] (one batch), [`Network::infer`] (any number of samples) |
+//! | `(train! net x y cost epochs [:adam])` | [`train`] with [`TrainOptions`]; one step: [`Network::train_step`] |
+//! | `rand-normal!`/`init!` | [`Network::init`] with [`nn_inference::Init`] |
+//! | `:crossentropy`, `:quadratic` | [`nn_train::Cost`] |
+//!
+//! ## How a step works
+//!
+//! The network owns one output tensor and one error tensor per layer and one
+//! [`tensor_core::DnnFactory`] whose workspace all layers share (reserved for the
+//! largest layer when the network is built), so a training step allocates nothing.
+//! Forward: each layer writes its output tensor. The cost writes the output error
+//! (`a - y` for softmax cross-entropy). Backward: each layer, from the top, applies its
+//! activation's derivative to its error, writes its parameter gradients (mean over the
+//! batch) and the error of its input. The optimizer then updates every parameter the
+//! layers expose ([`Layer::params`]).
+//!
+//! Convolution and pooling run on host factories (native, MKL, OpenBLAS) through
+//! tensor-core's native kernels; on OpenCL they return [`la_core::Error::Unsupported`]
+//! until a device implementation exists. Dense and dropout layers run everywhere.
+#![warn(missing_docs)]
+#![deny(unsafe_code)]
+
+mod blueprint;
+mod layer;
+pub mod layers;
+mod network;
+mod train;
+
+pub use blueprint::{convo, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint};
+pub use layer::{Layer, Param};
+pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
+pub use network::{network, Network};
+pub use train::{train, Epoch, TrainOptions};

@@ -1,0 +1,413 @@
+//! The network (Deep Diamond's `network`): layers built from blueprints on an input
+//! descriptor, each layer's shapes inferred from the one below, the tensors between
+//! them allocated once.
+
+use std::fmt;
+
+use la_core::prelude::*;
+use la_core::rand::RngCore;
+use nn_inference::{Activation, Init};
+use nn_train::{Cost, Optimizer, Result};
+use tensor_core::dnn::{Convolution, Pooling};
+use tensor_core::{tensor, AsTensor, AsTensorMut, Desc, DnnFactory, Tensor, TensorLayout};
+
+use crate::blueprint::Blueprint;
+use crate::layer::{Layer, Param};
+use crate::layers::{with_batch, ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
+
+/// A network of [`Layer`]s for inputs shaped like its input descriptor; dimension 0 is
+/// the batch (any batch up to it runs). Built by [`network`].
+#[derive(Debug)]
+pub struct Network<T: Scalar> {
+    dnn: DnnFactory<T>,
+    input: Desc,
+    layers: Vec<Box<dyn Layer<T>>>,
+    /// Each layer's output, full batch.
+    outs: Vec<Tensor<T>>,
+    /// `n · ∂C/∂` each layer's output.
+    errs: Vec<Tensor<T>>,
+    /// Scratch shaped like the output (the cost).
+    tmp: Tensor<T>,
+    optimizer: Optimizer<T>,
+    /// The optimizer's state, per parameter in [`Layer::params`] order.
+    state: Vec<Vec<Vector<T>>>,
+    steps: usize,
+}
+
+/// Builds a network for inputs shaped like `input` (`[n c h w]` for images, `[n
+/// features]` for vectors; `n` is the batch) from `blueprints`, inferring every
+/// layer's shapes (the book's `(network (desc [128 1 28 28] :float :nchw) [...])`).
+/// Weights start at zero: call [`Network::init`].
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_inference::Activation;
+/// use nn_dnn::{convo, dense, network, pooling};
+/// use tensor_core::{desc, dnn::PoolAlgo, DataType, TensorLayout};
+///
+/// let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw)?;
+/// let net = network(&native_float(), input, &[
+///     convo(32, [3, 3], Activation::Relu),
+///     pooling([2, 2], PoolAlgo::Max),
+///     dense(10, Activation::Softmax),
+/// ])?;
+/// assert_eq!(net.output_desc().shape(), &[128, 10]);
+/// assert_eq!(net.layers()[1].output_desc().shape(), &[128, 32, 13, 13]);
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn network<T: Scalar>(
+    dnn: impl Into<DnnFactory<T>>,
+    input: Desc,
+    blueprints: &[Blueprint<T>],
+) -> Result<Network<T>> {
+    let dnn: DnnFactory<T> = dnn.into();
+    let f = dnn.la().clone();
+    la_core::Check::new("network")
+        .require(!blueprints.is_empty(), || "no layers".into())
+        .require(input.size() > 0, || format!("the input {input} is empty"))
+        .require(input.dtype() == tensor_core::DataType::of::<T>(), || {
+            format!(
+                "the input {input} does not hold {}",
+                std::any::type_name::<T>()
+            )
+        })
+        .finish()?;
+    // inputs are dense and in logical order: the standard layout of their rank
+    let input = input.with_layout(TensorLayout::default_for(input.rank()))?;
+    let mut layers: Vec<Box<dyn Layer<T>>> = Vec::with_capacity(blueprints.len());
+    let mut below = input;
+    for (i, b) in blueprints.iter().enumerate() {
+        let layer: Box<dyn Layer<T>> = match *b {
+            Blueprint::Convo {
+                channels,
+                kernel,
+                strides,
+                padding,
+                dilation,
+                activation,
+            } => {
+                let g = Convolution::new(&below, channels, kernel, strides, padding, dilation)?;
+                Box::new(ConvLayer::new(&f, g, activation)?)
+            }
+            Blueprint::Pooling {
+                kernel,
+                strides,
+                padding,
+                algo,
+            } => Box::new(PoolingLayer::new(
+                &f,
+                Pooling::new(&below, algo, kernel, strides, padding)?,
+            )?),
+            Blueprint::Dense {
+                outputs,
+                activation,
+            } => Box::new(DenseLayer::new(&f, &below, outputs, activation)?),
+            Blueprint::Dropout(d) => Box::new(DropoutLayer::new(&f, &below, d, 0x5eed + i as u64)?),
+        };
+        if i + 1 < blueprints.len() && layer.activation() == Some(Activation::Softmax) {
+            return Err(la_core::Error::Precondition {
+                op: "network",
+                problems: vec![format!(
+                    "layer {i} ({}) is softmax: softmax is for the output layer only",
+                    layer.kind()
+                )],
+            }
+            .into());
+        }
+        below = layer.output_desc();
+        layers.push(layer);
+    }
+    let mut outs = Vec::with_capacity(layers.len());
+    let mut errs = Vec::with_capacity(layers.len());
+    for l in &layers {
+        outs.push(tensor(&f, l.output_desc())?);
+        errs.push(tensor(&f, l.output_desc())?);
+    }
+    let ws = layers
+        .iter()
+        .map(|l| l.workspace_len(&dnn))
+        .max()
+        .unwrap_or(0);
+    dnn.reserve(ws);
+    Ok(Network {
+        tmp: tensor(&f, below)?,
+        dnn,
+        input,
+        layers,
+        outs,
+        errs,
+        optimizer: Optimizer::default(),
+        state: Vec::new(),
+        steps: 0,
+    })
+}
+
+impl<T: Scalar> Network<T> {
+    /// The input descriptor (full batch).
+    pub fn input_desc(&self) -> Desc {
+        self.input
+    }
+
+    /// The output descriptor (full batch).
+    pub fn output_desc(&self) -> Desc {
+        self.outs.last().expect("a network has layers").desc()
+    }
+
+    /// The largest batch a pass takes.
+    pub fn batch(&self) -> usize {
+        self.input.shape()[0]
+    }
+
+    /// The layers, input to output.
+    pub fn layers(&self) -> &[Box<dyn Layer<T>>] {
+        &self.layers
+    }
+
+    /// The layers, writable (their weights).
+    pub fn layers_mut(&mut self) -> &mut [Box<dyn Layer<T>>] {
+        &mut self.layers
+    }
+
+    /// The factory the network runs on.
+    pub fn dnn(&self) -> &DnnFactory<T> {
+        &self.dnn
+    }
+
+    /// Trainable values in all layers.
+    pub fn param_count(&self) -> usize {
+        self.layers.iter().map(|l| l.param_count()).sum()
+    }
+
+    /// Draws every layer's weights from `rng` with `scheme`; biases become 0.
+    pub fn init(&mut self, rng: &mut impl RngCore, scheme: Init) -> Result<()> {
+        for l in &mut self.layers {
+            l.init(rng, scheme)?;
+        }
+        Ok(())
+    }
+
+    /// Chooses the optimizer (plain gradient descent until called) and allocates its
+    /// state, zeroed; the step count restarts.
+    pub fn set_optimizer(&mut self, optimizer: impl Into<Optimizer<T>>) -> Result<()> {
+        let optimizer = optimizer.into();
+        let f = self.dnn.la().clone();
+        let mut state = Vec::new();
+        for l in &mut self.layers {
+            l.params(&mut |p: Param<'_, T>| {
+                let bufs = (0..optimizer.state_buffers())
+                    .map(|_| f.vctr(p.value.dim()))
+                    .collect::<la_core::Result<Vec<_>>>()?;
+                state.push(bufs);
+                Ok(())
+            })?;
+        }
+        self.optimizer = optimizer;
+        self.state = state;
+        self.steps = 0;
+        Ok(())
+    }
+
+    fn check_x(&self, op: &'static str, x: &Desc) -> Result<usize> {
+        let (want, got) = (self.input.shape(), x.shape());
+        let n = got.first().copied().unwrap_or(0);
+        la_core::Check::new(op)
+            .require(
+                got.len() == want.len() && got[1..] == want[1..] && (1..=want[0]).contains(&n),
+                || {
+                    format!(
+                        "the network takes [n {}] with 1 ≤ n ≤ {}, but x is {x}",
+                        fmt_dims(&want[1..]),
+                        want[0]
+                    )
+                },
+            )
+            .finish()?;
+        let want = with_batch(&self.input, n)?;
+        la_core::Check::new(op)
+            .require(x.strides() == want.strides(), || {
+                format!("x must be dense in logical order ({want}), but it is {x}")
+            })
+            .finish()?;
+        Ok(n)
+    }
+
+    /// Runs every layer on `x` (`n` samples); `training` applies dropout and keeps
+    /// what the backward pass needs.
+    fn run(&mut self, x: &impl AsTensor<T>, training: bool) -> Result<usize> {
+        let n = self.check_x("forward", &x.desc())?;
+        let xin = x.view();
+        for i in 0..self.layers.len() {
+            let (below, rest) = self.outs.split_at_mut(i);
+            let mut y = rest[0].subtensor_mut(0, 0, n)?;
+            match below.last() {
+                None => self.layers[i].forward(&self.dnn, &xin, &mut y, training)?,
+                Some(prev) => {
+                    let xv = prev.subtensor(0, 0, n)?;
+                    self.layers[i].forward(&self.dnn, &xv, &mut y, training)?
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// The network's output for `x` (`[n, ...]`, `n` up to the batch), without
+    /// dropout: a view of the output buffer, valid until the next pass (the book's
+    /// `(net x)`).
+    pub fn forward(&mut self, x: &impl AsTensor<T>) -> Result<tensor_core::TensorView<'_, T>> {
+        let n = self.run(x, false)?;
+        Ok(self
+            .outs
+            .last()
+            .expect("a network has layers")
+            .subtensor(0, 0, n)?)
+    }
+
+    /// The outputs for every sample of `x` (any number of samples, run a batch at a
+    /// time), in a new tensor.
+    pub fn infer(&mut self, x: &impl AsTensor<T>) -> Result<Tensor<T>> {
+        let total = x.desc().shape().first().copied().unwrap_or(0);
+        let mut shape = self.output_desc().shape().to_vec();
+        shape[0] = total;
+        let od = self.output_desc().with_shape(&shape)?;
+        let mut out = tensor(self.dnn.la(), od)?;
+        let b = self.batch();
+        let mut start = 0;
+        while start < total {
+            let n = b.min(total - start);
+            let xs = x.subtensor(0, start, n)?;
+            let y = self.forward(&xs)?;
+            copy_into(
+                &y.view_vctr()?,
+                &mut out.subtensor_mut(0, start, n)?.view_vctr_mut()?,
+            )?;
+            start += n;
+        }
+        Ok(out)
+    }
+
+    /// Forward pass with dropout, the cost, and the backward pass: every layer's
+    /// gradients of the mean cost over the `n` samples of `x` and targets `y`
+    /// (`[n, ...]` as the output). Returns the cost.
+    pub fn forward_backward(
+        &mut self,
+        x: &impl AsTensor<T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+    ) -> Result<T> {
+        let last_act = self
+            .layers
+            .last()
+            .and_then(|l| l.activation())
+            .unwrap_or(Activation::Linear);
+        cost.check(last_act)?;
+        let n = self.run(x, true)?;
+        let od = with_batch(&self.output_desc(), n)?;
+        la_core::Check::new("forward_backward")
+            .require(
+                y.desc().shape() == od.shape() && y.desc().strides() == od.strides(),
+                || format!("the targets must be {od} but y is {}", y.desc()),
+            )
+            .finish()?;
+        let last = self.layers.len() - 1;
+        let c = {
+            let a = self.outs[last].subtensor(0, 0, n)?;
+            let mut d = self.errs[last].subtensor_mut(0, 0, n)?;
+            let mut tmp = self.tmp.subtensor_mut(0, 0, n)?;
+            let ym = y.view();
+            cost.output_error(
+                &self.dnn,
+                last_act,
+                &a.view_mat()?,
+                &ym.view_mat()?,
+                &mut d.view_mat_mut()?,
+                &mut tmp.view_mat_mut()?,
+            )?
+        };
+        let xin = x.view();
+        for i in (0..=last).rev() {
+            let (errs_below, errs_rest) = self.errs.split_at_mut(i);
+            let mut dy = errs_rest[0].subtensor_mut(0, 0, n)?;
+            let y = self.outs[i].subtensor(0, 0, n)?;
+            let mut dx = match errs_below.last_mut() {
+                Some(e) => Some(e.subtensor_mut(0, 0, n)?),
+                None => None,
+            };
+            let pre = i == last;
+            if i == 0 {
+                self.layers[i].backward(&self.dnn, &xin, &y, &mut dy, dx.as_mut(), pre)?;
+            } else {
+                let xv = self.outs[i - 1].subtensor(0, 0, n)?;
+                self.layers[i].backward(&self.dnn, &xv, &y, &mut dy, dx.as_mut(), pre)?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// One optimizer update of every parameter from the gradients of the last
+    /// [`forward_backward`](Self::forward_backward), with learning rate `lr`.
+    pub fn update(&mut self, lr: T) -> Result<()> {
+        if self.state.is_empty() && self.optimizer.state_buffers() > 0 {
+            self.set_optimizer(self.optimizer)?;
+        }
+        self.steps += 1;
+        let (opt, t) = (self.optimizer, self.steps);
+        let mut k = 0;
+        let state = &mut self.state;
+        for l in &mut self.layers {
+            l.params(&mut |p: Param<'_, T>| {
+                let s: &mut [Vector<T>] = match state.get_mut(k) {
+                    Some(s) => s,
+                    None => &mut [],
+                };
+                k += 1;
+                opt.step(lr, t, p.value, p.grad, s, p.decay)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// [`forward_backward`](Self::forward_backward) then [`update`](Self::update):
+    /// one training step on a mini-batch. Returns the cost before the update.
+    pub fn train_step(
+        &mut self,
+        x: &impl AsTensor<T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+        lr: T,
+    ) -> Result<T> {
+        let c = self.forward_backward(x, y, cost)?;
+        self.update(lr)?;
+        Ok(c)
+    }
+}
+
+fn fmt_dims(d: &[usize]) -> String {
+    d.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl<T: Scalar> fmt::Display for Network<T> {
+    /// A summary like the book's REPL printout: one line per layer with its output
+    /// shape and parameter count.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "input {:>22}",
+            format!("[{}]", fmt_dims(self.input.shape()))
+        )?;
+        for (i, l) in self.layers.iter().enumerate() {
+            let act = l.activation().map(|a| a.name()).unwrap_or("");
+            writeln!(
+                f,
+                "{i:>2} {:<16} {:<8} {:>22} {:>10} params",
+                l.kind(),
+                act,
+                format!("[{}]", fmt_dims(l.output_desc().shape())),
+                l.param_count()
+            )?;
+        }
+        write!(f, "{} params", self.param_count())
+    }
+}

@@ -1,0 +1,112 @@
+//! Mini-batch training over a whole dataset (Deep Diamond's `train!`): each epoch
+//! shuffles the samples, copies each mini-batch into buffers made once, and steps.
+
+use la_core::prelude::*;
+use la_core::rand::RngCore;
+use nn_train::{Cost, Result};
+use tensor_core::{shuffler, tensor, AsTensor};
+
+use crate::network::Network;
+
+/// How [`train`] runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainOptions<T> {
+    /// Passes over the data.
+    pub epochs: usize,
+    /// The optimizer's learning rate.
+    pub learning_rate: T,
+    /// Seed of the shuffle (the same seed gives the same mini-batches).
+    pub seed: u64,
+    /// Whether each epoch visits the samples in a new random order (else in order).
+    pub shuffle: bool,
+}
+
+impl<T: Scalar> TrainOptions<T> {
+    /// `epochs` shuffled epochs at `learning_rate`, seed 1.
+    pub fn new(epochs: usize, learning_rate: T) -> Self {
+        TrainOptions {
+            epochs,
+            learning_rate,
+            seed: 1,
+            shuffle: true,
+        }
+    }
+}
+
+/// What the callback of [`train`] sees after each epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Epoch<T> {
+    /// The epoch, from 1.
+    pub epoch: usize,
+    /// The mean cost over the epoch's mini-batches.
+    pub cost: T,
+}
+
+/// Trains `net` on the samples of `x` (`[N, ...]` like the network's input) with
+/// targets `y` (`[N, ...]` like its output), in mini-batches of the network's batch
+/// (the last one smaller when `N` is not a multiple), with the network's optimizer
+/// ([`Network::set_optimizer`]). Calls `each` after every epoch; returns each epoch's
+/// mean cost. Nothing is allocated per step.
+pub fn train<T: Scalar>(
+    net: &mut Network<T>,
+    x: &impl AsTensor<T>,
+    y: &impl AsTensor<T>,
+    cost: Cost,
+    opts: &TrainOptions<T>,
+    mut each: impl FnMut(&Epoch<T>),
+) -> Result<Vec<T>> {
+    let (dx, dy) = (x.desc(), y.desc());
+    let total = dx.shape()[0];
+    let (ind, outd) = (net.input_desc(), net.output_desc());
+    la_core::Check::new("train")
+        .require(
+            dx.shape()[1..] == ind.shape()[1..] && dx.rank() == ind.rank(),
+            || format!("x is {dx} but the network takes samples of {ind}"),
+        )
+        .require(
+            dy.shape()[1..] == outd.shape()[1..] && dy.rank() == outd.rank(),
+            || format!("y is {dy} but the network outputs samples of {outd}"),
+        )
+        .require(dy.shape()[0] == total, || {
+            format!("x has {total} samples but y has {}", dy.shape()[0])
+        })
+        .require(total > 0, || "x has no samples".into())
+        .finish()?;
+    let f = net.dnn().la().clone();
+    let (mut xb, mut yb) = (tensor(&f, ind)?, tensor(&f, outd)?);
+    let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
+    let batch = net.batch();
+    let mut order: Vec<usize> = (0..total).collect();
+    let mut rng = seeded_rng(opts.seed);
+    let mut costs = Vec::with_capacity(opts.epochs);
+    for e in 1..=opts.epochs {
+        if opts.shuffle {
+            // Fisher–Yates
+            for i in (1..total).rev() {
+                let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+                order.swap(i, j);
+            }
+        }
+        let (mut sum, mut batches) = (T::zero(), 0usize);
+        for chunk in order.chunks(batch) {
+            let n = chunk.len();
+            sx.shuffle(x, &mut xb, chunk)?;
+            sy.shuffle(y, &mut yb, chunk)?;
+            let c = net.train_step(
+                &xb.subtensor(0, 0, n)?,
+                &yb.subtensor(0, 0, n)?,
+                cost,
+                opts.learning_rate,
+            )?;
+            sum = sum + c;
+            batches += 1;
+        }
+        let mean = sum / T::of(batches as f64);
+        costs.push(mean);
+        each(&Epoch {
+            epoch: e,
+            cost: mean,
+        });
+    }
+    Ok(costs)
+}
