@@ -79,5 +79,5 @@ mod train;
 pub use blueprint::{convo, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint};
 pub use layer::{Layer, Param};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
-pub use network::{network, Network};
+pub use network::{network, LayerTime, Network};
 pub use train::{train, Epoch, TrainOptions};

@@ -3,6 +3,7 @@
 //! them allocated once.
 
 use std::fmt;
+use std::time::Instant;
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
@@ -14,6 +15,16 @@ use tensor_core::{tensor, AsTensor, AsTensorMut, Desc, DnnFactory, Tensor, Tenso
 use crate::blueprint::Blueprint;
 use crate::layer::{Layer, Param};
 use crate::layers::{with_batch, ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
+
+/// Seconds a layer spent in its forward and backward passes
+/// ([`Network::forward_backward_timed`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LayerTime {
+    /// Forward pass.
+    pub forward: f64,
+    /// Backward pass.
+    pub backward: f64,
+}
 
 /// A network of [`Layer`]s for inputs shaped like its input descriptor; dimension 0 is
 /// the batch (any batch up to it runs). Built by [`network`].
@@ -233,10 +244,16 @@ impl<T: Scalar> Network<T> {
 
     /// Runs every layer on `x` (`n` samples); `training` applies dropout and keeps
     /// what the backward pass needs.
-    fn run(&mut self, x: &impl AsTensor<T>, training: bool) -> Result<usize> {
+    fn run(
+        &mut self,
+        x: &impl AsTensor<T>,
+        training: bool,
+        mut times: Option<&mut [LayerTime]>,
+    ) -> Result<usize> {
         let n = self.check_x("forward", &x.desc())?;
         let xin = x.view();
         for i in 0..self.layers.len() {
+            let clock = times.is_some().then(Instant::now);
             let (below, rest) = self.outs.split_at_mut(i);
             let mut y = rest[0].subtensor_mut(0, 0, n)?;
             match below.last() {
@@ -246,6 +263,9 @@ impl<T: Scalar> Network<T> {
                     self.layers[i].forward(&self.dnn, &xv, &mut y, training)?
                 }
             }
+            if let (Some(t), Some(c)) = (times.as_deref_mut(), clock) {
+                t[i].forward += c.elapsed().as_secs_f64();
+            }
         }
         Ok(n)
     }
@@ -254,7 +274,7 @@ impl<T: Scalar> Network<T> {
     /// dropout: a view of the output buffer, valid until the next pass (the book's
     /// `(net x)`).
     pub fn forward(&mut self, x: &impl AsTensor<T>) -> Result<tensor_core::TensorView<'_, T>> {
-        let n = self.run(x, false)?;
+        let n = self.run(x, false, None)?;
         Ok(self
             .outs
             .last()
@@ -294,13 +314,41 @@ impl<T: Scalar> Network<T> {
         y: &impl AsTensor<T>,
         cost: Cost,
     ) -> Result<T> {
+        self.pass(x, y, cost, None)
+    }
+
+    /// [`forward_backward`](Self::forward_backward) with each layer's forward and
+    /// backward time (seconds) added to `times` (one entry per layer): where a
+    /// training step spends its time.
+    pub fn forward_backward_timed(
+        &mut self,
+        x: &impl AsTensor<T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+        times: &mut [LayerTime],
+    ) -> Result<T> {
+        la_core::Check::new("forward_backward_timed")
+            .require(times.len() == self.layers.len(), || {
+                format!("{} layers but {} times", self.layers.len(), times.len())
+            })
+            .finish()?;
+        self.pass(x, y, cost, Some(times))
+    }
+
+    fn pass(
+        &mut self,
+        x: &impl AsTensor<T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+        mut times: Option<&mut [LayerTime]>,
+    ) -> Result<T> {
         let last_act = self
             .layers
             .last()
             .and_then(|l| l.activation())
             .unwrap_or(Activation::Linear);
         cost.check(last_act)?;
-        let n = self.run(x, true)?;
+        let n = self.run(x, true, times.as_deref_mut())?;
         let od = with_batch(&self.output_desc(), n)?;
         la_core::Check::new("forward_backward")
             .require(
@@ -333,11 +381,15 @@ impl<T: Scalar> Network<T> {
                 None => None,
             };
             let pre = i == last;
+            let clock = times.is_some().then(Instant::now);
             if i == 0 {
                 self.layers[i].backward(&self.dnn, &xin, &y, &mut dy, dx.as_mut(), pre)?;
             } else {
                 let xv = self.outs[i - 1].subtensor(0, 0, n)?;
                 self.layers[i].backward(&self.dnn, &xv, &y, &mut dy, dx.as_mut(), pre)?;
+            }
+            if let (Some(t), Some(c)) = (times.as_deref_mut(), clock) {
+                t[i].backward += c.elapsed().as_secs_f64();
             }
         }
         Ok(c)

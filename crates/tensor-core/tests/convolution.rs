@@ -436,3 +436,30 @@ fn device_factories_say_what_is_missing() {
         assert!(matches!(e, la_core::Error::Unsupported { .. }), "{e}");
     }
 }
+
+#[test]
+fn max_pooling_2x2_fast_path_matches_the_reference_with_ties() {
+    // odd sizes (the last row and column fall outside every window) and small
+    // integers, so that windows often hold equal values
+    for (h, w, seed) in [(7, 9, 1u64), (8, 8, 2), (5, 12, 3)] {
+        let f = native_double();
+        let xd = nchw::<f64>([3, 2, h, w]);
+        let g = Pooling::new(&xd, PoolAlgo::Max, [2, 2], [2, 2], [0, 0]).unwrap();
+        let xv: Vec<f64> = values(seed, g.input_len())
+            .iter()
+            .map(|v| (v * 3.0).round())
+            .collect();
+        let dyv = values(seed + 7, g.output_len());
+        let (ry, rdx) = pooling_reference(&g, &xv, &dyv);
+        let dnn = DnnFactory::new(&f);
+        let x = tensor_from(&f, xd, &xv).unwrap();
+        let mut y = tensor(&f, g.output_desc()).unwrap();
+        let mut arg = f.vctr(g.workspace_len()).unwrap();
+        dnn.pooling_forward(&g, &x, &mut y, &mut arg).unwrap();
+        close(&y.to_vec().unwrap(), &ry, 0.0);
+        let dy = tensor_from(&f, g.output_desc(), &dyv).unwrap();
+        let mut dx = tensor(&f, xd).unwrap();
+        dnn.pooling_backward(&g, &dy, &arg, &mut dx).unwrap();
+        close(&dx.to_vec().unwrap(), &rdx, 0.0);
+    }
+}
