@@ -12,7 +12,7 @@
 //!   `boston` (all by default) into `datasets/` (or `$DLFP_DATASETS`), or copies them from
 //!   a local mirror such as `../shared/datasets`; verifies checksums; idempotent.
 //! - `e2e [NAMES…]` — the end-to-end chapter examples on the real data (`imdb`, `boston`,
-//!   `mnist`), with a results table.
+//!   `mnist`, `fashion-mnist`, `mnist-cnn`), with a results table.
 //! - `doctor`   — which native libraries are found (MKL, OpenBLAS, OpenCL/CLBlast,
 //!   oneDNN, CUDA, cuDNN), their versions, and what to install for the missing ones.
 
@@ -34,6 +34,8 @@ const CHAPTERS: &[&str] = &[
     "tensors",
     "tensor_transformations",
     "tensor_networks",
+    "convolution_operation",
+    "convolutional_layers",
 ];
 
 /// The environment every cargo we start gets: PoCL caches compiled kernels under
@@ -168,6 +170,8 @@ const E2E: &[(&str, &str)] = &[
     ("imdb", "imdb_sentiments"),
     ("boston", "boston_housing"),
     ("mnist", "mnist_digits"),
+    ("fashion-mnist", "fashion_mnist_cnn"),
+    ("mnist-cnn", "mnist_cnn"),
 ];
 
 /// Runs the end-to-end chapter binaries on the real data (all, or those named),
@@ -231,7 +235,7 @@ fn usage() {
          doctor     report which native libraries are found and what to install\n  \
          fetch-datasets [NAMES..] [--from DIR]\n             \
          download (or copy from the mirror DIR) and verify mnist, fashion-mnist, imdb, boston\n  \
-         e2e [NAMES..]  train on the real data (imdb, boston, mnist) and print the results table"
+         e2e [NAMES..]  train on the real data (imdb, boston, mnist, fashion-mnist, mnist-cnn) and print the results table"
     );
 }
 

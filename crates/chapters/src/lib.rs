@@ -18,6 +18,7 @@
 //! The last three need the data (`cargo xtask fetch-datasets`) and run from
 //! `cargo xtask e2e`; their code is the [`e2e`] module.
 
+pub mod cnn;
 pub mod e2e;
 
 use la_core::prelude::*;

@@ -43,6 +43,8 @@ pub struct Network<T: Scalar> {
     /// The optimizer's state, per parameter in [`Layer::params`] order.
     state: Vec<Vec<Vector<T>>>,
     steps: usize,
+    /// Samples in the last pass.
+    last_batch: usize,
 }
 
 /// Builds a network for inputs shaped like `input` (`[n c h w]` for images, `[n
@@ -150,6 +152,7 @@ pub fn network<T: Scalar>(
         optimizer: Optimizer::default(),
         state: Vec::new(),
         steps: 0,
+        last_batch: 0,
     })
 }
 
@@ -267,6 +270,7 @@ impl<T: Scalar> Network<T> {
                 t[i].forward += c.elapsed().as_secs_f64();
             }
         }
+        self.last_batch = n;
         Ok(n)
     }
 
@@ -280,6 +284,19 @@ impl<T: Scalar> Network<T> {
             .last()
             .expect("a network has layers")
             .subtensor(0, 0, n)?)
+    }
+
+    /// The output of the last pass (with dropout if it was a training pass; the book's
+    /// `(output net)`); an error before the first pass.
+    pub fn output(&self) -> Result<tensor_core::TensorView<'_, T>> {
+        la_core::Check::new("output")
+            .require(self.last_batch > 0, || "the network has not run yet".into())
+            .finish()?;
+        Ok(self
+            .outs
+            .last()
+            .expect("a network has layers")
+            .subtensor(0, 0, self.last_batch)?)
     }
 
     /// The outputs for every sample of `x` (any number of samples, run a batch at a

@@ -1,0 +1,212 @@
+//! The convolutional end-to-end runs (Part VII, "CNN: Fashion-MNIST"): Deep Diamond's
+//! network — two 3x3 convolutions, max pooling, dropout, a dense layer, dropout and a
+//! softmax output — trained with Adam on mini-batches of 128, on Fashion-MNIST or
+//! MNIST (any square IDX images; the tests run it on small generated ones).
+
+use std::path::Path;
+use std::time::Instant;
+
+use datasets::LabelledImages;
+use la_core::prelude::*;
+use nn_dnn::{convo, dense, dropout_keep, network, pooling, train, Blueprint, TrainOptions};
+use nn_inference::{Activation, Init};
+use nn_train::{Adam, Cost};
+use tensor_core::dnn::PoolAlgo;
+use tensor_core::{desc, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
+
+use crate::e2e::{Error, Report};
+
+/// Settings of a CNN run.
+#[derive(Debug, Clone)]
+pub struct CnnConfig {
+    /// Output channels of the two convolutions.
+    pub channels: [usize; 2],
+    /// Width of the hidden dense layer.
+    pub dense: usize,
+    /// Keep probabilities of the two dropout layers (`None`: no dropout).
+    pub dropout: Option<[f32; 2]>,
+    /// Epochs.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f32,
+    /// Training images held out to report validation accuracy after each epoch.
+    pub validation: usize,
+    /// Use at most this many training images (all with `usize::MAX`).
+    pub train_limit: usize,
+    /// Seed of the initialisation, the shuffle and the dropout masks.
+    pub seed: u64,
+    /// Print each epoch's line.
+    pub verbose: bool,
+}
+
+impl CnnConfig {
+    /// Deep Diamond's Fashion-MNIST network and settings: convolutions of 32 and 64
+    /// channels, dense 128, dropout keeping 0.75 after the pooling and 0.5 after the
+    /// dense layer, Adam η 0.001, batch 128, 10 epochs, 5000 training images held out
+    /// for validation.
+    pub fn deep_diamond() -> Self {
+        CnnConfig {
+            channels: [32, 64],
+            dense: 128,
+            dropout: Some([0.75, 0.5]),
+            epochs: 10,
+            batch: 128,
+            learning_rate: 0.001,
+            validation: 5000,
+            train_limit: usize::MAX,
+            seed: 1,
+            verbose: true,
+        }
+    }
+
+    /// The layers: `convo → convo → pooling → (dropout) → dense → (dropout) → dense`.
+    pub fn blueprints(&self) -> Vec<Blueprint<f32>> {
+        let mut b = vec![
+            convo(self.channels[0], [3, 3], Activation::Relu),
+            convo(self.channels[1], [3, 3], Activation::Relu),
+            pooling([2, 2], PoolAlgo::Max),
+        ];
+        if let Some([k1, _]) = self.dropout {
+            b.push(dropout_keep(k1));
+        }
+        b.push(dense(self.dense, Activation::Relu));
+        if let Some([_, k2]) = self.dropout {
+            b.push(dropout_keep(k2));
+        }
+        b.push(dense(10, Activation::Softmax));
+        b
+    }
+}
+
+/// Images `[n, 1, side, side]` and one-hot targets `[n, 10]` of `images[range]`.
+fn tensors(
+    fac: &Factory<f32>,
+    data: &LabelledImages,
+    range: std::ops::Range<usize>,
+) -> std::result::Result<(Tensor<f32>, Tensor<f32>), Error> {
+    let pixels = data.images.rows();
+    let side = (pixels as f64).sqrt().round() as usize;
+    if side * side != pixels {
+        return Err(format!("the images have {pixels} pixels, not a square").into());
+    }
+    let n = range.len();
+    let x = tensor_from(
+        fac,
+        desc([n, 1, side, side], DataType::Float, TensorLayout::Nchw)?,
+        &data.images.data()[range.start * pixels..range.end * pixels],
+    )?;
+    let hot = data.one_hot();
+    let y = tensor_from(
+        fac,
+        desc([n, 10], DataType::Float, TensorLayout::Nc)?,
+        &hot.data()[range.start * 10..range.end * 10],
+    )?;
+    Ok((x, y))
+}
+
+/// Trains the CNN of `cfg` on the IDX images in `dir` (`name`: the dataset's name in
+/// the report; `classes`: names to print with the confusion matrix) and reports the
+/// test accuracy, with the validation accuracy and macro F1 beside it.
+pub fn image_cnn(
+    name: &str,
+    data: &datasets::ImageDataset,
+    cfg: &CnnConfig,
+    classes: Option<&[&str]>,
+) -> std::result::Result<Report, Error> {
+    let fac = native_float();
+    let n = data.train.len().min(cfg.train_limit);
+    let val = cfg.validation.min(n / 5);
+    let (x, y) = tensors(&fac, &data.train, 0..n - val)?;
+    let (xv, yv) = tensors(&fac, &data.train, n - val..n)?;
+    let (xt, yt) = tensors(&fac, &data.test, 0..data.test.len())?;
+    let mut input = x.desc().shape().to_vec();
+    input[0] = cfg.batch;
+    let input = desc(&input, DataType::Float, TensorLayout::Nchw)?;
+    let mut net = network(&fac, input, &cfg.blueprints())?;
+    net.init(&mut seeded_rng(cfg.seed), Init::He)?;
+    net.set_optimizer(Adam::default())?;
+    if cfg.verbose {
+        println!("{net}\n");
+    }
+    let accuracy = |net: &mut nn_dnn::Network<f32>, x: &Tensor<f32>, y: &Tensor<f32>| {
+        let pred = net.infer(x)?;
+        nn_train::categorical_accuracy(&pred.view_mat()?, &y.view_mat()?)
+    };
+    let mut opts = TrainOptions::new(1, cfg.learning_rate);
+    let mut secs = 0.0;
+    for e in 1..=cfg.epochs {
+        opts.seed = cfg.seed + e as u64;
+        let t = Instant::now();
+        let cost = train(&mut net, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})?[0];
+        secs += t.elapsed().as_secs_f64();
+        if cfg.verbose {
+            let va = if val > 0 {
+                accuracy(&mut net, &xv, &yv)?
+            } else {
+                f64::NAN
+            };
+            println!(
+                "epoch {e:>2}: cost {cost:.4}, validation accuracy {va:.4} ({:.1} s)",
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let va = if val > 0 {
+        accuracy(&mut net, &xv, &yv)?
+    } else {
+        f64::NAN
+    };
+    let pred = net.infer(&xt)?;
+    let cm = nn_train::confusion_matrix(&pred.view_mat()?, &yt.view_mat()?)?;
+    if cfg.verbose {
+        if let Some(names) = classes {
+            for (i, c) in names.iter().enumerate() {
+                println!("{i}: {c}");
+            }
+        }
+        println!("{cm}");
+    }
+    let shape = |d: &[usize]| {
+        d.iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("x")
+    };
+    Ok(Report {
+        dataset: name.into(),
+        network: format!(
+            "cnn {}-c{}-c{}-p2-d{}-10",
+            shape(&x.desc().shape()[1..]),
+            cfg.channels[0],
+            cfg.channels[1],
+            cfg.dense
+        ),
+        epochs: cfg.epochs,
+        metric: "test accuracy".into(),
+        value: cm.accuracy(),
+        extra: vec![
+            ("validation accuracy".into(), va),
+            ("macro F1".into(), cm.macro_f1()),
+        ],
+        train_seconds: secs,
+    })
+}
+
+/// [`image_cnn`] on Fashion-MNIST in `dir`.
+pub fn fashion_mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Error> {
+    let data = datasets::fashion_mnist(dir)?;
+    image_cnn(
+        "Fashion-MNIST",
+        &data,
+        cfg,
+        Some(&datasets::FASHION_CLASSES),
+    )
+}
+
+/// [`image_cnn`] on MNIST in `dir`.
+pub fn mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Error> {
+    let data = datasets::mnist(dir)?;
+    image_cnn("MNIST", &data, cfg, None)
+}
