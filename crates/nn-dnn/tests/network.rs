@@ -382,3 +382,39 @@ fn device_factories_say_what_they_cannot_do_yet() {
         assert_eq!(out, vec![0.5; 6]); // zero weights: sigmoid(0)
     }
 }
+
+#[test]
+fn saturated_outputs_cost_a_finite_amount() {
+    // a softmax (or sigmoid) output of exactly 0 or 1 in f32: the cost is finite, never
+    // 0 · ln 0 = NaN, and its gradient is still a - y
+    let f = native_float();
+    let dnn = tensor_core::DnnFactory::new(&f);
+    let a = fge(2, 2, &[1.0, 0.0, 1.0, 0.0], Layout::ColumnMajor).unwrap();
+    let y = fge(2, 2, &[1.0, 0.0, 0.0, 1.0], Layout::ColumnMajor).unwrap();
+    let (mut d, mut tmp) = (
+        f.ge(2, 2, Layout::ColumnMajor).unwrap(),
+        f.ge(2, 2, Layout::ColumnMajor).unwrap(),
+    );
+    for (cost, act) in [
+        (Cost::SoftmaxCrossEntropy, Activation::Softmax),
+        (Cost::SigmoidCrossEntropy, Activation::Sigmoid),
+    ] {
+        let c = cost
+            .output_error(&dnn, act, &a, &y, &mut d.view_mut(), &mut tmp.view_mut())
+            .unwrap();
+        // the second sample is wrong with certainty: -ln(f32::MIN_POSITIVE) / 2 samples
+        // per wrong output (two wrong outputs for the sigmoid cost)
+        let per = -(f32::MIN_POSITIVE.ln());
+        let want = if act == Activation::Softmax {
+            per / 2.0
+        } else {
+            per
+        };
+        assert!(
+            (c - want).abs() < 1e-3,
+            "{}: cost {c}, want {want}",
+            cost.name()
+        );
+        assert_eq!(d.to_vec().unwrap(), vec![0.0, 0.0, 1.0, -1.0]);
+    }
+}

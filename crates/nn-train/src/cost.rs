@@ -78,15 +78,23 @@ impl Cost {
             Cost::Quadratic => dot(&*d, &*d)? / (n + n),
             Cost::MeanAbsolute => asum(&*d)? / n,
             Cost::SigmoidCrossEntropy => {
-                // Σ y ln a + Σ ln(1-a) - Σ y ln(1-a)
-                log_into(a, tmp)?;
+                // Σ y ln a + Σ ln(1-a) - Σ y ln(1-a), with ln of at least the smallest
+                // positive normal number, so that a saturated output (a = 0 or 1 in
+                // floating point) costs a large finite amount, not 0 · ∞ = NaN
+                let tiny = T::min_positive_value();
+                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
+                log_inplace(tmp)?;
                 let ya = dot(y, &*tmp)?;
+                // (1 - a) + tiny in two steps: 1 + tiny rounds to 1
                 linear_frac_into(-T::one(), a, T::one(), T::zero(), T::one(), tmp)?;
+                linear_frac_inplace(T::one(), tmp, tiny, T::zero(), T::one())?;
                 log_inplace(tmp)?;
                 -(ya + sum(&*tmp)? - dot(y, &*tmp)?) / n
             }
             Cost::SoftmaxCrossEntropy => {
-                log_into(a, tmp)?;
+                let tiny = T::min_positive_value();
+                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
+                log_inplace(tmp)?;
                 -dot(y, &*tmp)? / n
             }
         };

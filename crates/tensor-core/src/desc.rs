@@ -270,16 +270,11 @@ impl Desc {
 
     /// Whether the elements fill `0..size()` exactly (no gaps, no overlap).
     pub fn is_dense(&self) -> bool {
-        let mut dims: Vec<(usize, usize)> = self
-            .shape()
-            .iter()
-            .zip(self.strides())
-            .filter(|(n, _)| **n != 1)
-            .map(|(n, s)| (*s, *n))
-            .collect();
-        dims.sort_unstable();
+        // (stride, extent) pairs on the stack: views check this every pass
+        let mut dims = [(0usize, 0usize); MAX_RANK];
+        let k = sorted_dims(self.shape(), self.strides(), &mut dims);
         let mut expect = 1;
-        for (s, n) in dims {
+        for &(s, n) in &dims[..k] {
             if s != expect {
                 return false;
             }
@@ -407,4 +402,22 @@ mod tests {
             "{:shape [2 3], :data-type :float, :layout :nc, :strides [3 1]}"
         );
     }
+}
+
+/// Writes the `(stride, extent)` pairs of the dimensions of extent other than 1 into
+/// `out`, sorted by stride, and returns how many there are (no allocation).
+pub(crate) fn sorted_dims(
+    shape: &[usize],
+    strides: &[usize],
+    out: &mut [(usize, usize); MAX_RANK],
+) -> usize {
+    let mut k = 0;
+    for (n, s) in shape.iter().zip(strides) {
+        if *n != 1 && k < MAX_RANK {
+            out[k] = (*s, *n);
+            k += 1;
+        }
+    }
+    out[..k].sort_unstable();
+    k
 }

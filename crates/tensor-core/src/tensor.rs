@@ -300,19 +300,15 @@ fn element_index(op: &'static str, d: &Desc, idx: &[usize]) -> Result<usize> {
 fn mat_geometry(d: &Desc) -> Result<(usize, usize, usize, Layout)> {
     let n = d.shape()[0];
     let s0 = d.strides()[0];
-    let mut feats: Vec<(usize, usize)> = d.shape()[1..]
-        .iter()
-        .zip(&d.strides()[1..])
-        .filter(|(e, _)| **e != 1)
-        .map(|(e, s)| (*s, *e))
-        .collect();
-    feats.sort_unstable();
+    let mut buf = [(0usize, 0usize); crate::desc::MAX_RANK];
+    let k = crate::desc::sorted_dims(&d.shape()[1..], &d.strides()[1..], &mut buf);
+    let feats = &buf[..k];
     let m: usize = feats.iter().map(|f| f.1).product();
     // the feature dimensions must form one dense block with inner stride `inner`
     let inner = feats.first().map_or(1, |f| f.0);
     let mut expect = inner;
     let mut dense = true;
-    for (s, e) in &feats {
+    for (s, e) in feats {
         dense &= *s == expect;
         expect = s * e;
     }

@@ -98,7 +98,7 @@ impl<T: Scalar> Layer<T> for ConvLayer<T> {
         y: &mut TensorViewMut<'_, T>,
         _training: bool,
     ) -> Result<()> {
-        let g = self.at(x.shape()[0])?;
+        let g = self.at(x.desc().shape()[0])?;
         dnn.convolution_forward(&g, x, &self.weights, &self.bias, y)?;
         if let Some(op) = self.activation.unary() {
             unary_inplace(op, &mut y.view_vctr_mut()?)?;
@@ -115,7 +115,7 @@ impl<T: Scalar> Layer<T> for ConvLayer<T> {
         dx: Option<&mut TensorViewMut<'_, T>>,
         pre_activation: bool,
     ) -> Result<()> {
-        let n = x.shape()[0];
+        let n = x.desc().shape()[0];
         let g = self.at(n)?;
         if !pre_activation {
             activation_backward(dnn, self.activation, y, dy)?;

@@ -126,7 +126,7 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         if !pre_activation {
             activation_backward(dnn, self.activation, y, dy)?;
         }
-        let n = x.shape()[0];
+        let n = x.desc().shape()[0];
         let inv_n = T::one() / T::of(n as f64);
         let (m, k) = (self.outputs(), self.inputs);
         let d = dy.view_mat()?;

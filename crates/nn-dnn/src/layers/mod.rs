@@ -14,7 +14,10 @@ use tensor_core::Desc;
 
 /// `d` with dimension 0 (the batch) set to `n`.
 pub(crate) fn with_batch(d: &Desc, n: usize) -> nn_train::Result<Desc> {
-    let mut shape = d.shape().to_vec();
+    // on the stack: this runs every pass
+    let mut shape = [0; tensor_core::MAX_RANK];
+    let rank = d.rank();
+    shape[..rank].copy_from_slice(d.shape());
     shape[0] = n;
-    Ok(d.with_shape(&shape)?)
+    Ok(d.with_shape(&shape[..rank])?)
 }

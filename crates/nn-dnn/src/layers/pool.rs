@@ -53,7 +53,7 @@ impl<T: Scalar> Layer<T> for PoolingLayer<T> {
         y: &mut TensorViewMut<'_, T>,
         _training: bool,
     ) -> Result<()> {
-        let g = self.at(x.shape()[0])?;
+        let g = self.at(x.desc().shape()[0])?;
         let mut arg = self.arg.subvector_mut(0, g.workspace_len())?;
         dnn.pooling_forward(&g, x, y, &mut arg)?;
         Ok(())
@@ -69,7 +69,7 @@ impl<T: Scalar> Layer<T> for PoolingLayer<T> {
         _pre_activation: bool,
     ) -> Result<()> {
         if let Some(dx) = dx {
-            let g = self.at(x.shape()[0])?;
+            let g = self.at(x.desc().shape()[0])?;
             let arg = self.arg.subvector(0, g.workspace_len())?;
             dnn.pooling_backward(&g, dy, &arg, dx)?;
         }

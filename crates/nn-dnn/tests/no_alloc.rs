@@ -1,0 +1,115 @@
+//! "Never allocate in the loop": a counting global allocator proves that training
+//! steps of a network of pooling, dropout and dense layers allocate nothing once the
+//! network is built and warm, and bounds what convolutions allocate: only the packing
+//! buffers of the `gemm` crate (at most three per GEMM call) and rayon's job queue (a block per 63
+//! jobs); tensor-core's and nn-dnn's own code allocates nothing). This binary has one test, so no other thread allocates
+//! while it counts.
+
+use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use la_core::prelude::*;
+use nn_dnn::{convo, dense, dropout, network, pooling};
+
+use nn_inference::{Activation, Init};
+use nn_train::{Adam, Cost};
+use tensor_core::dnn::PoolAlgo;
+use tensor_core::{desc, tensor_from, DataType, TensorLayout};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// The global allocator must be `unsafe impl`: the standard counting wrapper around
+// the system allocator, used only in this test.
+#[allow(unsafe_code)]
+// SAFETY: every call is forwarded unchanged to `System`, which upholds GlobalAlloc's contract.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same layout, forwarded to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations during 20 training steps of a warm network built from `layers`.
+fn allocations_in_20_steps(batch: usize, layers: &[nn_dnn::Blueprint<f32>]) -> usize {
+    let f = native_float();
+    let xd = desc([batch, 1, 8, 8], DataType::Float, TensorLayout::Nchw).unwrap();
+    let mut net = network(&f, xd, layers).unwrap();
+    net.init(&mut seeded_rng(1), Init::He).unwrap();
+    net.set_optimizer(Adam::default()).unwrap();
+    let mut v = f.vctr(xd.size()).unwrap();
+    rand_uniform(&mut seeded_rng(2), &mut v).unwrap();
+    let x = tensor_from(&f, xd, &v.to_vec().unwrap()).unwrap();
+    let labels: Vec<f32> = (0..batch * 3)
+        .map(|i| if i % 3 == (i / 3) % 3 { 1.0 } else { 0.0 })
+        .collect();
+    let y = tensor_from(
+        &f,
+        desc([batch, 3], DataType::Float, TensorLayout::Nc).unwrap(),
+        &labels,
+    )
+    .unwrap();
+    // on a pool thread: parallel work then goes through the thread's own deque, not
+    // rayon's global injector (which allocates a block every 63 jobs)
+    rayon::scope(|_| {
+        for _ in 0..5 {
+            // warm-up: thread pool, lazy statics, workspace
+            net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
+                .unwrap();
+        }
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        for _ in 0..20 {
+            net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
+                .unwrap();
+        }
+        ALLOCATIONS.load(Ordering::SeqCst) - before
+    })
+}
+
+#[test]
+fn training_steps_allocate_nothing_but_gemm_packing() {
+    // dense shapes that la-core multiplies without the gemm crate (batch 64, 16
+    // features after pooling)
+    let pooled = allocations_in_20_steps(
+        64,
+        &[
+            pooling([2, 2], PoolAlgo::Max),
+            pooling([3, 3], PoolAlgo::AvgExcludePadding)
+                .strides([1, 1])
+                .padding([1, 1]),
+            dropout(),
+            dense(12, Activation::Relu),
+            dense(3, Activation::Softmax),
+        ],
+    );
+    assert_eq!(
+        pooled, 0,
+        "20 steps of pooling, dropout and dense allocated {pooled} times"
+    );
+
+    // A convolution of 16 images between two layers: per step 16 GEMMs each for the
+    // forward, backward-data and weight-gradient passes, 3 for the dense layer; the
+    // gemm crate allocates at most 3 buffers per call.
+    let conv = allocations_in_20_steps(
+        16,
+        &[
+            pooling([1, 1], PoolAlgo::Max),
+            convo(4, [3, 3], Activation::Relu),
+            dense(3, Activation::Softmax),
+        ],
+    );
+    let bound = 20 * (16 * 3 + 3) * 3;
+    assert!(
+        conv <= bound,
+        "20 steps with a convolution allocated {conv} times, more than the gemm crate's packing ({bound})"
+    );
+}
