@@ -19,7 +19,7 @@ fn nchw(shape: [usize; 4]) -> tensor_core::Desc {
 #[test]
 fn shapes_are_inferred_and_summarised() {
     let net = network(
-        &native_float(),
+        native_float(),
         nchw([16, 3, 12, 10]),
         &[
             convo(8, [3, 3], Activation::Relu).padding([1, 1]),

@@ -352,6 +352,24 @@ impl fmt::Display for Desc {
     }
 }
 
+/// Writes the `(stride, extent)` pairs of the dimensions of extent other than 1 into
+/// `out`, sorted by stride, and returns how many there are (no allocation).
+pub(crate) fn sorted_dims(
+    shape: &[usize],
+    strides: &[usize],
+    out: &mut [(usize, usize); MAX_RANK],
+) -> usize {
+    let mut k = 0;
+    for (n, s) in shape.iter().zip(strides) {
+        if *n != 1 && k < MAX_RANK {
+            out[k] = (*s, *n);
+            k += 1;
+        }
+    }
+    out[..k].sort_unstable();
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,22 +420,4 @@ mod tests {
             "{:shape [2 3], :data-type :float, :layout :nc, :strides [3 1]}"
         );
     }
-}
-
-/// Writes the `(stride, extent)` pairs of the dimensions of extent other than 1 into
-/// `out`, sorted by stride, and returns how many there are (no allocation).
-pub(crate) fn sorted_dims(
-    shape: &[usize],
-    strides: &[usize],
-    out: &mut [(usize, usize); MAX_RANK],
-) -> usize {
-    let mut k = 0;
-    for (n, s) in shape.iter().zip(strides) {
-        if *n != 1 && k < MAX_RANK {
-            out[k] = (*s, *n);
-            k += 1;
-        }
-    }
-    out[..k].sort_unstable();
-    k
 }

@@ -38,6 +38,8 @@
 //! | `(batcher x y)`, `(shuffler x y)` | [`batcher(&x, &y, batch)`](batcher) → [`Batcher::copy`]; [`shuffler`] → [`Shuffler::shuffle`] |
 //! | the factory's DNN engine (`dnn-factory`, `native`) | [`DnnFactory`] (a la-core factory with its [`Dnn`] implementation) |
 //! | `activation`, `sigmoid`, `relu`, `softmax` blueprints | [`DnnFactory::bias_activation`], [`DnnFactory::activation_grad`], [`DnnFactory::softmax`] |
+//! | `convolution` / `convo` (`:strides`, `:padding`, `:dilation`), weights `oihw` | [`dnn::Convolution`], [`DnnFactory::convolution_forward`], [`DnnFactory::convolution_backward_data`], [`DnnFactory::convolution_backward_weights`] |
+//! | `pooling` (`:max`, `:avg`, `:avg-include-padding`) with its workspace | [`dnn::Pooling`], [`dnn::PoolAlgo`], [`DnnFactory::pooling_forward`], [`DnnFactory::pooling_backward`] |
 //! | `with-release` | `Drop` |
 //!
 //! ## Backends
