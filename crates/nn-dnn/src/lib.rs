@@ -65,8 +65,10 @@
 //! layers expose ([`Layer::params`]).
 //!
 //! Convolution and pooling run on host factories (native, MKL, OpenBLAS) through
-//! tensor-core's native kernels; on OpenCL they return [`la_core::Error::Unsupported`]
-//! until a device implementation exists. Dense and dropout layers run everywhere.
+//! tensor-core's native kernels; on other factories (OpenCL today) tensor-core's
+//! composed defaults copy their operands through host memory and run the same kernels
+//! (correct, and as slow as the copies, until a device implementation exists). Dense
+//! and dropout layers run on the device.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 

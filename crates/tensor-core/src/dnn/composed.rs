@@ -7,7 +7,8 @@ use la_core::engine::Unary;
 use la_core::prelude::*;
 use la_core::Dense;
 
-use super::Workspace;
+use super::{Convolution, Pooling, Workspace};
+use la_core::DenseMut;
 
 /// A scratch vector of at least `len` elements from `slot` (grown when too small).
 fn grow<'w, T: Scalar>(
@@ -127,4 +128,116 @@ pub(crate) fn softmax_column<T: Scalar>(c: &mut [T]) {
     for v in c.iter_mut() {
         *v = *v * inv;
     }
+}
+
+/// Copies a device (or host) vector's elements into `out` (`out.len() == v.dim()`).
+fn read_into<T: Scalar>(v: &VectorView<'_, T>, out: &mut [T]) -> Result<()> {
+    v.factory().engine().read(v.storage(), v.region(), out)
+}
+
+/// Copies `data` into a vector (`data.len() == v.dim()`).
+fn write_from<T: Scalar>(v: &mut VectorViewMut<'_, T>, data: &[T]) -> Result<()> {
+    let f = v.factory().clone();
+    let r = v.region();
+    f.engine().write(v.storage_mut(), r, data)
+}
+
+/// Splits the grown host scratch into slices of the given lengths.
+fn host_parts<'w, T: Scalar, const N: usize>(
+    host: &'w mut Vec<T>,
+    lens: [usize; N],
+) -> [&'w mut [T]; N] {
+    let total: usize = lens.iter().sum();
+    if host.len() < total {
+        host.resize(total, T::zero());
+    }
+    let mut rest: &'w mut [T] = &mut host[..total];
+    lens.map(|len| {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        rest = tail;
+        head
+    })
+}
+
+/// Convolution forward through host memory: the operands are copied to the
+/// workspace, the native kernel runs, the output is copied back. Correct on every
+/// factory, and as slow as its transfers: a device backend overrides it.
+pub fn convolution_forward<T: Scalar>(
+    ws: &mut Workspace<T>,
+    g: &Convolution,
+    x: &VectorView<'_, T>,
+    w: &VectorView<'_, T>,
+    b: &VectorView<'_, T>,
+    y: &mut VectorViewMut<'_, T>,
+) -> Result<()> {
+    let [xh, wh, bh, yh] = host_parts(&mut ws.host, [x.dim(), w.dim(), b.dim(), y.dim()]);
+    read_into(x, xh)?;
+    read_into(w, wh)?;
+    read_into(b, bh)?;
+    crate::native::conv::forward(g, &mut ws.conv, xh, wh, bh, yh)?;
+    write_from(y, yh)
+}
+
+/// Convolution backward-data through host memory (see [`convolution_forward`]).
+pub fn convolution_backward_data<T: Scalar>(
+    ws: &mut Workspace<T>,
+    g: &Convolution,
+    dy: &VectorView<'_, T>,
+    w: &VectorView<'_, T>,
+    dx: &mut VectorViewMut<'_, T>,
+) -> Result<()> {
+    let [dyh, wh, dxh] = host_parts(&mut ws.host, [dy.dim(), w.dim(), dx.dim()]);
+    read_into(dy, dyh)?;
+    read_into(w, wh)?;
+    crate::native::conv::backward_data(g, &mut ws.conv, dyh, wh, dxh)?;
+    write_from(dx, dxh)
+}
+
+/// Convolution backward-weights through host memory (see [`convolution_forward`]).
+#[allow(clippy::too_many_arguments)]
+pub fn convolution_backward_weights<T: Scalar>(
+    ws: &mut Workspace<T>,
+    g: &Convolution,
+    alpha: T,
+    x: &VectorView<'_, T>,
+    dy: &VectorView<'_, T>,
+    dw: &mut VectorViewMut<'_, T>,
+    db: &mut VectorViewMut<'_, T>,
+) -> Result<()> {
+    let [xh, dyh, dwh, dbh] = host_parts(&mut ws.host, [x.dim(), dy.dim(), dw.dim(), db.dim()]);
+    read_into(x, xh)?;
+    read_into(dy, dyh)?;
+    crate::native::conv::backward_weights(g, &mut ws.conv, alpha, xh, dyh, dwh, dbh)?;
+    write_from(dw, dwh)?;
+    write_from(db, dbh)
+}
+
+/// Pooling forward through host memory (see [`convolution_forward`]).
+pub fn pooling_forward<T: Scalar>(
+    ws: &mut Workspace<T>,
+    g: &Pooling,
+    x: &VectorView<'_, T>,
+    y: &mut VectorViewMut<'_, T>,
+    arg: &mut VectorViewMut<'_, T>,
+) -> Result<()> {
+    let [xh, yh, ah] = host_parts(&mut ws.host, [x.dim(), y.dim(), arg.dim()]);
+    read_into(x, xh)?;
+    crate::native::pool::forward(g, xh, yh, ah);
+    write_from(y, yh)?;
+    write_from(arg, ah)
+}
+
+/// Pooling backward through host memory (see [`convolution_forward`]).
+pub fn pooling_backward<T: Scalar>(
+    ws: &mut Workspace<T>,
+    g: &Pooling,
+    dy: &VectorView<'_, T>,
+    arg: &VectorView<'_, T>,
+    dx: &mut VectorViewMut<'_, T>,
+) -> Result<()> {
+    let [dyh, ah, dxh] = host_parts(&mut ws.host, [dy.dim(), arg.dim(), dx.dim()]);
+    read_into(dy, dyh)?;
+    read_into(arg, ah)?;
+    crate::native::pool::backward(g, dyh, ah, dxh);
+    write_from(dx, dxh)
 }

@@ -109,70 +109,71 @@ pub trait Dnn<T: Scalar>: Send + Sync + Debug {
     }
 
     /// `y := conv(x, w) + b` (see [`Convolution`]): `x`, `y` dense `nchw`, `w` dense
-    /// `oihw`, `b` one per output channel, all contiguous. The default is
-    /// [`Error::Unsupported`] (no composed convolution yet).
+    /// `oihw`, `b` one per output channel, all contiguous. The default copies the
+    /// operands through host memory and runs the native kernel
+    /// ([`composed::convolution_forward`]): correct everywhere, as slow as the copies.
     fn convolution_forward(
         &self,
-        _ws: &mut Workspace<T>,
-        _g: &Convolution,
+        ws: &mut Workspace<T>,
+        g: &Convolution,
         x: &VectorView<'_, T>,
-        _w: &VectorView<'_, T>,
-        _b: &VectorView<'_, T>,
-        _y: &mut VectorViewMut<'_, T>,
+        w: &VectorView<'_, T>,
+        b: &VectorView<'_, T>,
+        y: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        Err(unsupported(x, "convolution_forward"))
+        composed::convolution_forward(ws, g, x, w, b, y)
     }
 
     /// `dx := ∂conv/∂xᵀ dy`, the error of the convolution's input.
     fn convolution_backward_data(
         &self,
-        _ws: &mut Workspace<T>,
-        _g: &Convolution,
+        ws: &mut Workspace<T>,
+        g: &Convolution,
         dy: &VectorView<'_, T>,
-        _w: &VectorView<'_, T>,
-        _dx: &mut VectorViewMut<'_, T>,
+        w: &VectorView<'_, T>,
+        dx: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        Err(unsupported(dy, "convolution_backward_data"))
+        composed::convolution_backward_data(ws, g, dy, w, dx)
     }
 
     /// `dw := alpha Σ ∂conv/∂w`, `db := alpha Σ dy`, summed over the batch.
     #[allow(clippy::too_many_arguments)]
     fn convolution_backward_weights(
         &self,
-        _ws: &mut Workspace<T>,
-        _g: &Convolution,
-        _alpha: T,
+        ws: &mut Workspace<T>,
+        g: &Convolution,
+        alpha: T,
         x: &VectorView<'_, T>,
-        _dy: &VectorView<'_, T>,
-        _dw: &mut VectorViewMut<'_, T>,
-        _db: &mut VectorViewMut<'_, T>,
+        dy: &VectorView<'_, T>,
+        dw: &mut VectorViewMut<'_, T>,
+        db: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        Err(unsupported(x, "convolution_backward_weights"))
+        composed::convolution_backward_weights(ws, g, alpha, x, dy, dw, db)
     }
 
     /// `y := pool(x)` (see [`Pooling`]); max pooling writes each output's source
     /// position in its plane into `arg` ([`Pooling::workspace_len`] elements).
     fn pooling_forward(
         &self,
-        _ws: &mut Workspace<T>,
-        _g: &Pooling,
+        ws: &mut Workspace<T>,
+        g: &Pooling,
         x: &VectorView<'_, T>,
-        _y: &mut VectorViewMut<'_, T>,
-        _arg: &mut VectorViewMut<'_, T>,
+        y: &mut VectorViewMut<'_, T>,
+        arg: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        Err(unsupported(x, "pooling_forward"))
+        composed::pooling_forward(ws, g, x, y, arg)
     }
 
     /// `dx := ∂pool/∂xᵀ dy`, with `arg` as the forward pass left it.
     fn pooling_backward(
         &self,
-        _ws: &mut Workspace<T>,
-        _g: &Pooling,
+        ws: &mut Workspace<T>,
+        g: &Pooling,
         dy: &VectorView<'_, T>,
-        _arg: &VectorView<'_, T>,
-        _dx: &mut VectorViewMut<'_, T>,
+        arg: &VectorView<'_, T>,
+        dx: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        Err(unsupported(dy, "pooling_backward"))
+        composed::pooling_backward(ws, g, dy, arg, dx)
     }
 
     /// Elements of [`Workspace`] the implementation's convolution `g` uses (0 by
@@ -193,13 +194,6 @@ pub trait Dnn<T: Scalar>: Send + Sync + Debug {
             backend: pass.x.factory().name(),
             op: "mlp_gradients",
         })
-    }
-}
-
-fn unsupported<T: Scalar>(x: &VectorView<'_, T>, op: &'static str) -> Error {
-    Error::Unsupported {
-        backend: x.factory().name(),
-        op,
     }
 }
 

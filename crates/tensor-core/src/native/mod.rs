@@ -6,13 +6,13 @@
 //! kernel (`mlp_avx512`), which splits large batches over the caller and one helper
 //! thread that stays awake between calls (`pair`).
 
-mod conv;
+pub(crate) mod conv;
 #[doc(hidden)]
 pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx512;
 mod pair;
-mod pool;
+pub(crate) mod pool;
 
 use std::any::Any;
 use std::marker::PhantomData;
