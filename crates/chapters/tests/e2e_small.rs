@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use chapters::cnn::{image_cnn, CnnConfig};
 use chapters::e2e::{boston, imdb, mnist, BostonConfig, ImdbConfig, ImdbData, MnistConfig};
 use la_core::rand::Rng;
 use la_core::seeded_rng;
@@ -46,6 +47,30 @@ fn write_digits(dir: &Path, prefix: &str, n: usize, seed: u64) {
         &[n as u32],
         &labels,
     );
+}
+
+#[test]
+fn cnn_pipeline_on_generated_digits() {
+    // the Part VII network, smaller, on the same generated 10x10 IDX digits
+    let dir = tempfile::tempdir().unwrap();
+    write_digits(dir.path(), "train", 600, 3);
+    write_digits(dir.path(), "t10k", 200, 4);
+    let cfg = CnnConfig {
+        channels: [6, 8],
+        dense: 32,
+        epochs: 10,
+        batch: 32,
+        learning_rate: 0.005,
+        validation: 100,
+        verbose: false,
+        ..CnnConfig::deep_diamond()
+    };
+    let data = datasets::mnist(dir.path()).unwrap();
+    let r = image_cnn("digits", &data, &cfg, None).unwrap();
+    println!("{}", r.line());
+    assert_eq!(r.network, "cnn 1x10x10-c6-c8-p2-d32-10");
+    assert!(r.value >= 0.95, "test accuracy {}", r.value);
+    assert!(r.extra[0].1 >= 0.95, "validation accuracy {}", r.extra[0].1);
 }
 
 #[test]
