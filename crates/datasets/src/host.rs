@@ -42,13 +42,30 @@ impl HostMatrix {
         Ok(HostMatrix { rows, cols, data })
     }
 
-    /// A `rows x cols` matrix of zeros.
-    pub fn zeros(rows: usize, cols: usize) -> Self {
-        HostMatrix {
-            rows,
-            cols,
-            data: vec![0.0; rows * cols],
-        }
+    /// A `rows x cols` matrix of zeros; an error when `rows · cols` does not fit in
+    /// `usize` or in memory.
+    ///
+    /// ```
+    /// use datasets::HostMatrix;
+    /// assert_eq!(HostMatrix::zeros(2, 3).unwrap().data().len(), 6);
+    /// assert!(HostMatrix::zeros(1 << 32, 1 << 32).is_err());
+    /// ```
+    pub fn zeros(rows: usize, cols: usize) -> Result<Self> {
+        let len = rows.checked_mul(cols).ok_or_else(|| {
+            invalid(
+                "HostMatrix::zeros",
+                format!("{rows} x {cols} elements are more than usize holds"),
+            )
+        })?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(len).map_err(|e| {
+            invalid(
+                "HostMatrix::zeros",
+                format!("cannot allocate {rows} x {cols} values: {e}"),
+            )
+        })?;
+        data.resize(len, 0.0);
+        Ok(HostMatrix { rows, cols, data })
     }
 
     /// Number of rows (features).
@@ -85,6 +102,24 @@ impl HostMatrix {
     /// If `j >= cols()`.
     pub fn col_mut(&mut self, j: usize) -> &mut [f32] {
         &mut self.data[j * self.rows..(j + 1) * self.rows]
+    }
+
+    /// [`col`](Self::col), or an error naming `j` when it is out of range.
+    ///
+    /// ```
+    /// use datasets::HostMatrix;
+    /// let h = HostMatrix::new(2, 1, vec![1.0, 2.0]).unwrap();
+    /// assert_eq!(h.try_col(0).unwrap(), &[1.0, 2.0]);
+    /// assert!(h.try_col(1).is_err());
+    /// ```
+    pub fn try_col(&self, j: usize) -> Result<&[f32]> {
+        if j >= self.cols {
+            return Err(invalid(
+                "HostMatrix::try_col",
+                format!("column {j} is out of range for {} columns", self.cols),
+            ));
+        }
+        Ok(self.col(j))
     }
 
     /// The columns listed in `cols`, in that order (a split, a shuffle).
@@ -139,7 +174,7 @@ impl HostMatrix {
 /// assert_eq!(y.data(), &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
 /// ```
 pub fn one_hot(labels: &[u8], classes: usize) -> Result<HostMatrix> {
-    let mut y = HostMatrix::zeros(classes, labels.len());
+    let mut y = HostMatrix::zeros(classes, labels.len())?;
     for (j, &l) in labels.iter().enumerate() {
         if l as usize >= classes {
             return Err(invalid(

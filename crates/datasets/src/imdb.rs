@@ -581,6 +581,17 @@ impl MultiHot {
         &self.indices[self.col_ptr[j]..self.col_ptr[j + 1]]
     }
 
+    /// [`indices`](Self::indices), or an error naming `j` when it is out of range.
+    pub fn try_indices(&self, j: usize) -> Result<&[u32]> {
+        if j >= self.cols() {
+            return Err(invalid(
+                "MultiHot::try_indices",
+                format!("column {j} is out of range for {} columns", self.cols()),
+            ));
+        }
+        Ok(self.indices(j))
+    }
+
     /// The number of ones.
     pub fn nnz(&self) -> usize {
         self.indices.len()

@@ -350,3 +350,17 @@ proptest! {
         let _ = datasets::read_maybe_gz(&p, "mnist");
     }
 }
+
+#[test]
+fn multi_hot_columns_have_a_checked_form() {
+    let texts = ["a b", "b c"];
+    let v = datasets::Vocabulary::build(&texts, 10, datasets::Tokenizer::Plain).unwrap();
+    let m = v.encode(&texts);
+    assert_eq!(m.try_indices(1).unwrap(), m.indices(1));
+    let e = m.try_indices(2).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("column 2 is out of range for 2 columns"),
+        "{e}"
+    );
+}

@@ -54,10 +54,10 @@ pub fn rand_uniform_range<T: Scalar>(
 ) -> Result<()> {
     Check::new("rand_uniform")
         .require(
-            lower.is_finite() && upper.is_finite() && lower < upper,
+            lower.is_finite() && upper.is_finite() && lower < upper && (upper - lower).is_finite(),
             || {
                 format!(
-                    "the bounds must be finite with lower < upper, but they are [{lower}, {upper})"
+                    "the bounds must be finite with lower < upper and a finite width, but they are [{lower}, {upper})"
                 )
             },
         )

@@ -78,14 +78,22 @@ impl<T: Scalar> CscMatrix<T> {
 
     /// An empty `rows x 0` matrix with room for `cols` columns and `nnz` nonzeros:
     /// [`push_col`](Self::push_col) fills it without allocating within that room.
+    ///
+    /// The room is a hint: a reservation that cannot be made (more than memory or
+    /// `usize` holds) is skipped, never a panic; pushes then allocate as they go.
     pub fn with_capacity(rows: usize, cols: usize, nnz: usize) -> Self {
-        let mut col_ptr = Vec::with_capacity(cols + 1);
+        let mut col_ptr = Vec::new();
+        let _ = col_ptr.try_reserve(cols.saturating_add(1));
         col_ptr.push(0);
+        let (mut row_idx, mut values) = (Vec::new(), Vec::new());
+        if row_idx.try_reserve(nnz).is_ok() && values.try_reserve(nnz).is_err() {
+            row_idx = Vec::new();
+        }
         CscMatrix {
             rows,
             col_ptr,
-            row_idx: Vec::with_capacity(nnz),
-            values: Vec::with_capacity(nnz),
+            row_idx,
+            values,
         }
     }
 
@@ -165,6 +173,22 @@ impl<T: Scalar> CscMatrix<T> {
     pub fn col(&self, j: usize) -> (&[u32], &[T]) {
         let r = self.col_ptr[j]..self.col_ptr[j + 1];
         (&self.row_idx[r.clone()], &self.values[r])
+    }
+
+    /// [`col`](Self::col), or an error naming `j` when it is out of range.
+    ///
+    /// ```
+    /// use la_core::sparse::CscMatrix;
+    /// let m = CscMatrix::<f32>::with_capacity(3, 1, 0);
+    /// assert!(m.try_col(0).is_err()); // no columns pushed yet
+    /// ```
+    pub fn try_col(&self, j: usize) -> crate::Result<(&[u32], &[T])> {
+        crate::Check::new("CscMatrix::try_col")
+            .require(j < self.ncols(), || {
+                format!("column {j} is out of range for {} columns", self.ncols())
+            })
+            .finish()?;
+        Ok(self.col(j))
     }
 }
 

@@ -12,6 +12,17 @@ fn host<T: Scalar>(
     pred: &impl AsMatrix<T>,
     y: &impl AsMatrix<T>,
 ) -> Result<(usize, Vec<f64>, Vec<f64>)> {
+    pred.factory().require_same(op, y.factory())?;
+    if pred.mrows() == 0 || pred.ncols() == 0 {
+        return Err(precondition(
+            op,
+            vec![format!(
+                "the predictions are {}x{}: there is nothing to measure",
+                pred.mrows(),
+                pred.ncols()
+            )],
+        ));
+    }
     if (pred.mrows(), pred.ncols()) != (y.mrows(), y.ncols()) {
         return Err(precondition(
             op,
@@ -28,13 +39,29 @@ fn host<T: Scalar>(
     Ok((pred.mrows(), f(pred.to_vec()?), f(y.to_vec()?)))
 }
 
-/// The class of each column: the row of its largest entry (for one row: `>= 0.5`).
+/// Marks a column whose values hold a NaN: it has no class (never right).
+const NO_CLASS: usize = usize::MAX;
+
+/// The class of each column: the row of its largest entry (for one row: `>= 0.5`);
+/// [`NO_CLASS`] for a column with a NaN.
 fn classes(rows: usize, v: &[f64]) -> Vec<usize> {
     if rows == 1 {
-        return v.iter().map(|&p| usize::from(p >= 0.5)).collect();
+        return v
+            .iter()
+            .map(|&p| {
+                if p.is_nan() {
+                    NO_CLASS
+                } else {
+                    usize::from(p >= 0.5)
+                }
+            })
+            .collect();
     }
     v.chunks(rows)
         .map(|c| {
+            if c.iter().any(|x| x.is_nan()) {
+                return NO_CLASS;
+            }
             c.iter()
                 .enumerate()
                 .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &x)| {
@@ -64,7 +91,7 @@ pub fn binary_accuracy<T: Scalar>(pred: &impl AsMatrix<T>, y: &impl AsMatrix<T>)
     let right = p
         .iter()
         .zip(&t)
-        .filter(|(p, t)| (**p >= 0.5) == (**t >= 0.5))
+        .filter(|(p, t)| !p.is_nan() && (**p >= 0.5) == (**t >= 0.5))
         .count();
     Ok(right as f64 / p.len().max(1) as f64)
 }
@@ -77,7 +104,11 @@ pub fn categorical_accuracy<T: Scalar>(
 ) -> Result<f64> {
     let (rows, p, t) = host("categorical_accuracy", pred, y)?;
     let (cp, ct) = (classes(rows, &p), classes(rows, &t));
-    let right = cp.iter().zip(&ct).filter(|(a, b)| a == b).count();
+    let right = cp
+        .iter()
+        .zip(&ct)
+        .filter(|(a, b)| a == b && **a != NO_CLASS)
+        .count();
     Ok(right as f64 / cp.len().max(1) as f64)
 }
 
@@ -126,7 +157,24 @@ pub fn confusion_matrix<T: Scalar>(
     let (rows, p, t) = host("confusion_matrix", pred, y)?;
     let k = rows.max(2);
     let mut counts = vec![0; k * k];
-    for (a, b) in classes(rows, &t).into_iter().zip(classes(rows, &p)) {
+    for (j, (a, b)) in classes(rows, &t)
+        .into_iter()
+        .zip(classes(rows, &p))
+        .enumerate()
+    {
+        if a == NO_CLASS || b == NO_CLASS {
+            return Err(precondition(
+                "confusion_matrix",
+                vec![format!(
+                    "sample {j} holds a NaN (in the {})",
+                    if a == NO_CLASS {
+                        "targets"
+                    } else {
+                        "predictions"
+                    }
+                )],
+            ));
+        }
         counts[a * k + b] += 1;
     }
     Ok(ConfusionMatrix { classes: k, counts })
