@@ -36,6 +36,15 @@ impl Cost {
     /// Whether this cost works with `output` as the last layer's activation; the error
     /// says which pairing to use.
     pub fn check<T: Scalar>(&self, output: Activation<T>) -> Result<()> {
+        self.check_in("cost", output)
+    }
+
+    /// [`check`](Self::check) with the error naming the user's call `op`.
+    pub(crate) fn check_in<T: Scalar>(
+        &self,
+        op: &'static str,
+        output: Activation<T>,
+    ) -> Result<()> {
         let problem = match (self, output) {
             (Cost::SigmoidCrossEntropy, Activation::Sigmoid) => None,
             (Cost::SigmoidCrossEntropy, a) => Some(format!(
@@ -54,7 +63,7 @@ impl Cost {
             _ => None,
         };
         match problem {
-            Some(p) => Err(precondition("cost", vec![p])),
+            Some(p) => Err(precondition(op, vec![p])),
             None => Ok(()),
         }
     }

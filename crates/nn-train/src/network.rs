@@ -324,7 +324,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
                 )],
             ));
         }
-        cost.check(self.output_activation())
+        cost.check_in(op, self.output_activation())
     }
 
     fn output_activation(&self) -> Activation<T> {
@@ -512,6 +512,8 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     /// One training step on the input buffer: forward, backward, update. Returns the
     /// cost before the update. Allocates nothing.
     pub fn step(&mut self, y: &impl AsMatrix<T>, cost: Cost, lr: T) -> Result<T> {
+        // the same checks on every path (layer by layer or fused, whatever the batch)
+        self.check_y("step", y, cost)?;
         let c = self.gradient_pass(y, cost)?;
         self.update(lr)?;
         Ok(c)

@@ -263,9 +263,13 @@ impl<T: Scalar> RunKernel for MlpKernel<'_, '_, '_, T> {
                             }
                         }
                         Loss::SigmoidCrossEntropy => {
-                            let one = T::one();
+                            // ln of at least the smallest normal number, as every cost path
+                            // does (nn-train's Cost): a saturated output costs a large
+                            // finite amount, never 0 · ∞ = NaN
+                            let (one, tiny) = (T::one(), T::min_positive_value());
                             for l in 0..CHUNK {
-                                let t = yv[l] * a[l].k_log() + (one - yv[l]) * (one - a[l]).k_log();
+                                let t = yv[l] * (a[l] + tiny).k_log()
+                                    + (one - yv[l]) * ((one - a[l]) + tiny).k_log();
                                 c[l] = -t * valid[l];
                             }
                         }

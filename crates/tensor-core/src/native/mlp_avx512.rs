@@ -506,11 +506,15 @@ fn run_v4<const ROWS: usize, const WIDTH: usize>(k: &mut MlpKernel<'_, '_, '_, f
                             _mm512_maskz_mov_ps(live, sign)
                         }
                         Loss::SigmoidCrossEntropy => {
-                            let one = splat(1.0);
+                            // ln(a + tiny), ln((1 - a) + tiny): the rule of every cost path
+                            let (one, tiny) = (splat(1.0), splat(f32::MIN_POSITIVE));
                             let t = _mm512_fmadd_ps(
                                 yv,
-                                log(a),
-                                _mm512_mul_ps(_mm512_sub_ps(one, yv), log(_mm512_sub_ps(one, a))),
+                                log(_mm512_add_ps(a, tiny)),
+                                _mm512_mul_ps(
+                                    _mm512_sub_ps(one, yv),
+                                    log(_mm512_add_ps(_mm512_sub_ps(one, a), tiny)),
+                                ),
                             );
                             cost = _mm512_mask_sub_ps(cost, live, cost, t);
                             diff
