@@ -3,15 +3,17 @@
 //! Tensor names and shapes follow PyTorch's `nn.Linear` stacked in a `layers` list:
 //! `layers.{i}.weight` is `[outputs, inputs]` (row-major, as PyTorch and candle store
 //! it) and `layers.{i}.bias` is `[outputs]`; dtype `F32` or `F64` as the network's.
-//! The activations are recorded in the metadata (`layers.{i}.activation`).
+//! The activations are recorded in the metadata (`layers.{i}.activation`, and
+//! `layers.{i}.elu_alpha` for ELU); [`load`] checks them against the network when the
+//! file has them (files written by PyTorch or candle usually do not).
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use la_core::prelude::*;
-use nn_inference::InferenceNetwork;
+use nn_inference::{Activation, InferenceNetwork};
 use safetensors::tensor::{Dtype, TensorView};
-use safetensors::SafeTensors;
+use safetensors::{SafeTensorError, SafeTensors};
 
 use crate::error::{Error, Result};
 
@@ -47,6 +49,58 @@ fn from_bytes<T: Scalar>(b: &[u8]) -> Vec<T> {
             })
             .collect()
     }
+}
+
+/// What is wrong with a file safetensors refused, in words a user can act on.
+fn describe(e: &SafeTensorError, len: usize) -> String {
+    match e {
+        SafeTensorError::HeaderTooSmall
+        | SafeTensorError::InvalidHeaderLength
+        | SafeTensorError::MetadataIncompleteBuffer => format!(
+            "truncated or not a safetensors file ({len} bytes, shorter than its header says)"
+        ),
+        SafeTensorError::HeaderTooLarge
+        | SafeTensorError::InvalidHeader
+        | SafeTensorError::InvalidHeaderStart
+        | SafeTensorError::InvalidHeaderDeserialization => {
+            "not a safetensors file (its header is not the JSON safetensors writes)".into()
+        }
+        SafeTensorError::InvalidOffset(name) | SafeTensorError::TensorNotFound(name) => {
+            format!("corrupt: tensor {name} does not lie where the header says")
+        }
+        other => format!("corrupt safetensors file: {other:?}"),
+    }
+}
+
+/// The activation recorded for layer `i` must be the network's (ELU with its α).
+fn check_activation<T: Scalar>(
+    meta: &HashMap<String, String>,
+    i: usize,
+    act: Activation<T>,
+) -> std::result::Result<(), String> {
+    let Some(name) = meta.get(&format!("layers.{i}.activation")) else {
+        return Ok(());
+    };
+    if name != act.name() {
+        return Err(format!(
+            "layer {i} was saved with activation {name} but the network's is {}",
+            act.name()
+        ));
+    }
+    if let Activation::Elu(alpha) = act {
+        let saved = meta.get(&format!("layers.{i}.elu_alpha"));
+        let same = saved
+            .and_then(|s| s.parse::<f64>().ok())
+            .is_some_and(|a| (a - alpha.as_f64()).abs() <= 1e-6 * a.abs().max(1.0));
+        if !same {
+            return Err(format!(
+                "layer {i} was saved as elu with alpha {} but the network's alpha is {}",
+                saved.map_or("(not recorded)", |s| s.as_str()),
+                alpha.as_f64()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Writes the network's weights and biases to `path` (safetensors).
@@ -85,6 +139,12 @@ pub fn save<T: Scalar>(net: &InferenceNetwork<T>, path: impl AsRef<Path>) -> Res
             format!("layers.{i}.activation"),
             l.activation().name().to_string(),
         );
+        if let Activation::Elu(alpha) = l.activation() {
+            meta.insert(
+                format!("layers.{i}.elu_alpha"),
+                format!("{}", alpha.as_f64()),
+            );
+        }
     }
     let views = blobs
         .iter()
@@ -126,8 +186,14 @@ pub fn load<T: Scalar>(net: &mut InferenceNetwork<T>, path: impl AsRef<Path>) ->
         path: path.into(),
         message,
     };
-    let st = SafeTensors::deserialize(&bytes)
-        .map_err(|e| bad(format!("not a valid safetensors file: {e}")))?;
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(describe(&e, bytes.len())))?;
+    let (_, header) =
+        SafeTensors::read_metadata(&bytes).map_err(|e| bad(describe(&e, bytes.len())))?;
+    if let Some(meta) = header.metadata() {
+        for (i, l) in net.layers().iter().enumerate() {
+            check_activation(meta, i, l.activation()).map_err(&bad)?;
+        }
+    }
     let mut values = Vec::with_capacity(net.layers().len());
     for (i, l) in net.layers().iter().enumerate() {
         let want = [

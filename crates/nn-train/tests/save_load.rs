@@ -1,0 +1,82 @@
+//! Saved files say what they hold and `load` holds them to it: activations (ELU with
+//! its α) are recorded and checked, and a damaged file is described in plain words.
+
+use std::path::PathBuf;
+
+use la_core::prelude::*;
+use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
+use nn_train::{load, save};
+
+fn file(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("nn_train_save_load_{}_{name}", std::process::id()))
+}
+
+fn net(act: Activation<f32>) -> InferenceNetwork<f32> {
+    let mut n = inference_network(&native_float(), 3, &[fully_connected(2, act)]).unwrap();
+    n.init(&mut seeded_rng(3), Init::Glorot).unwrap();
+    n
+}
+
+#[test]
+fn activations_are_recorded_and_checked() {
+    let p = file("elu.safetensors");
+    save(&net(Activation::Elu(0.5)), &p).unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    let header = String::from_utf8_lossy(&bytes[8..200.min(bytes.len())]).to_string();
+    assert!(
+        header.contains("elu_alpha") && header.contains("0.5"),
+        "{header}"
+    );
+    let mut same = net(Activation::Elu(0.5));
+    load(&mut same, &p).unwrap();
+    let e = load(&mut net(Activation::Elu(1.0)), &p)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("alpha 0.5 but the network's alpha is 1"), "{e}");
+    let e = load(&mut net(Activation::Tanh), &p)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("saved with activation elu but the network's is tanh"),
+        "{e}"
+    );
+
+    let r = file("relu.safetensors");
+    save(&net(Activation::Relu), &r).unwrap();
+    let e = load(&mut net(Activation::Tanh), &r)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("relu") && e.contains(r.to_str().unwrap()), "{e}");
+    std::fs::remove_file(p).ok();
+    std::fs::remove_file(r).ok();
+}
+
+#[test]
+fn damaged_files_are_described() {
+    let p = file("good.safetensors");
+    save(&net(Activation::Tanh), &p).unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    let t = file("truncated.safetensors");
+    std::fs::write(&t, &bytes[..bytes.len() / 2]).unwrap();
+    let e = load(&mut net(Activation::Tanh), &t)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("truncated"), "{e}");
+    let n = file("text.safetensors");
+    std::fs::write(
+        &n,
+        b"this is not a model, just some text that is long enough",
+    )
+    .unwrap();
+    let e = load(&mut net(Activation::Tanh), &n)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("not a safetensors file") || e.contains("truncated"),
+        "{e}"
+    );
+    assert!(e.contains(n.to_str().unwrap()), "{e}");
+    for f in [p, t, n] {
+        std::fs::remove_file(f).ok();
+    }
+}
