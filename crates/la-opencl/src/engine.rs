@@ -54,10 +54,30 @@ pub struct ClEngine<T> {
 
 const SOURCE: &str = include_str!("kernels.cl");
 
-fn cl_err(what: &str, e: impl std::fmt::Display) -> Error {
+fn cl_err(what: &str, e: impl std::fmt::Display + std::fmt::Debug) -> Error {
+    // ocl's errors are banners over many lines (starting with a blank one, so a log
+    // showing the first line shows nothing): keep the informative lines, on one line
+    let mut cause = e
+        .to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with('#')
+                && !l.starts_with("Please visit")
+                && !l.starts_with("http")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if cause.trim().is_empty() {
+        cause = format!("{e:?}");
+    }
+    if cause.trim().is_empty() || cause.trim() == "\"\"" {
+        cause = "the OpenCL driver gave no reason".into();
+    }
     Error::Backend {
         backend: "opencl".into(),
-        message: format!("{what}: {e}"),
+        message: format!("{what}: {cause}"),
     }
 }
 
@@ -269,7 +289,15 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             .len(len.max(1))
             .fill_val(T::zero())
             .build()
-            .map_err(|e| cl_err(&format!("allocating {len} elements"), e))?;
+            .map_err(|e| {
+                cl_err(
+                    &format!(
+                        "allocating {len} elements ({} bytes; more than the device can hold?)",
+                        len.saturating_mul(std::mem::size_of::<T>())
+                    ),
+                    e,
+                )
+            })?;
         Ok(Storage::Device(Box::new(ClBuffer { buf: b, len })))
     }
 

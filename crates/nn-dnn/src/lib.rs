@@ -70,7 +70,7 @@
 //! (correct, and as slow as the copies, until a device implementation exists). Dense
 //! and dropout layers run on the device.
 #![warn(missing_docs)]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod blueprint;
 mod layer;

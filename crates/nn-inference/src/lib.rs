@@ -40,6 +40,7 @@
 //! Activations are values with a forward pass and a derivative
 //! ([`Activation::backward_inplace`], computed from the activation's output in one fused
 //! pass): `nn-train` builds its backward pass on them.
+#![forbid(unsafe_code)]
 
 mod network;
 

@@ -59,6 +59,7 @@
 //! [`sgd`] and [`sgd_train`] allocate nothing per step on the native factory (a test
 //! with a counting allocator proves it for shapes below the GEMM crate's packing
 //! threshold, see `tests/no_alloc.rs`).
+#![forbid(unsafe_code)]
 
 mod cost;
 mod error;
