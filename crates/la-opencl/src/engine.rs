@@ -112,9 +112,13 @@ pub fn opencl_double(context: &Context, queue: &Queue) -> Result<Factory<f64>> {
     factory(context, queue)
 }
 
-fn buf<T: ClScalar>(s: &Storage<T>) -> Result<&Buffer<T>> {
-    match s {
-        Storage::Device(d) => d.as_any().downcast_ref::<ClBuffer<T>>().map(|b| &b.buf),
+/// The OpenCL buffer of `s`, once `r` is checked to lie inside it: the kernels and
+/// CLBlast trust their offsets and strides, so this is the one place where a region
+/// built by hand (the engine interface is public) is stopped before it reaches the
+/// device.
+fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Buffer<T>> {
+    let b = match s {
+        Storage::Device(d) => d.as_any().downcast_ref::<ClBuffer<T>>(),
         Storage::Host(_) => None,
     }
     .ok_or_else(|| {
@@ -122,7 +126,31 @@ fn buf<T: ClScalar>(s: &Storage<T>) -> Result<&Buffer<T>> {
             "argument",
             "not an OpenCL buffer of this type; transfer it first",
         )
-    })
+    })?;
+    let end = region_end(&r);
+    if end.is_none_or(|e| e > b.len) {
+        return Err(cl_err(
+            "argument",
+            format!(
+                "the region {r:?} reaches past the buffer's {} elements",
+                b.len
+            ),
+        ));
+    }
+    Ok(&b.buf)
+}
+
+/// One past the last element `r` addresses, or `None` on overflow.
+fn region_end(r: &Region) -> Option<usize> {
+    if r.is_empty() {
+        return Some(0);
+    }
+    let rows = (r.m - 1).checked_mul(r.rs)?;
+    let cols = (r.n - 1).checked_mul(r.cs)?;
+    r.offset
+        .checked_add(rows)?
+        .checked_add(cols)?
+        .checked_add(1)
 }
 
 /// Region arguments as the kernels take them: offset, row stride, column stride.
@@ -305,7 +333,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if r.is_empty() {
             return Ok(());
         }
-        let b = buf(s)?;
+        let b = buf(s, r)?;
         if r.is_flat_col() {
             return b
                 .read(out)
@@ -335,7 +363,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if r.is_empty() {
             return Ok(());
         }
-        let b = buf(s)?;
+        let b = buf(s, r)?;
         if r.is_flat_col() {
             return b
                 .write(data)
@@ -357,7 +385,12 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
     }
 
     fn copy(&self, x: (&Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
-        self.unary_raw(COPY, [T::zero(); 4], (buf(x.0)?, x.1), (buf(y.0)?, y.1))
+        self.unary_raw(
+            COPY,
+            [T::zero(); 4],
+            (buf(x.0, x.1)?, x.1),
+            (buf(y.0, y.1)?, y.1),
+        )
     }
 
     fn swap(&self, x: (&mut Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
@@ -367,11 +400,11 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
         let mut kb = self.kernel("swap", x.1);
-        kb.arg(buf(x.0)?)
+        kb.arg(buf(x.0, x.1)?)
             .arg(xo)
             .arg(xrs)
             .arg(xcs)
-            .arg(buf(y.0)?)
+            .arg(buf(y.0, y.1)?)
             .arg(yo)
             .arg(yrs)
             .arg(ycs);
@@ -379,11 +412,11 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
     }
 
     fn dot(&self, x: (&Storage<T>, Region), y: (&Storage<T>, Region)) -> Result<T> {
-        self.reduce_raw(4, (buf(x.0)?, x.1), (buf(y.0)?, y.1))
+        self.reduce_raw(4, (buf(x.0, x.1)?, x.1), (buf(y.0, y.1)?, y.1))
     }
 
     fn reduce(&self, op: Reduction, x: (&Storage<T>, Region)) -> Result<T> {
-        let b = buf(x.0)?;
+        let b = buf(x.0, x.1)?;
         let code = match op {
             Reduction::Sum => 0,
             Reduction::Asum => 1,
@@ -422,11 +455,11 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         let mut kb = self.kernel("axpby", y.1);
         kb.arg(alpha)
             .arg(beta)
-            .arg(buf(x.0)?)
+            .arg(buf(x.0, x.1)?)
             .arg(xo)
             .arg(xrs)
             .arg(xcs);
-        kb.arg(buf(y.0)?).arg(yo).arg(yrs).arg(ycs);
+        kb.arg(buf(y.0, y.1)?).arg(yo).arg(yrs).arg(ycs);
         self.launch(&mut kb, "axpby kernel")
     }
 
@@ -445,7 +478,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if blas_prologue(self, alpha, beta, ra.n, (&mut *y.0, ry))? {
             return Ok(());
         }
-        let yb = buf(y.0)?;
+        let yb = buf(y.0, y.1)?;
         let (col, ld) = major(ra)?;
         let layout = if col {
             ffi::Layout::ColMajor
@@ -453,12 +486,12 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             ffi::Layout::RowMajor
         };
         let am = Mat {
-            mem: buf(a.0)?.as_core().as_ptr(),
+            mem: buf(a.0, a.1)?.as_core().as_ptr(),
             off: ra.offset,
             ld,
         };
         let xm = Mat {
-            mem: buf(x.0)?.as_core().as_ptr(),
+            mem: buf(x.0, x.1)?.as_core().as_ptr(),
             off: rx.offset,
             ld: rx.rs.max(1),
         };
@@ -502,17 +535,17 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             ffi::Layout::RowMajor
         };
         let xm = Mat {
-            mem: buf(x.0)?.as_core().as_ptr(),
+            mem: buf(x.0, x.1)?.as_core().as_ptr(),
             off: x.1.offset,
             ld: x.1.rs.max(1),
         };
         let ym = Mat {
-            mem: buf(y.0)?.as_core().as_ptr(),
+            mem: buf(y.0, y.1)?.as_core().as_ptr(),
             off: y.1.offset,
             ld: y.1.rs.max(1),
         };
         let am = Mat {
-            mem: buf(a.0)?.as_core().as_ptr(),
+            mem: buf(a.0, a.1)?.as_core().as_ptr(),
             off: ra.offset,
             ld,
         };
@@ -537,7 +570,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if blas_prologue(self, alpha, beta, ra.n, (&mut *c.0, rc))? {
             return Ok(());
         }
-        let cb = buf(c.0)?;
+        let cb = buf(c.0, c.1)?;
         let (ccol, cld) = major(rc)?;
         let (acol, ald) = major(ra)?;
         let (bcol, bld) = major(rb)?;
@@ -548,12 +581,12 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         };
         let t = |same: bool| if same { Transpose::No } else { Transpose::Yes };
         let am = Mat {
-            mem: buf(a.0)?.as_core().as_ptr(),
+            mem: buf(a.0, a.1)?.as_core().as_ptr(),
             off: ra.offset,
             ld: ald,
         };
         let bm = Mat {
-            mem: buf(b.0)?.as_core().as_ptr(),
+            mem: buf(b.0, b.1)?.as_core().as_ptr(),
             off: rb.offset,
             ld: bld,
         };
@@ -588,13 +621,13 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         self.unary_raw(
             unary_code(&op),
             unary_params(&op),
-            (buf(x.0)?, x.1),
-            (buf(y.0)?, y.1),
+            (buf(x.0, x.1)?, x.1),
+            (buf(y.0, y.1)?, y.1),
         )
     }
 
     fn unary_inplace(&self, op: Unary<T>, x: (&mut Storage<T>, Region)) -> Result<()> {
-        let b = buf(x.0)?;
+        let b = buf(x.0, x.1)?;
         self.unary_raw(unary_code(&op), unary_params(&op), (b, x.1), (b, x.1))
     }
 
@@ -605,7 +638,12 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         y: (&Storage<T>, Region),
         z: (&mut Storage<T>, Region),
     ) -> Result<()> {
-        self.binary_raw(op, (buf(x.0)?, x.1), (buf(y.0)?, y.1), (buf(z.0)?, z.1))
+        self.binary_raw(
+            op,
+            (buf(x.0, x.1)?, x.1),
+            (buf(y.0, y.1)?, y.1),
+            (buf(z.0, z.1)?, z.1),
+        )
     }
 
     fn binary_inplace(
@@ -614,8 +652,8 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         x: (&mut Storage<T>, Region),
         y: (&Storage<T>, Region),
     ) -> Result<()> {
-        let xb = buf(x.0)?;
-        self.binary_raw(op, (xb, x.1), (buf(y.0)?, y.1), (xb, x.1))
+        let xb = buf(x.0, x.1)?;
+        self.binary_raw(op, (xb, x.1), (buf(y.0, y.1)?, y.1), (xb, x.1))
     }
 }
 
