@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use la_core::prelude::*;
-use nn_inference::{Activation, InferenceNetwork};
+use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::{SafeTensorError, SafeTensors};
 
@@ -241,4 +241,100 @@ pub fn load<T: Scalar>(net: &mut InferenceNetwork<T>, path: impl AsRef<Path>) ->
         l.bias_mut().set_from(&pair[1])?;
     }
     Ok(())
+}
+
+/// Builds the network a file written by [`save`] describes — layer widths from the
+/// tensors' shapes, activations (ELU with its α) from the metadata — on `factory`,
+/// and loads its parameters: running a saved model needs no knowledge of its
+/// architecture. A file without recorded activations (PyTorch's, candle's) is an
+/// error that says to build the network and call [`load`].
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_inference::{fully_connected, inference_network, Activation, Init};
+/// let fac = native_float();
+/// let mut net = inference_network(&fac, 3, &[
+///     fully_connected(4, Activation::Elu(0.5)),
+///     fully_connected(2, Activation::Softmax),
+/// ])?;
+/// net.init(&mut seeded_rng(7), Init::Glorot)?;
+/// let path = std::env::temp_dir().join("nn_train_doc_load_network.safetensors");
+/// nn_train::save(&net, &path)?;
+/// let mut copy = nn_train::load_network(&fac, &path)?;
+/// assert_eq!(copy.layers()[0].activation(), Activation::Elu(0.5));
+/// let x = fge(3, 1, &[0.1, -0.2, 0.3], Layout::ColumnMajor)?;
+/// let want = net.infer(&x)?.to_vec()?;
+/// assert_eq!(copy.infer(&x)?.to_vec()?, want);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn load_network<T: Scalar>(
+    factory: &Factory<T>,
+    path: impl AsRef<Path>,
+) -> Result<InferenceNetwork<T>> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        op: "load_network",
+        path: path.into(),
+        source,
+    })?;
+    let bad = |message: String| Error::Format {
+        op: "load_network",
+        path: path.into(),
+        message,
+    };
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(describe(&e, bytes.len())))?;
+    let (_, header) =
+        SafeTensors::read_metadata(&bytes).map_err(|e| bad(describe(&e, bytes.len())))?;
+    let meta = header.metadata().clone().unwrap_or_default();
+    let mut specs = Vec::new();
+    let mut inputs = 0;
+    for i in 0.. {
+        let Ok(w) = st.tensor(&format!("layers.{i}.weight")) else {
+            break;
+        };
+        let &[out, inp] = w.shape() else {
+            return Err(bad(format!(
+                "layers.{i}.weight has shape {:?}, not [outputs, inputs]",
+                w.shape()
+            )));
+        };
+        if i == 0 {
+            inputs = inp;
+        }
+        let name = meta.get(&format!("layers.{i}.activation")).ok_or_else(|| {
+            bad(format!(
+                "the file does not record layer {i}'s activation (not written by save?): \
+                 build the network and call load"
+            ))
+        })?;
+        let act = match name.as_str() {
+            "linear" => Activation::Linear,
+            "relu" => Activation::Relu,
+            "sigmoid" => Activation::Sigmoid,
+            "tanh" => Activation::Tanh,
+            "softmax" => Activation::Softmax,
+            "elu" => {
+                let alpha = meta
+                    .get(&format!("layers.{i}.elu_alpha"))
+                    .and_then(|a| a.parse::<f64>().ok())
+                    .ok_or_else(|| {
+                        bad(format!("layer {i} is elu but its alpha is not recorded"))
+                    })?;
+                Activation::Elu(T::of(alpha))
+            }
+            other => {
+                return Err(bad(format!(
+                    "layer {i} has an unknown activation {other:?}"
+                )))
+            }
+        };
+        specs.push(fully_connected(out, act));
+    }
+    if specs.is_empty() {
+        return Err(bad("the file holds no layers.0.weight".into()));
+    }
+    let mut net = inference_network(factory, inputs, &specs)?;
+    load(&mut net, path)?;
+    Ok(net)
 }

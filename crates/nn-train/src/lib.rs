@@ -45,7 +45,7 @@
 //! | a network on sparse (bag-of-words) input (the book encodes IMDB densely) | [`training_network_sparse`] and [`sgd_train_sparse`] on a [`la_core::sparse::CscMatrix`] |
 //! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] |
 //! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`] |
-//! | saving a trained network | [`save`] / [`load`] (safetensors, PyTorch names `layers.0.weight`) |
+//! | saving a trained network | [`save`] / [`load`] (safetensors, PyTorch names `layers.0.weight`); [`load_network`] builds the network from the file alone |
 //!
 //! ## How a step works
 //!
@@ -76,7 +76,7 @@ pub mod conformance;
 
 pub use cost::Cost;
 pub use error::{Error, Result};
-pub use io::{load, save};
+pub use io::{load, load_network, save};
 pub use layer::{Backward, LayerGrads};
 pub use metrics::{
     binary_accuracy, categorical_accuracy, confusion_matrix, mae, rmse, ConfusionMatrix,

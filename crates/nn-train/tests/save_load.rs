@@ -80,3 +80,30 @@ fn damaged_files_are_described() {
         std::fs::remove_file(f).ok();
     }
 }
+
+#[test]
+fn a_file_without_activations_needs_the_network() {
+    // what PyTorch's safetensors.torch.save_file writes: tensors, no metadata
+    let w: Vec<u8> = [0.5f32; 6].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let b: Vec<u8> = [0.0f32; 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let views = vec![
+        (
+            "layers.0.weight".to_string(),
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 3], &w).unwrap(),
+        ),
+        (
+            "layers.0.bias".to_string(),
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2], &b).unwrap(),
+        ),
+    ];
+    let p = file("torch.safetensors");
+    std::fs::write(&p, safetensors::serialize(views, &None).unwrap()).unwrap();
+    let e = nn_train::load_network(&native_float(), &p)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not record layer 0's activation"), "{e}");
+    let mut n = net(Activation::Tanh);
+    load(&mut n, &p).unwrap();
+    assert_eq!(n.layers()[0].weights().to_vec().unwrap(), vec![0.5; 6]);
+    std::fs::remove_file(p).ok();
+}
