@@ -7,6 +7,22 @@ use la_core::native::simd::{measure_peak_gflops_f32, simd_level};
 use la_core::prelude::*;
 
 /// Median wall time of `reps` runs of `f` after one warm-up run, in seconds.
+/// Appends `workload seconds` to the file named by `DLFP_BENCH_RECORD` (what `cargo
+/// xtask bench --peers` compares with the peers' figures; workload names are the peer
+/// scripts').
+fn record(workload: &str, seconds: f64) {
+    if let Some(path) = std::env::var_os("DLFP_BENCH_RECORD") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{workload} {seconds}");
+        }
+    }
+}
+
 fn median_secs(reps: usize, mut f: impl FnMut()) -> f64 {
     f();
     let mut t: Vec<f64> = (0..reps)
@@ -78,6 +94,7 @@ fn main() {
     let fd = native_double();
     for n in [256usize, 512, 1024, 2048, 4096] {
         let (s, g) = gemm_gflops(&ff, n);
+        record(&format!("sgemm_{n}"), s);
         rows.push(Row {
             what: format!("gemm f32 {n}x{n}x{n}"),
             time: format!("{:.2} ms", s * 1e3),
@@ -192,6 +209,7 @@ fn main() {
             let s = median_secs(reps, || {
                 net.infer(&x).expect("infer");
             });
+            record(&format!("inference_batch{batch}"), s);
             let flops =
                 2.0 * batch as f64 * (10_000.0 * 5_000.0 + 5_000.0 * 1_000.0 + 1_000.0 * 10.0);
             rows.push(Row {
@@ -237,6 +255,7 @@ fn main() {
                     training_network(&mut net, &x, Optimizer::default()).expect("training");
                 cost = sgd(&mut train, &y, Cost::Quadratic, &[(4000, 0.05)]).expect("sgd")[0];
             });
+            record(&format!("regression_{name}"), s);
             let mut flops = 0.0;
             let mut fan_in = 4.0;
             for n in hidden.iter().map(|n| *n as f64).chain([1.0]) {
@@ -304,6 +323,7 @@ fn main() {
                 step();
             }
         }) / 10.0;
+        record("cnn_fashion_step", s);
         // forward + backward FLOPs of the two convolutions and two dense layers
         let flops = 3.0
             * 2.0
@@ -390,6 +410,9 @@ fn main() {
                 .collect();
             t.sort_by(|a, b| a.total_cmp(b));
             let s = t[reps / 2];
+            if sparse {
+                record("imdb_real_mlp_adam_20ep", s);
+            }
             rows.push(Row {
                 what: format!(
                     "IMDB 10000-16-16-1, 20 epochs, {} input (test acc {acc:.4})",

@@ -6,6 +6,8 @@
 //!   This is what CI runs.
 //! - `examples` — runs every chapter example (release build).
 //! - `bench`    — prints the benchmark table (release build, all cores).
+//! - `bench --peers [WORKLOADS…]` — the table and `../shared/peers` (PyTorch, JAX) in one
+//!   session, peers before and after ours, with each workload's ratio to the best peer.
 //! - `setup mkl` — installs Intel MKL offline-capable from PyPI (`pip install --no-deps
 //!   --prefix target/mkl mkl`); idempotent. `test` runs it first.
 //! - `fetch-datasets [NAMES…] [--from DIR]` — downloads `mnist`, `fashion-mnist`, `imdb`,
@@ -219,9 +221,147 @@ fn e2e(names: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn bench() -> Result<(), String> {
+fn bench(args: &[String]) -> Result<(), String> {
     setup_mkl()?;
-    cargo(&["run", "--quiet", "--release", "-p", "dlfp-benches"])
+    match args.first().map(String::as_str) {
+        None => cargo(&["run", "--quiet", "--release", "-p", "dlfp-benches"]),
+        Some("--peers") => bench_peers(&args[1..]),
+        Some(other) => Err(format!(
+            "bench: unknown option {other} (known: --peers [WORKLOADS..])"
+        )),
+    }
+}
+
+/// The value of `"key": ...` in one JSON line of the peer scripts (flat strings and
+/// numbers are all this needs).
+fn json_field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let rest = &line[line.find(&format!("\"{key}\":"))? + key.len() + 3..];
+    let rest = rest.trim_start();
+    if let Some(r) = rest.strip_prefix('"') {
+        r.split('"').next()
+    } else {
+        rest.split([',', '}']).next().map(str::trim)
+    }
+}
+
+/// `bench --peers [WORKLOADS..]`: the peer scripts (`../shared/peers/run.sh`, PyTorch
+/// and JAX in `target/peers-venv`, made on first use), then our table, then the peers
+/// again, all in one session; prints each workload's median for us and every peer and
+/// the ratio to the best peer.
+fn bench_peers(workloads: &[String]) -> Result<(), String> {
+    let script = root().join("../shared/peers/run.sh");
+    if !script.exists() {
+        return Err(format!(
+            "bench --peers: {} not found (the peer scripts live beside the repository)",
+            script.display()
+        ));
+    }
+    let venv = root().join("target/peers-venv");
+    let run_peers = || -> Result<Vec<(String, String, f64)>, String> {
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(&venv)
+            .args(workloads)
+            .current_dir(root())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!("{} failed ({})", script.display(), out.status));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let peer = json_field(l, "peer")?.to_string();
+                let work = json_field(l, "workload")?.to_string();
+                let secs = json_field(l, "seconds_median")?.parse().ok()?;
+                Some((peer, work, secs))
+            })
+            .collect())
+    };
+    println!("peers, first pass ...");
+    let mut peers = run_peers()?;
+    let record = root().join("target/bench-ours.txt");
+    let _ = std::fs::remove_file(&record);
+    let status = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--release", "-p", "dlfp-benches"])
+        .envs(env())
+        .env("DLFP_BENCH_RECORD", &record)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("the benchmark table failed ({status})"));
+    }
+    println!("peers, second pass ...");
+    peers.extend(run_peers()?);
+    let ours: Vec<(String, f64)> = std::fs::read_to_string(&record)
+        .map_err(|e| format!("{}: {e}", record.display()))?
+        .lines()
+        .filter_map(|l| {
+            let (w, s) = l.split_once(' ')?;
+            Some((w.to_string(), s.parse().ok()?))
+        })
+        .collect();
+    let mut names: Vec<String> = peers.iter().map(|p| p.0.clone()).collect();
+    names.sort();
+    names.dedup();
+    println!("\nseconds (median; peers: the median of their two passes), ours ÷ best peer\n");
+    println!(
+        "| workload | ours | {} | ours ÷ best peer |",
+        names.join(" | ")
+    );
+    println!("|---|---|{}---|", "---|".repeat(names.len()));
+    let mut works: Vec<&str> = peers.iter().map(|p| p.1.as_str()).collect();
+    works.sort();
+    works.dedup();
+    for w in works {
+        let ours = ours.iter().find(|(o, _)| o == w).map(|o| o.1);
+        let mut best = f64::INFINITY;
+        let cells: Vec<String> = names
+            .iter()
+            .map(|n| {
+                let mut v: Vec<f64> = peers
+                    .iter()
+                    .filter(|p| &p.0 == n && p.1 == w)
+                    .map(|p| p.2)
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                match v.len() {
+                    0 => "—".into(),
+                    k => {
+                        let m = if k % 2 == 1 {
+                            v[k / 2]
+                        } else {
+                            (v[k / 2 - 1] + v[k / 2]) / 2.0
+                        };
+                        best = best.min(m);
+                        fmt_secs(m)
+                    }
+                }
+            })
+            .collect();
+        let ratio = match ours {
+            Some(o) if best.is_finite() => format!("{:.2}", o / best),
+            _ => "—".into(),
+        };
+        println!(
+            "| {w} | {} | {} | {ratio} |",
+            ours.map_or("—".into(), fmt_secs),
+            cells.join(" | ")
+        );
+    }
+    Ok(())
+}
+
+fn fmt_secs(s: f64) -> String {
+    if s < 1e-3 {
+        format!("{:.1} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
 }
 
 fn usage() {
@@ -231,6 +371,8 @@ fn usage() {
          test       fmt check, clippy -D warnings, all tests (what CI runs)\n  \
          examples   run every chapter example\n  \
          bench      print the benchmark table (GFLOP/s, ratio to peak, targets)\n  \
+         bench --peers [WORKLOADS..]\n             \
+         the table beside PyTorch and JAX (../shared/peers) in one session, with ratios\n  \
          setup mkl  install Intel MKL from PyPI into target/mkl (offline-capable mirror: pip)\n  \
          doctor     report which native libraries are found and what to install\n  \
          fetch-datasets [NAMES..] [--from DIR]\n             \
@@ -244,7 +386,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("examples") => examples(),
-        Some("bench") => bench(),
+        Some("bench") => bench(&args[1..]),
         Some("setup") => match args.get(1).map(String::as_str) {
             Some("mkl") => setup_mkl(),
             other => Err(format!("setup: unknown target {other:?} (known: mkl)")),
