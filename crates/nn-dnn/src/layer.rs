@@ -22,6 +22,11 @@ pub struct Param<'a, T: Scalar> {
     pub grad: &'a mut Vector<T>,
     /// Whether weight decay applies (weights yes, biases no).
     pub decay: bool,
+    /// The logical shape, as PyTorch stores it: `[oc, c, kh, kw]` for a convolution's
+    /// weights, `[out, in]` for a dense layer's, `[n]` for biases.
+    pub shape: &'a [usize],
+    /// The name PyTorch gives it (`weight`, `bias`).
+    pub name: &'static str,
 }
 
 /// A layer of a [`Network`](crate::Network): forward, backward, parameters, and the
@@ -69,6 +74,15 @@ pub trait Layer<T: Scalar>: Debug + Send {
 
     /// Visits every parameter with its gradient (none by default).
     fn params(&mut self, _visit: &mut dyn FnMut(Param<'_, T>) -> Result<()>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Visits every parameter read-only: its values, shape and name (what saving
+    /// needs); none by default.
+    fn param_values(
+        &self,
+        _visit: &mut dyn FnMut(&Vector<T>, &[usize], &'static str) -> Result<()>,
+    ) -> Result<()> {
         Ok(())
     }
 

@@ -52,6 +52,7 @@
 //! | `(train! net x y cost epochs [:adam])` | [`train`] with [`TrainOptions`]; one step: [`Network::train_step`] |
 //! | `rand-normal!`/`init!` | [`Network::init`] with [`nn_inference::Init`] |
 //! | `:crossentropy`, `:quadratic` | [`nn_train::Cost`] |
+//! | saving a trained network | [`save`], [`load`] (safetensors, PyTorch's shapes) |
 //!
 //! ## How a step works
 //!
@@ -73,12 +74,14 @@
 #![forbid(unsafe_code)]
 
 mod blueprint;
+mod io;
 mod layer;
 pub mod layers;
 mod network;
 mod train;
 
 pub use blueprint::{convo, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint};
+pub use io::{load, save};
 pub use layer::{Layer, Param};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
 pub use network::{network, LayerTime, Network};

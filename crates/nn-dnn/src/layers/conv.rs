@@ -18,6 +18,8 @@ pub struct ConvLayer<T: Scalar> {
     bias: Vector<T>,
     grad_w: Vector<T>,
     grad_b: Vector<T>,
+    /// `[oc, c, kh, kw]` and `[oc]`.
+    shapes: ([usize; 4], [usize; 1]),
 }
 
 impl<T: Scalar> ConvLayer<T> {
@@ -41,6 +43,15 @@ impl<T: Scalar> ConvLayer<T> {
             bias: f.vctr(oc)?,
             grad_w: f.vctr(wl)?,
             grad_b: f.vctr(oc)?,
+            shapes: (
+                [
+                    oc,
+                    geometry.in_channels(),
+                    geometry.kernel()[0],
+                    geometry.kernel()[1],
+                ],
+                [oc],
+            ),
         })
     }
 
@@ -133,12 +144,24 @@ impl<T: Scalar> Layer<T> for ConvLayer<T> {
             value: &mut self.weights,
             grad: &mut self.grad_w,
             decay: true,
+            shape: &self.shapes.0,
+            name: "weight",
         })?;
         visit(Param {
             value: &mut self.bias,
             grad: &mut self.grad_b,
             decay: false,
+            shape: &self.shapes.1,
+            name: "bias",
         })
+    }
+
+    fn param_values(
+        &self,
+        visit: &mut dyn FnMut(&Vector<T>, &[usize], &'static str) -> Result<()>,
+    ) -> Result<()> {
+        visit(&self.weights, &self.shapes.0, "weight")?;
+        visit(&self.bias, &self.shapes.1, "bias")
     }
 
     fn param_count(&self) -> usize {

@@ -22,6 +22,8 @@ pub struct DenseLayer<T: Scalar> {
     grad_w: Vector<T>,
     grad_b: Vector<T>,
     ones: Vector<T>,
+    /// `[out, in]` and `[out]`.
+    shapes: ([usize; 2], [usize; 1]),
 }
 
 impl<T: Scalar> DenseLayer<T> {
@@ -56,6 +58,7 @@ impl<T: Scalar> DenseLayer<T> {
             grad_w: f.vctr(outputs * inputs)?,
             grad_b: f.vctr(outputs)?,
             ones,
+            shapes: ([outputs, inputs], [outputs]),
         })
     }
 
@@ -151,12 +154,24 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
             value: &mut self.weights,
             grad: &mut self.grad_w,
             decay: true,
+            shape: &self.shapes.0,
+            name: "weight",
         })?;
         visit(Param {
             value: &mut self.bias,
             grad: &mut self.grad_b,
             decay: false,
+            shape: &self.shapes.1,
+            name: "bias",
         })
+    }
+
+    fn param_values(
+        &self,
+        visit: &mut dyn FnMut(&Vector<T>, &[usize], &'static str) -> Result<()>,
+    ) -> Result<()> {
+        visit(&self.weights, &self.shapes.0, "weight")?;
+        visit(&self.bias, &self.shapes.1, "bias")
     }
 
     fn param_count(&self) -> usize {
