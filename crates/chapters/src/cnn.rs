@@ -39,6 +39,9 @@ pub struct CnnConfig {
     pub seed: u64,
     /// Print each epoch's line.
     pub verbose: bool,
+    /// Where to save the trained network (then reloaded into a fresh network that
+    /// predicts the test images); `None`: not saved.
+    pub save_to: Option<std::path::PathBuf>,
 }
 
 impl CnnConfig {
@@ -58,6 +61,7 @@ impl CnnConfig {
             train_limit: usize::MAX,
             seed: 1,
             verbose: true,
+            save_to: None,
         }
     }
 
@@ -158,6 +162,38 @@ pub fn image_cnn(
     } else {
         f64::NAN
     };
+    if let Some(path) = &cfg.save_to {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        nn_dnn::save(&net, path)?;
+        // a fresh network from the file predicts what the trained one does
+        let mut loaded = network(&fac, input, &cfg.blueprints())?;
+        nn_dnn::load(&mut loaded, path)?;
+        let reloaded = accuracy(&mut loaded, &xt, &yt)?;
+        if cfg.verbose {
+            let first = xt.subtensor(0, 0, 8.min(data.test.len()))?;
+            let probs = loaded.infer(&first)?.to_vec()?;
+            let name = |c: usize| classes.map_or(c.to_string(), |n| n[c].to_string());
+            println!(
+                "saved to {}; the reloaded network on the first test images:",
+                path.display()
+            );
+            for (j, p) in probs.chunks(10).enumerate() {
+                let best = (0..10).fold(0, |b, k| if p[k] > p[b] { k } else { b });
+                println!(
+                    "  image {j}: predicted {} ({:.3}), actually {}",
+                    name(best),
+                    p[best],
+                    name(data.test.labels[j] as usize)
+                );
+            }
+            println!("reloaded network's test accuracy {reloaded:.4}\n");
+        }
+        if reloaded != accuracy(&mut net, &xt, &yt)? {
+            return Err("the reloaded network predicts differently from the trained one".into());
+        }
+    }
     let pred = net.infer(&xt)?;
     let cm = nn_train::confusion_matrix(&pred.view_mat()?, &yt.view_mat()?)?;
     if cfg.verbose {

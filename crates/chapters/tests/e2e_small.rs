@@ -63,6 +63,7 @@ fn cnn_pipeline_on_generated_digits() {
         learning_rate: 0.005,
         validation: 100,
         verbose: false,
+        save_to: Some(dir.path().join("digits-cnn.safetensors")),
         ..CnnConfig::deep_diamond()
     };
     let data = datasets::mnist(dir.path()).unwrap();
@@ -71,6 +72,7 @@ fn cnn_pipeline_on_generated_digits() {
     assert_eq!(r.network, "cnn 1x10x10-c6-c8-p2-d32-10");
     assert!(r.value >= 0.95, "test accuracy {}", r.value);
     assert!(r.extra[0].1 >= 0.95, "validation accuracy {}", r.extra[0].1);
+    assert!(dir.path().join("digits-cnn.safetensors").exists());
 }
 
 #[test]

@@ -11,7 +11,13 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<(), chapters::e2e::Error> {
     chapters::heading("Part VII", "CNN: Fashion-MNIST");
-    let r = fashion_mnist_cnn(&datasets::dir("fashion-mnist"), &CnnConfig::deep_diamond())?;
+    let r = fashion_mnist_cnn(
+        &datasets::dir("fashion-mnist"),
+        &CnnConfig {
+            save_to: Some("target/models/fashion-mnist-cnn.safetensors".into()),
+            ..CnnConfig::deep_diamond()
+        },
+    )?;
     println!(
         "test accuracy {:.4} (validation {:.4}, macro F1 {:.4}) after {} epochs ({:.1} s training)",
         r.value, r.extra[0].1, r.extra[1].1, r.epochs, r.train_seconds
