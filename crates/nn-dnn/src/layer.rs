@@ -29,6 +29,9 @@ pub struct Param<'a, T: Scalar> {
     pub name: &'static str,
 }
 
+/// The visitor of [`Layer::param_values`]: a parameter's values, shape and name.
+pub type ParamValues<'v, T> = dyn FnMut(&Vector<T>, &[usize], &'static str) -> Result<()> + 'v;
+
 /// A layer of a [`Network`](crate::Network): forward, backward, parameters, and the
 /// workspace it needs. Tensors are passed for the batch at hand (`n` samples, at most
 /// the network's batch), dense, in the layer's own input and output descriptors with
@@ -79,10 +82,7 @@ pub trait Layer<T: Scalar>: Debug + Send {
 
     /// Visits every parameter read-only: its values, shape and name (what saving
     /// needs); none by default.
-    fn param_values(
-        &self,
-        _visit: &mut dyn FnMut(&Vector<T>, &[usize], &'static str) -> Result<()>,
-    ) -> Result<()> {
+    fn param_values(&self, _visit: &mut ParamValues<'_, T>) -> Result<()> {
         Ok(())
     }
 

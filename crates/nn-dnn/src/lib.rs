@@ -82,7 +82,7 @@ mod train;
 
 pub use blueprint::{convo, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint};
 pub use io::{load, save};
-pub use layer::{Layer, Param};
+pub use layer::{Layer, Param, ParamValues};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
 pub use network::{network, LayerTime, Network};
 pub use train::{train, Epoch, TrainOptions};

@@ -12,7 +12,7 @@ fn file(name: &str) -> PathBuf {
 }
 
 fn net(act: Activation<f32>) -> InferenceNetwork<f32> {
-    let mut n = inference_network(&native_float(), 3, &[fully_connected(2, act)]).unwrap();
+    let mut n = inference_network(native_float(), 3, &[fully_connected(2, act)]).unwrap();
     n.init(&mut seeded_rng(3), Init::Glorot).unwrap();
     n
 }

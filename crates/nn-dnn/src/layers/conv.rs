@@ -7,7 +7,7 @@ use nn_train::Result;
 use tensor_core::dnn::Convolution;
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
-use crate::layer::{activation_backward, init_weights, Layer, Param};
+use crate::layer::{activation_backward, init_weights, Layer, Param, ParamValues};
 
 /// `y = f(conv(x, w) + b)` with `oihw` weights and one bias per output channel.
 #[derive(Debug)]
@@ -156,10 +156,7 @@ impl<T: Scalar> Layer<T> for ConvLayer<T> {
         })
     }
 
-    fn param_values(
-        &self,
-        visit: &mut dyn FnMut(&Vector<T>, &[usize], &'static str) -> Result<()>,
-    ) -> Result<()> {
+    fn param_values(&self, visit: &mut ParamValues<'_, T>) -> Result<()> {
         visit(&self.weights, &self.shapes.0, "weight")?;
         visit(&self.bias, &self.shapes.1, "bias")
     }

@@ -9,7 +9,7 @@ use nn_inference::{Activation, Init};
 use nn_train::Result;
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
-use crate::layer::{activation_backward, init_weights, Layer, Param};
+use crate::layer::{activation_backward, init_weights, Layer, Param, ParamValues};
 
 /// `y = f(W x + b)` with `x` flattened per sample.
 #[derive(Debug)]
@@ -166,10 +166,7 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         })
     }
 
-    fn param_values(
-        &self,
-        visit: &mut dyn FnMut(&Vector<T>, &[usize], &'static str) -> Result<()>,
-    ) -> Result<()> {
+    fn param_values(&self, visit: &mut ParamValues<'_, T>) -> Result<()> {
         visit(&self.weights, &self.shapes.0, "weight")?;
         visit(&self.bias, &self.shapes.1, "bias")
     }
