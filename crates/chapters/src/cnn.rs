@@ -151,8 +151,10 @@ pub fn image_cnn(
             } else {
                 f64::NAN
             };
+            // the test accuracy is reported, never used to choose settings
+            let ta = accuracy(&mut net, &xt, &yt)?;
             println!(
-                "epoch {e:>2}: cost {cost:.4}, validation accuracy {va:.4} ({:.1} s)",
+                "epoch {e:>2}: cost {cost:.4}, validation accuracy {va:.4}, test accuracy {ta:.4} ({:.1} s)",
                 t.elapsed().as_secs_f64()
             );
         }

@@ -7,12 +7,26 @@ fn main() -> std::process::ExitCode {
     chapters::e2e::report_errors(run)
 }
 
+/// `--epochs N` on the command line (default 10).
+fn epochs_arg() -> Result<Option<usize>, chapters::e2e::Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(None),
+        [flag, n] if flag == "--epochs" => Ok(Some(
+            n.parse()
+                .map_err(|_| format!("--epochs {n}: not a number"))?,
+        )),
+        _ => Err(format!("usage: {} [--epochs N]", env!("CARGO_BIN_NAME")).into()),
+    }
+}
+
 fn run() -> Result<(), chapters::e2e::Error> {
     chapters::heading("Part VII", "CNN: MNIST");
     let r = mnist_cnn(
         &datasets::dir("mnist"),
         &CnnConfig {
             save_to: Some("target/models/mnist-cnn.safetensors".into()),
+            epochs: epochs_arg()?.unwrap_or(10),
             ..CnnConfig::deep_diamond()
         },
     )?;
