@@ -57,12 +57,14 @@ pub fn sum<T: Scalar>(x: &impl Dense<T>) -> Result<T> {
     reduce(Reduction::Sum, x)
 }
 
-/// `max |xᵢ|` (the book's `amax`); 0 for an empty object.
+/// `max |xᵢ|` (the book's `amax`); 0 for an empty object. A NaN anywhere makes the
+/// result NaN, on every backend.
 pub fn amax<T: Scalar>(x: &impl Dense<T>) -> Result<T> {
     reduce(Reduction::Amax, x)
 }
 
-/// The index of the first element with the largest absolute value (BLAS `iamax`).
+/// The index of the first element with the largest absolute value (BLAS `iamax`); a
+/// NaN counts as the largest, so the first NaN's index wins, on every backend.
 ///
 /// ```
 /// use la_core::prelude::*;

@@ -34,7 +34,7 @@ macro_rules! conformance_tests {
             }
             $crate::conformance_tests!(@tests $t;
                 constructors_and_views, blas1, blas1_strided, blas2, blas3, vector_math,
-                binary_math, random, errors, book_values);
+                binary_math, random, errors, book_values, nan_rules);
         }
     };
     (@tests $t:ty; $($test:ident),*) => {$(
@@ -49,6 +49,38 @@ macro_rules! conformance_tests {
 
 fn t<T: Scalar>(v: f64) -> T {
     T::of(v)
+}
+
+/// The NaN rules every backend follows: `amax` of anything holding a NaN is NaN, and
+/// `iamax` returns the first NaN's index.
+pub fn nan_rules<T: Scalar>(f: &Factory<T>) {
+    let x = f.vctr_from(&ts::<T>(&[1.0, f64::NAN, -5.0, 2.0])).unwrap();
+    assert!(
+        crate::amax(&x).unwrap().is_nan(),
+        "{}: amax ignored the NaN",
+        f.name()
+    );
+    assert_eq!(crate::iamax(&x).unwrap(), 1, "{}: iamax", f.name());
+    let y = f
+        .vctr_from(&ts::<T>(&[1.0, -5.0, 2.0, f64::NAN, f64::NAN]))
+        .unwrap();
+    assert_eq!(crate::iamax(&y).unwrap(), 3, "{}: iamax", f.name());
+    assert!(crate::amax(&y).unwrap().is_nan(), "{}: amax", f.name());
+    // a long vector, so device reductions combine partial results
+    let mut long = ts::<T>(&data(5000, 3));
+    long[4321] = T::nan();
+    let z = f.vctr_from(&long).unwrap();
+    assert!(
+        crate::amax(&z).unwrap().is_nan(),
+        "{}: amax (long)",
+        f.name()
+    );
+    assert_eq!(
+        crate::iamax(&z).unwrap(),
+        4321,
+        "{}: iamax (long)",
+        f.name()
+    );
 }
 
 /// `f64` values converted to `T` (test data written once for both precisions; also

@@ -288,7 +288,13 @@ impl<T: ClScalar> ClEngine<T> {
             .enq()
             .map_err(|e| cl_err("reading partial sums", e))?;
         Ok(if op == 3 {
-            host.into_iter().fold(T::zero(), T::max)
+            host.into_iter().fold(T::zero(), |a, b| {
+                if a.is_nan() || b.is_nan() {
+                    T::nan()
+                } else {
+                    a.max(b)
+                }
+            })
         } else {
             host.into_iter().fold(T::zero(), |a, b| a + b)
         })
@@ -433,7 +439,8 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         self.read(x.0, x.1, &mut host)?;
         let mut best = (T::neg_infinity(), 0);
         for (i, v) in host.iter().enumerate() {
-            if v.abs() > best.0 {
+            // the first NaN counts as the largest, as on every backend
+            if v.abs() > best.0 || (v.is_nan() && !best.0.is_nan()) {
                 best = (v.abs(), i);
             }
         }

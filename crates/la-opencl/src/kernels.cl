@@ -74,6 +74,9 @@ __kernel void swap(__global REAL* x, ulong xo, ulong xrs, ulong xcs,
     y[q] = t;
 }
 
+// fmax that propagates NaN (amax of anything with a NaN is NaN, as on the other backends).
+#define NANMAX(a, b) (isnan(a) ? (a) : (isnan(b) ? (b) : fmax((a), (b))))
+
 // One partial result per work group: op 0 sum, 1 asum, 2 sum of squares, 3 amax, 4 dot.
 __kernel void reduce(int op, ulong m, ulong n,
                      __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
@@ -89,7 +92,7 @@ __kernel void reduce(int op, ulong m, ulong n,
         case 0: acc += v; break;
         case 1: acc += fabs(v); break;
         case 2: acc += v * v; break;
-        case 3: acc = fmax(acc, fabs(v)); break;
+        case 3: acc = NANMAX(acc, fabs(v)); break;
         default: acc += v * y[AT(yo, yrs, ycs, i, j)]; break;
         }
     }
@@ -97,7 +100,7 @@ __kernel void reduce(int op, ulong m, ulong n,
     barrier(CLK_LOCAL_MEM_FENCE);
     for (size_t s = get_local_size(0) / 2; s > 0; s >>= 1) {
         if (lid < s) {
-            scratch[lid] = op == 3 ? fmax(scratch[lid], scratch[lid + s]) : scratch[lid] + scratch[lid + s];
+            scratch[lid] = op == 3 ? NANMAX(scratch[lid], scratch[lid + s]) : scratch[lid] + scratch[lid + s];
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
