@@ -11,45 +11,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use la_core::prelude::*;
-use nn_train::{Error, Result};
-use safetensors::tensor::{Dtype, TensorView};
+use nn_train::{from_le_bytes, safetensors_dtype, to_le_bytes, Error, Result};
+use safetensors::tensor::TensorView;
 use safetensors::SafeTensors;
 
 use crate::network::Network;
-
-fn dtype<T: Scalar>() -> Dtype {
-    if std::mem::size_of::<T>() == 4 {
-        Dtype::F32
-    } else {
-        Dtype::F64
-    }
-}
-
-fn to_bytes<T: Scalar>(v: &[T]) -> Vec<u8> {
-    if std::mem::size_of::<T>() == 4 {
-        v.iter()
-            .flat_map(|x| (x.as_f64() as f32).to_le_bytes())
-            .collect()
-    } else {
-        v.iter().flat_map(|x| x.as_f64().to_le_bytes()).collect()
-    }
-}
-
-fn from_bytes<T: Scalar>(b: &[u8]) -> Vec<T> {
-    if std::mem::size_of::<T>() == 4 {
-        b.chunks_exact(4)
-            .map(|c| T::of(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64))
-            .collect()
-    } else {
-        b.chunks_exact(8)
-            .map(|c| {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(c);
-                T::of(f64::from_le_bytes(a))
-            })
-            .collect()
-    }
-}
 
 fn format_err(op: &'static str, path: &Path, message: impl Into<String>) -> Error {
     Error::Format {
@@ -107,7 +73,7 @@ pub fn save<T: Scalar>(net: &Network<T>, path: impl AsRef<Path>) -> Result<()> {
             blobs.push((
                 format!("layers.{i}.{name}"),
                 shape.to_vec(),
-                to_bytes(&v.to_vec()?),
+                to_le_bytes(&v.to_vec()?),
             ));
             Ok(())
         })?;
@@ -115,7 +81,7 @@ pub fn save<T: Scalar>(net: &Network<T>, path: impl AsRef<Path>) -> Result<()> {
     let views = blobs
         .iter()
         .map(|(name, shape, data)| {
-            TensorView::new(dtype::<T>(), shape.clone(), data)
+            TensorView::new(safetensors_dtype::<T>(), shape.clone(), data)
                 .map(|v| (name.clone(), v))
                 .map_err(|e| format_err("save", path, e.to_string()))
         })
@@ -165,11 +131,11 @@ pub fn load<T: Scalar>(net: &mut Network<T>, path: impl AsRef<Path>) -> Result<(
             let t = st
                 .tensor(&key)
                 .map_err(|_| bad(format!("tensor {key} is missing")))?;
-            if t.dtype() != dtype::<T>() {
+            if t.dtype() != safetensors_dtype::<T>() {
                 return Err(bad(format!(
                     "{key} is {:?} but the network is {:?}",
                     t.dtype(),
-                    dtype::<T>()
+                    safetensors_dtype::<T>()
                 )));
             }
             if t.shape() != shape {
@@ -178,7 +144,7 @@ pub fn load<T: Scalar>(net: &mut Network<T>, path: impl AsRef<Path>) -> Result<(
                     t.shape()
                 )));
             }
-            values.push(from_bytes::<T>(t.data()));
+            values.push(from_le_bytes::<T>(t.data()));
             expected += 1;
             Ok(())
         })?;

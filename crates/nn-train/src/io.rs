@@ -17,7 +17,8 @@ use safetensors::{SafeTensorError, SafeTensors};
 
 use crate::error::{Error, Result};
 
-fn dtype<T: Scalar>() -> Dtype {
+/// The safetensors dtype of `T` (`F32` or `F64`).
+pub fn safetensors_dtype<T: Scalar>() -> Dtype {
     if std::mem::size_of::<T>() == 4 {
         Dtype::F32
     } else {
@@ -25,7 +26,8 @@ fn dtype<T: Scalar>() -> Dtype {
     }
 }
 
-fn to_bytes<T: Scalar>(v: &[T]) -> Vec<u8> {
+/// `v` as little-endian bytes of `T` (what a safetensors tensor holds).
+pub fn to_le_bytes<T: Scalar>(v: &[T]) -> Vec<u8> {
     if std::mem::size_of::<T>() == 4 {
         v.iter()
             .flat_map(|x| (x.as_f64() as f32).to_le_bytes())
@@ -35,7 +37,8 @@ fn to_bytes<T: Scalar>(v: &[T]) -> Vec<u8> {
     }
 }
 
-fn from_bytes<T: Scalar>(b: &[u8]) -> Vec<T> {
+/// The values of little-endian bytes of `T` (a safetensors tensor's data).
+pub fn from_le_bytes<T: Scalar>(b: &[u8]) -> Vec<T> {
     if std::mem::size_of::<T>() == 4 {
         b.chunks_exact(4)
             .map(|c| T::of(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64))
@@ -128,12 +131,12 @@ pub fn save<T: Scalar>(net: &InferenceNetwork<T>, path: impl AsRef<Path>) -> Res
         blobs.push((
             format!("layers.{i}.weight"),
             vec![w.mrows(), w.ncols()],
-            to_bytes(&w.to_rows()?.concat()),
+            to_le_bytes(&w.to_rows()?.concat()),
         ));
         blobs.push((
             format!("layers.{i}.bias"),
             vec![l.bias().dim()],
-            to_bytes(&l.bias().to_vec()?),
+            to_le_bytes(&l.bias().to_vec()?),
         ));
         meta.insert(
             format!("layers.{i}.activation"),
@@ -149,7 +152,7 @@ pub fn save<T: Scalar>(net: &InferenceNetwork<T>, path: impl AsRef<Path>) -> Res
     let views = blobs
         .iter()
         .map(|(name, shape, data)| {
-            TensorView::new(dtype::<T>(), shape.clone(), data)
+            TensorView::new(safetensors_dtype::<T>(), shape.clone(), data)
                 .map(|v| (name.clone(), v))
                 .map_err(|e| Error::Format {
                     op: "save",
@@ -208,11 +211,11 @@ pub fn load<T: Scalar>(net: &mut InferenceNetwork<T>, path: impl AsRef<Path>) ->
             let t = st
                 .tensor(&name)
                 .map_err(|_| bad(format!("tensor {name} is missing")))?;
-            if t.dtype() != dtype::<T>() {
+            if t.dtype() != safetensors_dtype::<T>() {
                 return Err(bad(format!(
                     "{name} is {:?} but the network is {:?}",
                     t.dtype(),
-                    dtype::<T>()
+                    safetensors_dtype::<T>()
                 )));
             }
             if t.shape() != shape.as_slice() {
@@ -221,7 +224,7 @@ pub fn load<T: Scalar>(net: &mut InferenceNetwork<T>, path: impl AsRef<Path>) ->
                     t.shape()
                 )));
             }
-            pair.push(from_bytes::<T>(t.data()));
+            pair.push(from_le_bytes::<T>(t.data()));
         }
         values.push(pair);
     }

@@ -76,7 +76,7 @@ pub mod conformance;
 
 pub use cost::Cost;
 pub use error::{Error, Result};
-pub use io::{load, load_network, save};
+pub use io::{from_le_bytes, load, load_network, safetensors_dtype, save, to_le_bytes};
 pub use layer::{Backward, LayerGrads};
 pub use metrics::{
     binary_accuracy, categorical_accuracy, confusion_matrix, mae, rmse, ConfusionMatrix,
