@@ -248,3 +248,36 @@ pub fn mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Err
     let data = datasets::mnist(dir)?;
     image_cnn("MNIST", &data, cfg, None)
 }
+
+/// The body of the `fashion_mnist_cnn` and `mnist_cnn` binaries: parses `[--epochs N]`
+/// (default 10), runs `cnn` on the data in `dir` with Deep Diamond's settings, saving
+/// the network to `target/models/{name}-cnn.safetensors`, and prints the results.
+pub fn chapter_main(
+    chapter: &str,
+    name: &str,
+    cnn: fn(&Path, &CnnConfig) -> std::result::Result<Report, Error>,
+) -> std::process::ExitCode {
+    crate::e2e::report_errors(|| {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let epochs = match args.as_slice() {
+            [] => 10,
+            [flag, n] if flag == "--epochs" => n
+                .parse()
+                .map_err(|_| format!("--epochs {n}: not a number"))?,
+            _ => return Err(format!("usage: {name}-cnn [--epochs N]").into()),
+        };
+        crate::heading("Part VII", chapter);
+        let cfg = CnnConfig {
+            epochs,
+            save_to: Some(format!("target/models/{name}-cnn.safetensors").into()),
+            ..CnnConfig::deep_diamond()
+        };
+        let r = cnn(&datasets::dir(name), &cfg)?;
+        println!(
+            "test accuracy {:.4} (validation {:.4}, macro F1 {:.4}) after {} epochs ({:.1} s training)",
+            r.value, r.extra[0].1, r.extra[1].1, r.epochs, r.train_seconds
+        );
+        println!("{}", r.line());
+        Ok(())
+    })
+}

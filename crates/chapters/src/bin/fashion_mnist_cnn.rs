@@ -1,41 +1,12 @@
 //! Part VII, "Convolutional neural networks (CNN): Fashion-MNIST": Deep Diamond's
 //! network, Adam η 0.001, mini-batches of 128, 10 epochs; prints the validation
 //! accuracy after each epoch, the confusion matrix with per-class precision, recall
-//! and F1, and the test accuracy. `cargo xtask e2e fashion-mnist`.
-
-use chapters::cnn::{fashion_mnist_cnn, CnnConfig};
+//! and F1, and the test accuracy. `cargo xtask e2e fashion-mnist`; `--epochs N` trains N epochs.
 
 fn main() -> std::process::ExitCode {
-    chapters::e2e::report_errors(run)
-}
-
-/// `--epochs N` on the command line (default 10).
-fn epochs_arg() -> Result<Option<usize>, chapters::e2e::Error> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => Ok(None),
-        [flag, n] if flag == "--epochs" => Ok(Some(
-            n.parse()
-                .map_err(|_| format!("--epochs {n}: not a number"))?,
-        )),
-        _ => Err(format!("usage: {} [--epochs N]", env!("CARGO_BIN_NAME")).into()),
-    }
-}
-
-fn run() -> Result<(), chapters::e2e::Error> {
-    chapters::heading("Part VII", "CNN: Fashion-MNIST");
-    let r = fashion_mnist_cnn(
-        &datasets::dir("fashion-mnist"),
-        &CnnConfig {
-            save_to: Some("target/models/fashion-mnist-cnn.safetensors".into()),
-            epochs: epochs_arg()?.unwrap_or(10),
-            ..CnnConfig::deep_diamond()
-        },
-    )?;
-    println!(
-        "test accuracy {:.4} (validation {:.4}, macro F1 {:.4}) after {} epochs ({:.1} s training)",
-        r.value, r.extra[0].1, r.extra[1].1, r.epochs, r.train_seconds
-    );
-    println!("{}", r.line());
-    Ok(())
+    chapters::cnn::chapter_main(
+        "CNN: Fashion-MNIST",
+        "fashion-mnist",
+        chapters::cnn::fashion_mnist_cnn,
+    )
 }

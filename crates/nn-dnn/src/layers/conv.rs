@@ -7,6 +7,7 @@ use nn_train::Result;
 use tensor_core::dnn::Convolution;
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
+use super::params::WeightsBias;
 use crate::layer::{activation_backward, init_weights, Layer, Param, ParamValues};
 
 /// `y = f(conv(x, w) + b)` with `oihw` weights and one bias per output channel.
@@ -14,12 +15,8 @@ use crate::layer::{activation_backward, init_weights, Layer, Param, ParamValues}
 pub struct ConvLayer<T: Scalar> {
     geometry: Convolution,
     activation: Activation<T>,
-    weights: Vector<T>,
-    bias: Vector<T>,
-    grad_w: Vector<T>,
-    grad_b: Vector<T>,
-    /// `[oc, c, kh, kw]` and `[oc]`.
-    shapes: ([usize; 4], [usize; 1]),
+    /// Weights `[oc, c, kh, kw]`, biases `[oc]`.
+    p: WeightsBias<T>,
 }
 
 impl<T: Scalar> ConvLayer<T> {
@@ -35,23 +32,12 @@ impl<T: Scalar> ConvLayer<T> {
             }
             .into());
         }
-        let (wl, oc) = (geometry.weights_len(), geometry.out_channels());
+        let [kh, kw] = geometry.kernel();
+        let shape = [geometry.out_channels(), geometry.in_channels(), kh, kw];
         Ok(ConvLayer {
             geometry,
             activation,
-            weights: f.vctr(wl)?,
-            bias: f.vctr(oc)?,
-            grad_w: f.vctr(wl)?,
-            grad_b: f.vctr(oc)?,
-            shapes: (
-                [
-                    oc,
-                    geometry.in_channels(),
-                    geometry.kernel()[0],
-                    geometry.kernel()[1],
-                ],
-                [oc],
-            ),
+            p: WeightsBias::new(f, &shape)?,
         })
     }
 
@@ -62,22 +48,22 @@ impl<T: Scalar> ConvLayer<T> {
 
     /// The weights, `[oc, c, kh, kw]` (`oihw`) flattened.
     pub fn weights(&self) -> &Vector<T> {
-        &self.weights
+        &self.p.weights
     }
 
     /// The weights, writable.
     pub fn weights_mut(&mut self) -> &mut Vector<T> {
-        &mut self.weights
+        &mut self.p.weights
     }
 
     /// The biases, one per output channel.
     pub fn bias(&self) -> &Vector<T> {
-        &self.bias
+        &self.p.bias
     }
 
     /// The biases, writable.
     pub fn bias_mut(&mut self) -> &mut Vector<T> {
-        &mut self.bias
+        &mut self.p.bias
     }
 
     fn at(&self, n: usize) -> Result<Convolution> {
@@ -110,7 +96,7 @@ impl<T: Scalar> Layer<T> for ConvLayer<T> {
         _training: bool,
     ) -> Result<()> {
         let g = self.at(x.desc().shape()[0])?;
-        dnn.convolution_forward(&g, x, &self.weights, &self.bias, y)?;
+        dnn.convolution_forward(&g, x, &self.p.weights, &self.p.bias, y)?;
         if let Some(op) = self.activation.unary() {
             unary_inplace(op, &mut y.view_vctr_mut()?)?;
         }
@@ -132,44 +118,30 @@ impl<T: Scalar> Layer<T> for ConvLayer<T> {
             activation_backward(dnn, self.activation, y, dy)?;
         }
         let inv_n = T::one() / T::of(n as f64);
-        dnn.convolution_backward_weights(&g, inv_n, x, dy, &mut self.grad_w, &mut self.grad_b)?;
+        dnn.convolution_backward_weights(&g, inv_n, x, dy, &mut self.p.grad_w, &mut self.p.grad_b)?;
         if let Some(dx) = dx {
-            dnn.convolution_backward_data(&g, dy, &self.weights, dx)?;
+            dnn.convolution_backward_data(&g, dy, &self.p.weights, dx)?;
         }
         Ok(())
     }
 
     fn params(&mut self, visit: &mut dyn FnMut(Param<'_, T>) -> Result<()>) -> Result<()> {
-        visit(Param {
-            value: &mut self.weights,
-            grad: &mut self.grad_w,
-            decay: true,
-            shape: &self.shapes.0,
-            name: "weight",
-        })?;
-        visit(Param {
-            value: &mut self.bias,
-            grad: &mut self.grad_b,
-            decay: false,
-            shape: &self.shapes.1,
-            name: "bias",
-        })
+        self.p.params(visit)
     }
 
     fn param_values(&self, visit: &mut ParamValues<'_, T>) -> Result<()> {
-        visit(&self.weights, &self.shapes.0, "weight")?;
-        visit(&self.bias, &self.shapes.1, "bias")
+        self.p.values(visit)
     }
 
     fn param_count(&self) -> usize {
-        self.weights.dim() + self.bias.dim()
+        self.p.count()
     }
 
     fn init(&mut self, rng: &mut dyn RngCore, scheme: Init) -> Result<()> {
         let g = &self.geometry;
         let fan_out = g.weights_len() / g.in_channels();
-        init_weights(rng, scheme, &mut self.weights, g.patch_len(), fan_out)?;
-        fill(&mut self.bias, T::zero())?;
+        init_weights(rng, scheme, &mut self.p.weights, g.patch_len(), fan_out)?;
+        fill(&mut self.p.bias, T::zero())?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@ use nn_inference::{Activation, Init};
 use nn_train::Result;
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
+use super::params::WeightsBias;
 use crate::layer::{activation_backward, init_weights, Layer, Param, ParamValues};
 
 /// `y = f(W x + b)` with `x` flattened per sample.
@@ -17,13 +18,9 @@ pub struct DenseLayer<T: Scalar> {
     output: Desc,
     inputs: usize,
     activation: Activation<T>,
-    weights: Vector<T>,
-    bias: Vector<T>,
-    grad_w: Vector<T>,
-    grad_b: Vector<T>,
+    /// Weights `[out, in]` (row-major), biases `[out]`.
+    p: WeightsBias<T>,
     ones: Vector<T>,
-    /// `[out, in]` and `[out]`.
-    shapes: ([usize; 2], [usize; 1]),
 }
 
 impl<T: Scalar> DenseLayer<T> {
@@ -53,12 +50,8 @@ impl<T: Scalar> DenseLayer<T> {
             output,
             inputs,
             activation,
-            weights: f.vctr(outputs * inputs)?,
-            bias: f.vctr(outputs)?,
-            grad_w: f.vctr(outputs * inputs)?,
-            grad_b: f.vctr(outputs)?,
+            p: WeightsBias::new(f, &[outputs, inputs])?,
             ones,
-            shapes: ([outputs, inputs], [outputs]),
         })
     }
 
@@ -68,22 +61,22 @@ impl<T: Scalar> DenseLayer<T> {
 
     /// The weights, `[out, in]` row-major, flattened.
     pub fn weights(&self) -> &Vector<T> {
-        &self.weights
+        &self.p.weights
     }
 
     /// The weights, writable.
     pub fn weights_mut(&mut self) -> &mut Vector<T> {
-        &mut self.weights
+        &mut self.p.weights
     }
 
     /// The biases.
     pub fn bias(&self) -> &Vector<T> {
-        &self.bias
+        &self.p.bias
     }
 
     /// The biases, writable.
     pub fn bias_mut(&mut self) -> &mut Vector<T> {
-        &mut self.bias
+        &mut self.p.bias
     }
 }
 
@@ -108,12 +101,13 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         _training: bool,
     ) -> Result<()> {
         let w = self
+            .p
             .weights
             .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
         let mut ym = y.view_mat_mut()?;
         mm_into(T::one(), &w, &x.view_mat()?, T::zero(), &mut ym)?;
         self.activation
-            .bias_forward_with(dnn, &self.bias, &mut ym)?;
+            .bias_forward_with(dnn, &self.p.bias, &mut ym)?;
         Ok(())
     }
 
@@ -133,52 +127,38 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         let inv_n = T::one() / T::of(n as f64);
         let (m, k) = (self.outputs(), self.inputs);
         let d = dy.view_mat()?;
-        let mut gw = self.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
+        let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
         mm_into(inv_n, &d, &x.view_mat()?.trans(), T::zero(), &mut gw)?;
         mv_into(
             inv_n,
             &d,
             &self.ones.subvector(0, n)?,
             T::zero(),
-            &mut self.grad_b,
+            &mut self.p.grad_b,
         )?;
         if let Some(dx) = dx {
-            let w = self.weights.view_ge(m, k, Layout::RowMajor)?;
+            let w = self.p.weights.view_ge(m, k, Layout::RowMajor)?;
             mm_into(T::one(), &w.trans(), &d, T::zero(), &mut dx.view_mat_mut()?)?;
         }
         Ok(())
     }
 
     fn params(&mut self, visit: &mut dyn FnMut(Param<'_, T>) -> Result<()>) -> Result<()> {
-        visit(Param {
-            value: &mut self.weights,
-            grad: &mut self.grad_w,
-            decay: true,
-            shape: &self.shapes.0,
-            name: "weight",
-        })?;
-        visit(Param {
-            value: &mut self.bias,
-            grad: &mut self.grad_b,
-            decay: false,
-            shape: &self.shapes.1,
-            name: "bias",
-        })
+        self.p.params(visit)
     }
 
     fn param_values(&self, visit: &mut ParamValues<'_, T>) -> Result<()> {
-        visit(&self.weights, &self.shapes.0, "weight")?;
-        visit(&self.bias, &self.shapes.1, "bias")
+        self.p.values(visit)
     }
 
     fn param_count(&self) -> usize {
-        self.weights.dim() + self.bias.dim()
+        self.p.count()
     }
 
     fn init(&mut self, rng: &mut dyn RngCore, scheme: Init) -> Result<()> {
         let fan_out = self.outputs();
-        init_weights(rng, scheme, &mut self.weights, self.inputs, fan_out)?;
-        fill(&mut self.bias, T::zero())?;
+        init_weights(rng, scheme, &mut self.p.weights, self.inputs, fan_out)?;
+        fill(&mut self.p.bias, T::zero())?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 mod conv;
 mod dense;
 mod dropout;
+mod params;
 mod pool;
 
 pub use conv::ConvLayer;

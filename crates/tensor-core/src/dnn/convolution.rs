@@ -24,6 +24,16 @@ fn require_len(c: &mut Check, name: &str, got: usize, want: usize) {
     });
 }
 
+/// Requires the pooling workspace `arg` to hold at least [`Pooling::workspace_len`].
+fn require_workspace(c: &mut Check, g: &Pooling, len: usize) {
+    c.require(len >= g.workspace_len(), || {
+        format!(
+            "the workspace must have {} elements but it has {len}",
+            g.workspace_len()
+        )
+    });
+}
+
 impl<T: Scalar> DnnFactory<T> {
     /// `y := conv(x, w) + b`: the 2-D convolution `g` (cross-correlation) of the dense
     /// `nchw` tensor `x` with the `oihw` weights `w` (a vector of
@@ -52,9 +62,7 @@ impl<T: Scalar> DnnFactory<T> {
         y: &mut impl AsTensorMut<T>,
     ) -> Result<()> {
         const OP: &str = "convolution_forward";
-        for f in [x.factory(), w.factory(), b.factory(), y.factory()] {
-            self.la.require_same(OP, f)?;
-        }
+        self.require_same(OP, [x.factory(), w.factory(), b.factory(), y.factory()])?;
         let mut c = Check::new(OP);
         require_desc(&mut c, "x", &x.desc(), &g.input_desc());
         require_desc(&mut c, "y", &y.desc(), &g.output_desc());
@@ -81,9 +89,7 @@ impl<T: Scalar> DnnFactory<T> {
         dx: &mut impl AsTensorMut<T>,
     ) -> Result<()> {
         const OP: &str = "convolution_backward_data";
-        for f in [dy.factory(), w.factory(), dx.factory()] {
-            self.la.require_same(OP, f)?;
-        }
+        self.require_same(OP, [dy.factory(), w.factory(), dx.factory()])?;
         let mut c = Check::new(OP);
         require_desc(&mut c, "dy", &dy.desc(), &g.output_desc());
         require_desc(&mut c, "dx", &dx.desc(), &g.input_desc());
@@ -110,9 +116,7 @@ impl<T: Scalar> DnnFactory<T> {
         db: &mut impl AsVectorMut<T>,
     ) -> Result<()> {
         const OP: &str = "convolution_backward_weights";
-        for f in [x.factory(), dy.factory(), dw.factory(), db.factory()] {
-            self.la.require_same(OP, f)?;
-        }
+        self.require_same(OP, [x.factory(), dy.factory(), dw.factory(), db.factory()])?;
         let mut c = Check::new(OP);
         require_desc(&mut c, "x", &x.desc(), &g.input_desc());
         require_desc(&mut c, "dy", &dy.desc(), &g.output_desc());
@@ -155,19 +159,11 @@ impl<T: Scalar> DnnFactory<T> {
         arg: &mut impl AsVectorMut<T>,
     ) -> Result<()> {
         const OP: &str = "pooling_forward";
-        for f in [x.factory(), y.factory(), arg.factory()] {
-            self.la.require_same(OP, f)?;
-        }
+        self.require_same(OP, [x.factory(), y.factory(), arg.factory()])?;
         let mut c = Check::new(OP);
         require_desc(&mut c, "x", &x.desc(), &g.input_desc());
         require_desc(&mut c, "y", &y.desc(), &g.output_desc());
-        c.require(arg.dim() >= g.workspace_len(), || {
-            format!(
-                "the workspace must have {} elements but it has {}",
-                g.workspace_len(),
-                arg.dim()
-            )
-        });
+        require_workspace(&mut c, g, arg.dim());
         c.finish()?;
         self.dnn.pooling_forward(
             &mut self.ws(),
@@ -188,19 +184,11 @@ impl<T: Scalar> DnnFactory<T> {
         dx: &mut impl AsTensorMut<T>,
     ) -> Result<()> {
         const OP: &str = "pooling_backward";
-        for f in [dy.factory(), arg.factory(), dx.factory()] {
-            self.la.require_same(OP, f)?;
-        }
+        self.require_same(OP, [dy.factory(), arg.factory(), dx.factory()])?;
         let mut c = Check::new(OP);
         require_desc(&mut c, "dy", &dy.desc(), &g.output_desc());
         require_desc(&mut c, "dx", &dx.desc(), &g.input_desc());
-        c.require(arg.dim() >= g.workspace_len(), || {
-            format!(
-                "the workspace must have {} elements but it has {}",
-                g.workspace_len(),
-                arg.dim()
-            )
-        });
+        require_workspace(&mut c, g, arg.dim());
         c.finish()?;
         self.dnn.pooling_backward(
             &mut self.ws(),

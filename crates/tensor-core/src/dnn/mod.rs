@@ -312,6 +312,11 @@ impl<T: Scalar> DnnFactory<T> {
         self.dnn.has_fused_mlp()
     }
 
+    /// Every argument must come from this factory.
+    fn require_same<const N: usize>(&self, op: &'static str, fs: [&Factory<T>; N]) -> Result<()> {
+        fs.into_iter().try_for_each(|f| self.la.require_same(op, f))
+    }
+
     fn ws(&self) -> std::sync::MutexGuard<'_, Workspace<T>> {
         // A panic while the lock was held leaves only scratch memory behind.
         self.ws.lock().unwrap_or_else(|p| p.into_inner())
@@ -326,8 +331,7 @@ impl<T: Scalar> DnnFactory<T> {
         y: &mut impl AsMatrixMut<T>,
     ) -> Result<()> {
         const OP: &str = "bias_activation";
-        self.la.require_same(OP, b.factory())?;
-        self.la.require_same(OP, y.factory())?;
+        self.require_same(OP, [b.factory(), y.factory()])?;
         Check::new(OP)
             .require(b.dim() == y.mrows(), || {
                 format!(
@@ -362,8 +366,7 @@ impl<T: Scalar> DnnFactory<T> {
         d: &mut impl AsMatrixMut<T>,
     ) -> Result<()> {
         const OP: &str = "activation_grad";
-        self.la.require_same(OP, a.factory())?;
-        self.la.require_same(OP, d.factory())?;
+        self.require_same(OP, [a.factory(), d.factory()])?;
         Check::new(OP)
             .require(a.shape() == d.shape(), || {
                 format!(
