@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Where in a file a problem was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// The file as a whole (its size, its gzip stream).
     File,
@@ -26,6 +27,7 @@ impl fmt::Display for Location {
 
 /// What can go wrong loading a dataset.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A dataset file is not there; the message names the command that fetches it.
     #[error("{path}: not found; run `cargo xtask fetch-datasets {dataset}` (or set DLFP_DATASETS to the folder that holds `{dataset}/`)")]

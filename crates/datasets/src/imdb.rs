@@ -356,6 +356,7 @@ pub fn read_acl_tar(path: &Path) -> Result<Imdb> {
 
 /// How a review is split into words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Tokenizer {
     /// The book's: split on whitespace, words as they are (`"Great!"` and `"great"`
     /// differ, `<br` is a word).

@@ -5,6 +5,7 @@
 /// Messages name the operation and the offending values, e.g.
 /// `mm: a is 4x2 but b is 3x5 (a.ncols must equal b.mrows)`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// One or more preconditions failed; all of them are listed.
     #[error("{op}: {}", .problems.join("; "))]

@@ -8,6 +8,7 @@ use tensor_core::dnn::PoolAlgo;
 
 /// A layer to build; see [`convo`], [`pooling`], [`dense`], [`dropout`].
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Blueprint<T> {
     /// A 2-D convolution with a bias per output channel and an activation.
     Convo {

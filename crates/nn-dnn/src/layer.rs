@@ -122,6 +122,15 @@ pub(crate) fn init_weights<T: Scalar>(
             let a = (6.0 / (fi + fo)).sqrt();
             rand_uniform_range(&mut rng, T::of(-a), T::of(a), w)?
         }
+        other => {
+            return Err(la_core::Error::Precondition {
+                op: "init",
+                problems: vec![format!(
+                    "the scheme {other:?} is not implemented for nn-dnn layers"
+                )],
+            }
+            .into())
+        }
     }
     Ok(())
 }

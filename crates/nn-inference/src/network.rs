@@ -12,6 +12,7 @@ use tensor_core::{Desc, DnnFactory};
 /// forward pass ([`Activation::forward_inplace`]) and a derivative
 /// ([`Activation::backward_inplace`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Activation<T> {
     /// The identity.
     Linear,
@@ -213,6 +214,7 @@ impl<T: Scalar> FullyConnected<T> {
 
 /// Weight initialisation schemes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Init {
     /// The book's default: normal with mean 0 and σ = 1/fan-in.
     Book,

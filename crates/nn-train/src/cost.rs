@@ -9,6 +9,7 @@ use crate::error::{precondition, Result};
 /// A cost function (the book's `quadratic-cost!`, `crossentropy`, ...). Values are
 /// averaged over the `n` samples of a batch, and the gradients match them exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Cost {
     /// `‖a - y‖² / 2n`. Output error `(a - y) ⊙ f'(z)`.
     Quadratic,

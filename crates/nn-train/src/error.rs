@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// What can go wrong while training, evaluating, saving or loading.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A linear-algebra precondition or backend failure (shapes, factories, ...).
     #[error(transparent)]

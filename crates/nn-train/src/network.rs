@@ -575,6 +575,7 @@ pub struct Epoch<T> {
 
 /// How the learning rate changes over the epochs of [`sgd_train`].
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Schedule<T> {
     /// The same rate every epoch.
     Constant,

@@ -107,6 +107,7 @@ impl<T: Scalar> Default for RmsProp<T> {
 /// assert_ne!(opt, sgd);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Optimizer<T> {
     /// See [`GradientDescent`].
     GradientDescent(GradientDescent<T>),

@@ -9,6 +9,7 @@ pub const MAX_RANK: usize = 5;
 
 /// The element type of a tensor (the book's `:float`, `:double`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DataType {
     /// `f32`, the book's `:float`.
     Float,
@@ -49,6 +50,7 @@ impl DataType {
 /// layout says which dimension is outermost in memory. `Strided` marks a descriptor
 /// built from explicit strides ([`Desc::with_strides`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TensorLayout {
     /// One dimension (`:x`).
     X,

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 /// The instruction-set level the native kernels run at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SimdLevel {
     /// AVX-512 F/BW/CD/DQ/VL with FMA (x86-64-v4).
     Avx512,

@@ -239,6 +239,7 @@ impl Convolution {
 
 /// How pooling combines a window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PoolAlgo {
     /// The window's maximum (the first one, in row-major order, on ties).
     Max,
