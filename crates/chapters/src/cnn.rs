@@ -42,6 +42,9 @@ pub struct CnnConfig {
     /// Where to save the trained network (then reloaded into a fresh network that
     /// predicts the test images); `None`: not saved.
     pub save_to: Option<std::path::PathBuf>,
+    /// Check the dataset files against their published SHA-256 sums (default:
+    /// [`datasets::Verify::from_env`]); `Verify::Skip` for your own modified files.
+    pub verify: datasets::Verify,
 }
 
 impl CnnConfig {
@@ -62,6 +65,7 @@ impl CnnConfig {
             seed: 1,
             verbose: true,
             save_to: None,
+            verify: datasets::Verify::from_env(),
         }
     }
 
@@ -234,7 +238,7 @@ pub fn image_cnn(
 
 /// [`image_cnn`] on Fashion-MNIST in `dir`.
 pub fn fashion_mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Error> {
-    let data = datasets::fashion_mnist(dir)?;
+    let data = datasets::fashion_mnist_with(dir, cfg.verify)?;
     image_cnn(
         "Fashion-MNIST",
         &data,
@@ -245,7 +249,7 @@ pub fn fashion_mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Rep
 
 /// [`image_cnn`] on MNIST in `dir`.
 pub fn mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Error> {
-    let data = datasets::mnist(dir)?;
+    let data = datasets::mnist_with(dir, cfg.verify)?;
     image_cnn("MNIST", &data, cfg, None)
 }
 

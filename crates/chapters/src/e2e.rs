@@ -218,6 +218,9 @@ pub struct ImdbConfig {
     /// accuracy on it (for choosing settings); `None`: train on all training reviews
     /// and report the test accuracy.
     pub validation: Option<f64>,
+    /// Check the dataset files against their published SHA-256 sums (default:
+    /// [`datasets::Verify::from_env`]); `Verify::Skip` for your own modified files.
+    pub verify: datasets::Verify,
 }
 
 impl ImdbConfig {
@@ -238,6 +241,7 @@ impl ImdbConfig {
             cost: Cost::Quadratic,
             sparse: true,
             validation: None,
+            verify: datasets::Verify::from_env(),
         }
     }
 }
@@ -264,7 +268,7 @@ impl ImdbData {
     /// never looked at, not even for the vocabulary); with `cfg.validation`, the
     /// evaluation reviews are held out of the training reviews.
     pub fn load(dir: &Path, cfg: &ImdbConfig) -> std::result::Result<Self, Error> {
-        let data = datasets::imdb(dir)?;
+        let data = datasets::imdb_with(dir, cfg.verify)?;
         let train_texts = datasets::texts(&data.train);
         let vocab = Vocabulary::build(&train_texts, cfg.words, cfg.tokenizer)?;
         let x_all = vocab.encode(&train_texts);
@@ -340,6 +344,9 @@ pub struct BostonConfig {
     pub split_seed: u64,
     /// The training run.
     pub run: Run,
+    /// Check the dataset files against their published SHA-256 sums (default:
+    /// [`datasets::Verify::from_env`]); `Verify::Skip` for your own modified files.
+    pub verify: datasets::Verify,
 }
 
 impl BostonConfig {
@@ -349,6 +356,7 @@ impl BostonConfig {
             test_fraction: 0.2,
             split_seed: 42,
             run: Run::adam(&[64, 64], 200, 16, 0.003),
+            verify: datasets::Verify::from_env(),
         }
     }
 }
@@ -356,7 +364,7 @@ impl BostonConfig {
 /// "Regression: Boston housing prices": a seeded split, standardised features (train
 /// statistics only), quadratic cost; test MAE and RMSE in $1000s.
 pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Error> {
-    let data = datasets::boston(dir)?;
+    let data = datasets::boston_with(dir, cfg.verify)?;
     let (mut train_s, mut test_s) = data.samples.split(cfg.test_fraction, cfg.split_seed)?;
     let s = Standardizer::fit(&train_s.x);
     s.apply(&mut train_s.x)?;
@@ -394,6 +402,9 @@ pub struct MnistConfig {
     pub run: Run,
     /// Use at most this many training images (all with `usize::MAX`).
     pub train_limit: usize,
+    /// Check the dataset files against their published SHA-256 sums (default:
+    /// [`datasets::Verify::from_env`]); `Verify::Skip` for your own modified files.
+    pub verify: datasets::Verify,
 }
 
 impl MnistConfig {
@@ -406,6 +417,7 @@ impl MnistConfig {
                 ..Run::adam(&[512], 10, 128, 0.001)
             },
             train_limit: usize::MAX,
+            verify: datasets::Verify::from_env(),
         }
     }
 }
@@ -413,7 +425,7 @@ impl MnistConfig {
 /// "Classification and metrics: MNIST": test accuracy, and the confusion matrix with
 /// per-class precision/recall/F1, which it prints.
 pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error> {
-    let data = datasets::mnist(dir)?;
+    let data = datasets::mnist_with(dir, cfg.verify)?;
     let fac = native_float();
     let n = data.train.len().min(cfg.train_limit);
     let keep: Vec<usize> = (0..n).collect();

@@ -56,6 +56,19 @@ pub enum Error {
         /// What is wrong, with the offending values.
         message: String,
     },
+    /// A catalogued dataset file's contents differ from the published file (a changed
+    /// pixel, label, letter or row); see [`crate::Verify`].
+    #[error("{path}: the contents differ from the published {dataset} file (SHA-256 {actual}, expected {expected}); restore it with `cargo xtask fetch-datasets {dataset}`, or, if you changed it on purpose, load it with `Verify::Skip` (or DLFP_DATASETS_VERIFY=0)")]
+    Checksum {
+        /// The file.
+        path: PathBuf,
+        /// The dataset's name for `cargo xtask fetch-datasets`.
+        dataset: &'static str,
+        /// The catalogue's SHA-256 of the decompressed contents.
+        expected: &'static str,
+        /// The SHA-256 of what was read.
+        actual: String,
+    },
     /// An argument out of range (a split fraction, a vocabulary size, a column index).
     #[error("{op}: {message}")]
     Invalid {

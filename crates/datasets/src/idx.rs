@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::catalog::{self, Verify};
 use crate::error::{format_error, read_maybe_gz, Location, Result};
 use crate::host::{one_hot, HostMatrix};
 
@@ -194,13 +195,20 @@ fn idx_file(dir: &Path, name: &str) -> std::path::PathBuf {
     }
 }
 
-fn load_images(dir: &Path, dataset: &'static str) -> Result<ImageDataset> {
+/// Reads a catalogued IDX file and checks its contents against the catalogue.
+fn read_catalogued(path: &Path, dataset: &'static str, verify: Verify) -> Result<Idx> {
+    let bytes = read_maybe_gz(path, dataset)?;
+    catalog::check(dataset, path, &bytes, verify)?;
+    Idx::parse(&bytes, path)
+}
+
+fn load_images(dir: &Path, dataset: &'static str, verify: Verify) -> Result<ImageDataset> {
     let split = |prefix: &str| {
-        LabelledImages::read(
-            &idx_file(dir, &format!("{prefix}-images-idx3-ubyte")),
-            &idx_file(dir, &format!("{prefix}-labels-idx1-ubyte")),
-            dataset,
-        )
+        let images = idx_file(dir, &format!("{prefix}-images-idx3-ubyte"));
+        let labels = idx_file(dir, &format!("{prefix}-labels-idx1-ubyte"));
+        let img = read_catalogued(&images, dataset, verify)?;
+        let lab = read_catalogued(&labels, dataset, verify)?;
+        LabelledImages::from_idx(img, &images, lab, &labels)
     };
     let (train, test) = rayon::join(|| split("train"), || split("t10k"));
     Ok(ImageDataset {
@@ -210,14 +218,26 @@ fn load_images(dir: &Path, dataset: &'static str) -> Result<ImageDataset> {
 }
 
 /// Loads MNIST from `dir` (the folder with `train-images-idx3-ubyte.gz` etc., gzipped or
-/// raw): `datasets::mnist(&datasets::dir("mnist"))`.
+/// raw): `datasets::mnist(&datasets::dir("mnist"))`. The contents are checked against
+/// the published SHA-256 sums ([`Verify::from_env`]); a changed file is
+/// [`crate::Error::Checksum`].
 pub fn mnist(dir: &Path) -> Result<ImageDataset> {
-    load_images(dir, "mnist")
+    mnist_with(dir, Verify::from_env())
 }
 
-/// Loads Fashion-MNIST from `dir` (same file names as MNIST).
+/// [`mnist`] with an explicit [`Verify`] (`Verify::Skip` for your own modified files).
+pub fn mnist_with(dir: &Path, verify: Verify) -> Result<ImageDataset> {
+    load_images(dir, "mnist", verify)
+}
+
+/// Loads Fashion-MNIST from `dir` (same file names as MNIST), checked like [`mnist`].
 pub fn fashion_mnist(dir: &Path) -> Result<ImageDataset> {
-    load_images(dir, "fashion-mnist")
+    fashion_mnist_with(dir, Verify::from_env())
+}
+
+/// [`fashion_mnist`] with an explicit [`Verify`].
+pub fn fashion_mnist_with(dir: &Path, verify: Verify) -> Result<ImageDataset> {
+    load_images(dir, "fashion-mnist", verify)
 }
 
 /// Fashion-MNIST's class names, by label.

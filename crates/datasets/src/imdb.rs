@@ -13,6 +13,7 @@ use la_core::sparse::CscMatrix;
 use la_core::{AsMatrixMut, Factory, Layout, Matrix, Scalar};
 use rayon::prelude::*;
 
+use crate::catalog::{self, Verify};
 use crate::error::{
     format_error, gunzip_if_gz, invalid, io_error, read_maybe_gz, Error, Location, Result,
 };
@@ -51,12 +52,21 @@ pub struct Imdb {
 
 const CSV_NAMES: [&str; 2] = ["imdb_labelled_50k.csv.gz", "imdb_labelled_50k.csv"];
 
-/// Loads IMDB from `dir` (see the module docs for the files it looks for).
+/// Loads IMDB from `dir` (see the module docs for the files it looks for). The labelled
+/// CSV is checked against its published SHA-256 ([`Verify::from_env`]); the `aclImdb/`
+/// folder and tarball forms are not in the catalogue and load unchecked.
 pub fn imdb(dir: &Path) -> Result<Imdb> {
+    imdb_with(dir, Verify::from_env())
+}
+
+/// [`imdb`] with an explicit [`Verify`] (`Verify::Skip` for your own modified CSV).
+pub fn imdb_with(dir: &Path, verify: Verify) -> Result<Imdb> {
     for name in CSV_NAMES {
         let p = dir.join(name);
         if p.exists() {
-            return read_csv(&p);
+            let bytes = read_maybe_gz(&p, "imdb")?;
+            catalog::check("imdb", &p, &bytes, verify)?;
+            return parse_csv(&bytes, &p);
         }
     }
     if dir.join("aclImdb").is_dir() {

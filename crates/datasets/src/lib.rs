@@ -26,6 +26,11 @@
 //!
 //! ## Errors
 //!
+//! The dataset loaders check each catalogued file's decompressed contents against its
+//! published SHA-256 ([`Verify`]): a changed pixel, label, letter or row that the
+//! parsers cannot see is [`Error::Checksum`], naming the file and the fetch command.
+//! Opt out with the `*_with(dir, Verify::Skip)` loaders or `DLFP_DATASETS_VERIFY=0`.
+//!
 //! Nothing here panics on bad input: a missing file is [`Error::Missing`] (naming the
 //! `cargo xtask fetch-datasets` command), a truncated gzip stream, a wrong IDX magic or
 //! dimension, an image/label count mismatch or a malformed CSV row is
@@ -43,19 +48,25 @@
 
 #![forbid(unsafe_code)]
 
+mod catalog;
 mod error;
 mod host;
 mod idx;
 mod imdb;
 mod tabular;
 
+pub use catalog::Verify;
 pub use error::{read_maybe_gz, Error, Location, Result};
 pub use host::{one_hot, HostMatrix};
-pub use idx::{fashion_mnist, mnist, Idx, ImageDataset, LabelledImages, FASHION_CLASSES};
+pub use idx::{
+    fashion_mnist, fashion_mnist_with, mnist, mnist_with, Idx, ImageDataset, LabelledImages,
+    FASHION_CLASSES,
+};
 pub use imdb::{
-    imdb, parse_csv, read_acl_dir, read_acl_tar, read_csv, sentiment_labels, texts, Imdb, MultiHot,
-    Review, Split, Tokenizer, Vocabulary,
+    imdb, imdb_with, parse_csv, read_acl_dir, read_acl_tar, read_csv, sentiment_labels, texts,
+    Imdb, MultiHot, Review, Split, Tokenizer, Vocabulary,
 };
 pub use tabular::{
-    boston, dir, parse_boston, regression, root_dir, split_indices, Boston, Samples, Standardizer,
+    boston, boston_with, dir, parse_boston, regression, root_dir, split_indices, Boston, Samples,
+    Standardizer,
 };

@@ -6,6 +6,7 @@ use std::path::Path;
 use la_core::rand::seq::SliceRandom;
 use la_core::{seeded_rng, Scalar};
 
+use crate::catalog::{self, Verify};
 use crate::error::{format_error, invalid, read_maybe_gz, Location, Result};
 use crate::host::HostMatrix;
 
@@ -155,8 +156,14 @@ pub struct Boston {
 }
 
 /// Loads Boston housing from `dir` (`boston_house_prices.csv` as scikit-learn ships it,
-/// or `boston.csv` without its first line).
+/// or `boston.csv` without its first line), checked against the published SHA-256
+/// ([`Verify::from_env`]).
 pub fn boston(dir: &Path) -> Result<Boston> {
+    boston_with(dir, Verify::from_env())
+}
+
+/// [`boston`] with an explicit [`Verify`] (`Verify::Skip` for your own modified CSV).
+pub fn boston_with(dir: &Path, verify: Verify) -> Result<Boston> {
     let sk = dir.join("boston_house_prices.csv");
     let plain = dir.join("boston.csv");
     let path = if !sk.exists() && plain.exists() {
@@ -165,6 +172,7 @@ pub fn boston(dir: &Path) -> Result<Boston> {
         sk
     };
     let bytes = read_maybe_gz(&path, "boston")?;
+    catalog::check("boston", &path, &bytes, verify)?;
     parse_boston(&bytes, &path)
 }
 

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use datasets::{Error, Idx, Location, Tokenizer, Vocabulary};
+use datasets::{Error, Idx, Location, Tokenizer, Verify, Vocabulary};
 use la_core::prelude::*;
 use proptest::prelude::*;
 
@@ -48,7 +48,7 @@ fn mnist_from_gzip_and_raw_files() {
     for gzipped in [true, false] {
         let dir = tempfile::tempdir().unwrap();
         write_mnist(dir.path(), gzipped);
-        let m = datasets::mnist(dir.path()).unwrap();
+        let m = datasets::mnist_with(dir.path(), Verify::Skip).unwrap();
         assert_eq!((m.train.images.rows(), m.train.images.cols()), (4, 3));
         assert_eq!(m.train.images.col(0), &[0.0, 1.0, 0.2, 0.4]);
         assert_eq!(m.train.labels, [7, 0, 9]);
@@ -94,7 +94,7 @@ fn idx_errors_name_file_and_offset() {
 fn mnist_errors() {
     let dir = tempfile::tempdir().unwrap();
     // Missing: the message says which command fetches it.
-    let e = datasets::mnist(dir.path()).unwrap_err();
+    let e = datasets::mnist_with(dir.path(), Verify::Skip).unwrap_err();
     assert!(matches!(
         e,
         Error::Missing {
@@ -111,12 +111,12 @@ fn mnist_errors() {
     // Count mismatch between images and labels.
     let labels = dir.path().join("train-labels-idx1-ubyte.gz");
     std::fs::write(&labels, gz(&idx(&[2], &[1, 2]))).unwrap();
-    let (path, _, msg) = format_err(datasets::mnist(dir.path()).unwrap_err());
+    let (path, _, msg) = format_err(datasets::mnist_with(dir.path(), Verify::Skip).unwrap_err());
     assert!(path.ends_with("train-labels-idx1-ubyte.gz"));
     assert!(msg.starts_with("2 labels for 3 images"), "{msg}");
     // A label that is not a digit.
     std::fs::write(&labels, gz(&idx(&[3], &[1, 12, 2]))).unwrap();
-    let (_, loc, msg) = format_err(datasets::mnist(dir.path()).unwrap_err());
+    let (_, loc, msg) = format_err(datasets::mnist_with(dir.path(), Verify::Skip).unwrap_err());
     assert_eq!(
         (loc, msg.as_str()),
         (
@@ -127,8 +127,55 @@ fn mnist_errors() {
     // A truncated gzip stream.
     let full = gz(&idx(&[3], &[1, 2, 3]));
     std::fs::write(&labels, &full[..full.len() - 6]).unwrap();
-    let (_, _, msg) = format_err(datasets::mnist(dir.path()).unwrap_err());
+    let (_, _, msg) = format_err(datasets::mnist_with(dir.path(), Verify::Skip).unwrap_err());
     assert!(msg.starts_with("truncated or corrupt gzip stream"), "{msg}");
+}
+
+#[test]
+fn catalogued_names_with_other_contents_fail_the_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    write_mnist(dir.path(), true);
+    // Well-formed files under MNIST's names are not MNIST: the default check says so,
+    // names the file and the command that restores it.
+    let e = datasets::mnist_with(dir.path(), Verify::Checksums).unwrap_err();
+    match &e {
+        Error::Checksum {
+            path,
+            dataset,
+            expected,
+            actual,
+        } => {
+            assert!(path
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .ends_with("-ubyte.gz"));
+            assert_eq!(*dataset, "mnist");
+            assert_eq!(expected.len(), 64);
+            assert_ne!(expected, actual);
+        }
+        other => panic!("expected a checksum error, got {other:?}"),
+    }
+    let msg = e.to_string();
+    assert!(msg.contains("cargo xtask fetch-datasets mnist"), "{msg}");
+    assert!(msg.contains("Verify::Skip"), "{msg}");
+    // A catalogued CSV name with other contents fails too; Skip loads it.
+    let b = dir.path().join("boston.csv");
+    std::fs::write(&b, "\"A\",\"MEDV\"\n1,2\n").unwrap();
+    let e = datasets::boston_with(dir.path(), Verify::Checksums).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Checksum {
+                dataset: "boston",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let ok = datasets::boston_with(dir.path(), Verify::Skip).unwrap();
+    assert_eq!(ok.samples.y.data(), &[2.0]);
 }
 
 const CSV: &str = "type,review,label,file\n\

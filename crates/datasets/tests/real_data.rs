@@ -105,3 +105,76 @@ fn boston_matches_published_statistics() {
     assert_eq!(y.iter().cloned().fold(f32::MIN, f32::max), 50.0);
     assert_eq!(b.samples.x.col(0)[0], 0.00632);
 }
+
+fn gunzip(path: &std::path::Path) -> Vec<u8> {
+    datasets::read_maybe_gz(path, "test").unwrap()
+}
+
+fn assert_checksum_error(r: datasets::Result<impl std::fmt::Debug>, dataset: &str) {
+    match r {
+        Err(e @ datasets::Error::Checksum { .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!("cargo xtask fetch-datasets {dataset}")),
+                "{msg}"
+            );
+        }
+        other => panic!("expected a checksum error, got {other:?}"),
+    }
+}
+
+/// The corruptions the parsers cannot see (a changed label in a raw IDX file, a changed
+/// letter in the IMDB CSV, an extra Boston row) fail the default check, and load with
+/// `Verify::Skip`.
+#[test]
+fn silent_corruptions_fail_the_checksum() {
+    use datasets::Verify;
+    let (Some(mnist), Some(imdb), Some(boston)) = (
+        data("mnist", "train-images-idx3-ubyte.gz"),
+        data("imdb", "imdb_labelled_50k.csv.gz"),
+        data("boston", "boston_house_prices.csv"),
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+
+    // MNIST, unpacked (raw IDX), one label changed: the untouched raw copy verifies.
+    for f in [
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ] {
+        std::fs::write(d.join(f), gunzip(&mnist.join(format!("{f}.gz")))).unwrap();
+    }
+    assert_eq!(
+        datasets::mnist_with(d, Verify::Checksums)
+            .unwrap()
+            .train
+            .len(),
+        60000
+    );
+    let labels = d.join("t10k-labels-idx1-ubyte");
+    let mut b = std::fs::read(&labels).unwrap();
+    b[8 + 17] = (b[8 + 17] + 1) % 10;
+    std::fs::write(&labels, b).unwrap();
+    assert_checksum_error(datasets::mnist_with(d, Verify::Checksums), "mnist");
+    assert!(datasets::mnist_with(d, Verify::Skip).is_ok());
+
+    // IMDB CSV, one letter changed.
+    let mut csv = gunzip(&imdb.join("imdb_labelled_50k.csv.gz"));
+    let at = csv.windows(8).position(|w| w == b"Bromwell").unwrap();
+    csv[at] = b'C';
+    std::fs::write(d.join("imdb_labelled_50k.csv"), &csv).unwrap();
+    assert_checksum_error(datasets::imdb_with(d, Verify::Checksums), "imdb");
+    let loaded = datasets::imdb_with(d, Verify::Skip).unwrap();
+    assert!(loaded.train[0].text.starts_with("Cromwell"));
+
+    // Boston with an extra row.
+    let mut rows = std::fs::read_to_string(boston.join("boston_house_prices.csv")).unwrap();
+    let last = rows.trim_end().lines().last().unwrap().to_string();
+    rows = format!("{}\n{last}\n", rows.trim_end());
+    std::fs::write(d.join("boston_house_prices.csv"), rows).unwrap();
+    assert_checksum_error(datasets::boston_with(d, Verify::Checksums), "boston");
+}
