@@ -16,7 +16,11 @@ use tensor_core::{desc, tensor, DataType, TensorLayout};
 /// What a probe found.
 type Outcome = &'static str;
 
-fn outcome<E: std::fmt::Display>(op: &str, backend: &str, r: std::result::Result<(), E>) -> Outcome {
+fn outcome<E: std::fmt::Display>(
+    op: &str,
+    backend: &str,
+    r: std::result::Result<(), E>,
+) -> Outcome {
     match r {
         Ok(()) => "yes",
         Err(e) => {

@@ -34,7 +34,7 @@ macro_rules! conformance_tests {
             }
             $crate::conformance_tests!(@tests $t;
                 constructors_and_views, blas1, blas1_strided, blas2, blas3, vector_math,
-                binary_math, random, errors, book_values, nan_rules);
+                binary_math, random, errors, book_values, nan_rules, bad_input_sweep);
         }
     };
     (@tests $t:ty; $($test:ident),*) => {$(
@@ -861,4 +861,287 @@ pub fn book_values<T: Scalar>(f: &Factory<T>) {
     blas::axpy_into(t(-1.0), &bias2, &mut y).unwrap();
     math::sigmoid_inplace(&mut y).unwrap();
     assert_eq!(round2(y.to_vec().unwrap()), vec![0.44]);
+}
+
+/// The bad-input sweep on one factory: every public operation with mismatched shapes,
+/// empty and huge sizes, out-of-range views, NaN values and (on a non-native factory)
+/// a native argument, under `catch_unwind`. Any panic fails; bad shapes must be errors.
+pub fn bad_input_sweep<T: Scalar>(f: &Factory<T>) {
+    use crate::sweep::Sweep;
+    let mut s = Sweep::new(format!("la-core sweep on {}", f.name()));
+    let nan = T::nan();
+    let vec_of = |n: usize| f.vctr_from(&ts::<T>(&data(n, n as u64))).unwrap();
+    let dims = [0usize, 1, 3, 4];
+    let vecs: Vec<Vector<T>> = dims.iter().map(|&n| vec_of(n)).collect();
+
+    // Factories: huge and inconsistent sizes.
+    s.rejects("vctr(usize::MAX)", || f.vctr(usize::MAX));
+    s.rejects("ge(usize::MAX, 2)", || {
+        f.ge(usize::MAX, 2, Layout::ColumnMajor)
+    });
+    s.rejects("ge(2^33, 2^33)", || {
+        f.ge(1 << 33, 1 << 33, Layout::RowMajor)
+    });
+    s.rejects("ge_from(2, 2, 3 values)", || {
+        f.ge_from(2, 2, &ts::<T>(&[1.0, 2.0, 3.0]), Layout::ColumnMajor)
+    });
+    s.no_panic("vctr_from([])", || f.vctr_from(&[]));
+    s.no_panic("ge(0, 0)", || f.ge(0, 0, Layout::ColumnMajor));
+
+    // Vector pairs: equal dims must not panic; different dims must be errors.
+    for x in &vecs {
+        for y in &vecs {
+            let (m, n) = (x.dim(), y.dim());
+            let same = m == n;
+            let mut yc = f.vctr_from(&y.to_vec().unwrap()).unwrap();
+            let mut z = f.vctr(m).unwrap();
+            let mut run = |what: String, r: &mut dyn FnMut() -> Result<(), Error>| {
+                if same {
+                    s.no_panic(&what, r);
+                } else {
+                    s.rejects(&what, r);
+                }
+            };
+            run(format!("dot({m}, {n})"), &mut || crate::dot(x, y).map(drop));
+            run(format!("axpy_into({m}, {n})"), &mut || {
+                crate::axpy_into(t(2.0), x, &mut yc)
+            });
+            run(format!("axpby_into({m}, {n})"), &mut || {
+                crate::axpby_into(t(2.0), x, t(0.5), &mut yc)
+            });
+            run(format!("copy_into({m}, {n})"), &mut || {
+                crate::copy_into(x, &mut yc)
+            });
+            run(format!("transfer_into({m}, {n})"), &mut || {
+                crate::transfer_into(x, &mut yc)
+            });
+            run(format!("mul_into({m}, {n})"), &mut || {
+                math::mul_into(x, y, &mut z)
+            });
+            run(format!("fmax_into({m}, {n})"), &mut || {
+                math::fmax_into(x, y, &mut z)
+            });
+            run(format!("relu_into({m}, {n})"), &mut || {
+                math::relu_into(y, &mut z)
+            });
+            run(format!("linear_frac_into({m}, {n})"), &mut || {
+                math::linear_frac_into(t(1.0), y, t(0.0), t(0.0), t(0.0), &mut z)
+            });
+            let mut xc = f.vctr_from(&x.to_vec().unwrap()).unwrap();
+            run(format!("swap({m}, {n})"), &mut || {
+                crate::swap(&mut xc, &mut yc)
+            });
+        }
+    }
+
+    // Reductions and element-wise maths on empty, NaN and infinite values.
+    let specials = [
+        f.vctr(0).unwrap(),
+        f.vctr_from(&[nan, t(1.0), nan]).unwrap(),
+        f.vctr_from(&[T::infinity(), -T::infinity(), t(0.0)])
+            .unwrap(),
+    ];
+    for (k, x) in specials.iter().enumerate() {
+        let d = x.dim();
+        s.no_panic(format!("nrm2(special {k})"), || crate::nrm2(x));
+        s.no_panic(format!("asum(special {k})"), || crate::asum(x));
+        s.no_panic(format!("sum(special {k})"), || crate::sum(x));
+        s.no_panic(format!("amax(special {k})"), || crate::amax(x));
+        if d == 0 {
+            s.rejects("iamax(empty)", || crate::iamax(x));
+        } else {
+            s.no_panic(format!("iamax(special {k})"), || crate::iamax(x));
+        }
+        let mut y = f.vctr(d).unwrap();
+        for (name, op) in [
+            ("sqrt", Unary::Sqrt),
+            ("log", Unary::Log),
+            ("inv", Unary::Inv),
+            ("sigmoid", Unary::Sigmoid),
+            ("tanh", Unary::Tanh),
+            ("pow(NaN)", Unary::Pow(nan)),
+            ("elu(NaN)", Unary::Elu(nan)),
+            (
+                "linear_frac(0 denominator)",
+                Unary::LinearFrac {
+                    a: t(1.0),
+                    b: t(1.0),
+                    c: t(0.0),
+                    d: t(0.0),
+                },
+            ),
+        ] {
+            s.no_panic(format!("{name}(special {k})"), || {
+                math::unary_into(op, x, &mut y)
+            });
+        }
+        s.no_panic(format!("scal(NaN, special {k})"), || {
+            crate::scal_inplace(nan, &mut y)
+        });
+        s.no_panic(format!("fill(NaN, special {k})"), || {
+            math::fill(&mut y, nan)
+        });
+    }
+
+    // Random numbers: bounds that cannot describe a distribution are errors.
+    let mut rng = crate::seeded_rng(1);
+    let mut v = f.vctr(8).unwrap();
+    for (lo, hi) in [
+        (t(1.0), t(0.0)),
+        (nan, t(1.0)),
+        (t(0.0), T::infinity()),
+        (-T::max_value(), T::max_value()),
+    ] {
+        s.rejects(format!("rand_uniform_range({lo}, {hi})"), || {
+            crate::rand_uniform_range(&mut rng, lo, hi, &mut v)
+        });
+    }
+    for (mu, sigma) in [(nan, t(1.0)), (t(0.0), t(-1.0)), (t(0.0), T::infinity())] {
+        s.rejects(format!("rand_normal({mu}, {sigma})"), || {
+            crate::rand_normal(&mut rng, mu, sigma, &mut v)
+        });
+    }
+
+    // Views out of range, including sizes whose sum overflows.
+    let x = vec_of(5);
+    for (start, len) in [(4, 2), (6, 0), (usize::MAX, 2), (2, usize::MAX)] {
+        s.rejects(format!("subvector({start}, {len}) of 5"), || {
+            x.subvector(start, len).map(|v| v.dim())
+        });
+    }
+    for (start, len, step) in [(0, 3, 3), (0, 2, usize::MAX), (usize::MAX, 1, 1)] {
+        s.rejects(
+            format!("subvector_strided({start}, {len}, {step}) of 5"),
+            || x.subvector_strided(start, len, step).map(|v| v.dim()),
+        );
+    }
+    for (m, n) in [(2, 3), (usize::MAX, 2), (1 << 33, 1 << 33)] {
+        s.rejects(format!("view_ge({m}, {n}) of 5"), || {
+            x.view_ge(m, n, Layout::ColumnMajor).map(|v| v.mrows())
+        });
+    }
+    s.rejects("entry(5) of 5", || x.entry(5));
+    let mut xm = vec_of(5);
+    s.rejects("set_entry(usize::MAX) of 5", || {
+        xm.set_entry(usize::MAX, t(1.0))
+    });
+
+    let shapes = [(0, 0), (0, 3), (3, 0), (2, 3), (3, 2), (3, 3)];
+    let mats: Vec<Matrix<T>> = shapes
+        .iter()
+        .enumerate()
+        .map(|(k, &(m, n))| {
+            let layout = if k % 2 == 0 {
+                Layout::ColumnMajor
+            } else {
+                Layout::RowMajor
+            };
+            f.ge_from(m, n, &ts::<T>(&data(m * n, 7)), layout).unwrap()
+        })
+        .collect();
+    let a = &mats[3]; // 2x3
+    for (i, j, k, l) in [
+        (1, 0, 2, 1),
+        (0, 3, 1, 1),
+        (usize::MAX, 0, 2, 2),
+        (0, 0, 3, usize::MAX),
+    ] {
+        s.rejects(format!("submatrix({i}, {j}, {k}, {l}) of 2x3"), || {
+            a.submatrix(i, j, k, l).map(|v| v.mrows())
+        });
+    }
+    s.rejects("row(2) of 2x3", || a.row(2).map(|v| v.dim()));
+    s.rejects("col(3) of 2x3", || a.col(3).map(|v| v.dim()));
+    s.rejects("entry(2, 0) of 2x3", || a.entry(2, 0));
+    s.no_panic("view_vctr of a 2x2 submatrix of 3x3", || {
+        mats[5]
+            .submatrix(0, 0, 2, 2)
+            .and_then(|v| v.view_vctr().map(|v| v.dim()))
+    });
+
+    // BLAS 2 and 3 over every shape combination.
+    for am in &mats {
+        let (m, k) = (am.mrows(), am.ncols());
+        for x in &vecs {
+            for y in &vecs {
+                let mv_ok = x.dim() == k && y.dim() == m;
+                let mut yc = f.vctr_from(&y.to_vec().unwrap()).unwrap();
+                let what = format!("mv_into({m}x{k}, {}, {})", x.dim(), y.dim());
+                if mv_ok {
+                    s.no_panic(&what, || crate::mv_into(t(1.0), am, x, t(1.0), &mut yc));
+                } else {
+                    s.rejects(&what, || crate::mv_into(t(1.0), am, x, t(1.0), &mut yc));
+                }
+                let rk_ok = x.dim() == m && y.dim() == k;
+                let mut ac = f.ge_from(m, k, &am.to_vec().unwrap(), am.layout()).unwrap();
+                let what = format!("rk_into({}, {}, {m}x{k})", x.dim(), y.dim());
+                if rk_ok {
+                    s.no_panic(&what, || crate::rk_into(t(1.0), x, y, &mut ac));
+                } else {
+                    s.rejects(&what, || crate::rk_into(t(1.0), x, y, &mut ac));
+                }
+            }
+        }
+        for bm in &mats {
+            for cm in &mats {
+                let ok = k == bm.mrows() && cm.mrows() == m && cm.ncols() == bm.ncols();
+                let mut cc = f
+                    .ge_from(cm.mrows(), cm.ncols(), &cm.to_vec().unwrap(), cm.layout())
+                    .unwrap();
+                let what = format!(
+                    "mm_into({m}x{k}, {}x{}, {}x{})",
+                    bm.mrows(),
+                    bm.ncols(),
+                    cm.mrows(),
+                    cm.ncols()
+                );
+                if ok {
+                    s.no_panic(&what, || crate::mm_into(t(1.0), am, bm, t(0.5), &mut cc));
+                } else {
+                    s.rejects(&what, || crate::mm_into(t(1.0), am, bm, t(0.5), &mut cc));
+                }
+                let tb = bm.trans();
+                let ok_t = k == tb.mrows() && cm.mrows() == m && cm.ncols() == tb.ncols();
+                if ok_t {
+                    s.no_panic(format!("mm_into with bᵀ: {what}"), || {
+                        crate::mm_into(t(1.0), am, &tb, t(0.5), &mut cc)
+                    });
+                } else {
+                    s.rejects(format!("mm_into with bᵀ: {what}"), || {
+                        crate::mm_into(t(1.0), am, &tb, t(0.5), &mut cc)
+                    });
+                }
+            }
+        }
+    }
+
+    // Mixed factories: a native argument on another backend.
+    let native = crate::native::native_for::<T>();
+    if native.name() != f.name() {
+        let (x, y) = (
+            vec_of(3),
+            native.vctr_from(&ts::<T>(&[1.0, 2.0, 3.0])).unwrap(),
+        );
+        let mut yc = native.vctr(3).unwrap();
+        s.rejects("dot(device, native)", || crate::dot(&x, &y));
+        s.rejects("axpy_into(device, native)", || {
+            crate::axpy_into(t(1.0), &x, &mut yc)
+        });
+        s.rejects("copy_into(device, native)", || {
+            crate::copy_into(&x, &mut yc)
+        });
+        let mut z = f.vctr(3).unwrap();
+        s.rejects("mul_into(device, native, device)", || {
+            math::mul_into(&x, &y, &mut z)
+        });
+        let a = f.ge(3, 3, Layout::ColumnMajor).unwrap();
+        let mut out = native.vctr(3).unwrap();
+        s.rejects("mv_into(device, device, native)", || {
+            crate::mv_into(t(1.0), &a, &x, t(0.0), &mut out)
+        });
+        s.no_panic("transfer_into(device, native)", || {
+            crate::transfer_into(&x, &mut yc)
+        });
+    }
+    s.finish();
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::engine::{Engine, Region};
+use crate::engine::{Engine, Region, Storage};
 use crate::{Check, Error, Layout, Matrix, Result, Scalar, Vector};
 
 /// Creates vectors and matrices on one backend, for one element type.
@@ -87,9 +87,27 @@ impl<T: Scalar> Factory<T> {
         }
     }
 
+    /// Storage for `len` elements, refused up front when its size in bytes cannot exist
+    /// (over `isize::MAX`, Rust's limit for one allocation), so no backend ever sees
+    /// an overflowing byte count.
+    fn alloc(&self, op: &'static str, len: usize) -> Result<Storage<T>> {
+        let bytes = len
+            .checked_mul(std::mem::size_of::<T>())
+            .filter(|&b| b <= isize::MAX as usize);
+        Check::new(op)
+            .require(bytes.is_some(), || {
+                format!(
+                    "{len} elements of {} bytes are more than one allocation can hold",
+                    std::mem::size_of::<T>()
+                )
+            })
+            .finish()?;
+        self.engine.alloc(len)
+    }
+
     /// A zero vector of dimension `dim` (the book's `(vctr fac dim)`).
     pub fn vctr(&self, dim: usize) -> Result<Vector<T>> {
-        let storage = self.engine.alloc(dim)?;
+        let storage = self.alloc("vctr", dim)?;
         Ok(Vector::from_parts(self.clone(), storage, dim))
     }
 
@@ -110,7 +128,7 @@ impl<T: Scalar> Factory<T> {
         Check::new("ge")
             .require(len.is_some(), || format!("{m}x{n} elements overflow usize"))
             .finish()?;
-        let storage = self.engine.alloc(m * n)?;
+        let storage = self.alloc("ge", m * n)?;
         Ok(Matrix::from_parts(self.clone(), storage, m, n, layout))
     }
 

@@ -75,6 +75,8 @@ mod vector;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "conformance")]
+pub mod sweep;
 
 pub use blas::*;
 pub use dense::{Dense, DenseMut, Shape};
