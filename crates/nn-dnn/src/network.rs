@@ -141,7 +141,7 @@ pub fn network<T: Scalar>(
         .map(|l| l.workspace_len(&dnn))
         .max()
         .unwrap_or(0);
-    dnn.reserve(ws);
+    dnn.reserve(ws)?;
     Ok(Network {
         tmp: tensor(&f, below)?,
         dnn,

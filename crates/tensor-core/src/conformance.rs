@@ -29,7 +29,7 @@ macro_rules! tensor_conformance_tests {
                 f
             }
             $crate::tensor_conformance_tests!(@tests $t;
-                tensors_and_views, reorders, batches, dnn_primitives, errors);
+                tensors_and_views, reorders, batches, dnn_primitives, errors, bad_input_sweep);
         }
     };
     (@tests $t:ty; $($test:ident),*) => {$(
@@ -387,4 +387,209 @@ pub fn dnn_primitives<T: Scalar>(f: &Factory<T>) {
         err.contains("the bias has 7 entries but y has 3 rows"),
         "{err}"
     );
+}
+
+/// The bad-input sweep on `f`: descriptors, tensors, views, reorders, batches and the
+/// DNN primitives called with wrong ranks, sizes, layouts, dtypes, out-of-range and
+/// overflowing indices, NaN and (on a non-native factory) native arguments, under
+/// `catch_unwind`; any panic fails, and bad shapes must be errors.
+pub fn bad_input_sweep<T: Scalar>(f: &Factory<T>) {
+    use crate::dnn::{Convolution, PoolAlgo, Pooling};
+    use la_core::sweep::Sweep;
+    use TensorLayout::*;
+    let mut s = Sweep::new(format!("tensor-core sweep on {}", f.name()));
+    let dt = DataType::of::<T>();
+
+    // Descriptors.
+    for (shape, layout) in [
+        (vec![], X),
+        (vec![1, 2, 3, 4, 5, 6], X),
+        (vec![2, 3], Nchw),
+        (vec![2, 3, 4, 5], Nc),
+        (vec![usize::MAX, 2], Nc),
+        (vec![1 << 40, 1 << 40, 1, 1], Nchw),
+    ] {
+        s.rejects(format!("desc({shape:?}, {layout:?})"), || {
+            desc(&shape, dt, layout)
+        });
+    }
+    s.rejects("with_strides rank mismatch", || {
+        Desc::with_strides(&[2, 3], dt, &[1])
+    });
+    s.rejects("with_strides overflowing span", || {
+        Desc::with_strides(&[2, 3], dt, &[usize::MAX, 1])
+    });
+    s.no_panic("desc with a zero dimension", || desc([0, 3], dt, Nc));
+    let other = if T::NAME == "float" {
+        DataType::Double
+    } else {
+        DataType::Float
+    };
+    s.rejects("tensor of the other dtype", || {
+        tensor(f, desc([2, 3], other, Nc).unwrap()).map(drop)
+    });
+    s.rejects("tensor_from with too few values", || {
+        tensor_from(f, d::<T>(&[2, 3], Nc), &iota::<T>(5)).map(drop)
+    });
+
+    // Views, entries, sub-tensors.
+    let x = tensor_from(f, d::<T>(&[2, 3, 4, 5], Nchw), &iota::<T>(120)).unwrap();
+    for (dim, start, len) in [(4, 0, 1), (0, 2, 1), (0, 1, usize::MAX), (1, usize::MAX, 2)] {
+        s.rejects(format!("subtensor({dim}, {start}, {len})"), || {
+            x.subtensor(dim, start, len).map(|v| v.desc())
+        });
+    }
+    for idx in [
+        vec![0, 0, 0],
+        vec![2, 0, 0, 0],
+        vec![0, 0, 0, usize::MAX],
+        vec![],
+    ] {
+        s.rejects(format!("entry({idx:?})"), || x.entry(&idx));
+    }
+    let mut xm = tensor(f, d::<T>(&[2, 3], Nc)).unwrap();
+    s.rejects("set_entry([0, 3])", || xm.set_entry(&[0, 3], t(1.0)));
+    s.no_panic("set_entry(NaN)", || xm.set_entry(&[0, 0], T::nan()));
+    for shape in [vec![121], vec![2, 3, 4, 6], vec![usize::MAX, 2]] {
+        s.rejects(format!("view_tz({shape:?})"), || {
+            desc(&shape, dt, TensorLayout::default_for(shape.len()))
+                .map_err(|e| e.to_string())
+                .and_then(|dd| x.view_tz(dd).map(|v| v.desc()).map_err(|e| e.to_string()))
+        });
+    }
+
+    // Reorders, batches, shuffles.
+    let y = tensor(f, d::<T>(&[2, 3, 4, 5], Nhwc)).unwrap();
+    let small = tensor(f, d::<T>(&[2, 3, 4, 4], Nhwc)).unwrap();
+    s.rejects("transformer(2x3x4x5, 2x3x4x4)", || {
+        transformer(&x, &small).map(drop)
+    });
+    let tr = transformer(&x, &y).unwrap();
+    let mut wrong = tensor(f, d::<T>(&[2, 3, 5, 4], Nchw)).unwrap();
+    s.rejects("transform into a tensor of another shape", || {
+        tr.transform(&x, &mut wrong)
+    });
+    s.rejects("connector to another size", || {
+        connector(&x, d::<T>(&[2, 60], Nc)).map(drop)
+    });
+    let data = tensor_from(f, d::<T>(&[10, 3], Nc), &iota::<T>(30)).unwrap();
+    let mut batch = tensor(f, d::<T>(&[4, 3], Nc)).unwrap();
+    s.rejects("batcher(batch 0)", || {
+        batcher(&data, &tensor(f, d::<T>(&[0, 3], Nc)).unwrap(), 0).map(drop)
+    });
+    s.rejects("batcher(batch 11 of 10)", || {
+        batcher(&data, &tensor(f, d::<T>(&[11, 3], Nc)).unwrap(), 11).map(drop)
+    });
+    let b = batcher(&data, &batch, 4).unwrap();
+    for i in [b.count(), usize::MAX] {
+        s.rejects(format!("batcher copy({i})"), || {
+            b.copy(&data, &mut batch, i)
+        });
+    }
+    let sh = shuffler(&data, &batch).unwrap();
+    // (fewer indices than y's samples is allowed: the rest of y is left alone)
+    for idx in [
+        vec![0, 1, 2, 3, 4],
+        vec![0, 1, 2, 10],
+        vec![0, 1, 2, usize::MAX],
+    ] {
+        s.rejects(format!("shuffle({idx:?})"), || {
+            sh.shuffle(&data, &mut batch, &idx)
+        });
+    }
+
+    // DNN geometry and primitives.
+    let input = d::<T>(&[2, 3, 8, 8], Nchw);
+    for (k, st, pad, dil) in [
+        ([9, 9], [1, 1], [0, 0], [1, 1]),
+        ([3, 3], [0, 1], [0, 0], [1, 1]),
+        ([3, 3], [1, 1], [0, 0], [0, 1]),
+        ([3, 3], [1, 1], [usize::MAX, 0], [1, 1]),
+        ([usize::MAX, 3], [1, 1], [0, 0], [1, 1]),
+        ([3, 3], [1, 1], [0, 0], [usize::MAX, 1]),
+    ] {
+        s.rejects(
+            format!("Convolution::new(k {k:?}, s {st:?}, p {pad:?}, d {dil:?})"),
+            || Convolution::new(&input, 4, k, st, pad, dil).map(drop),
+        );
+    }
+    s.rejects("Convolution::new(0 channels)", || {
+        Convolution::new(&input, 0, [3, 3], [1, 1], [0, 0], [1, 1]).map(drop)
+    });
+    s.rejects("Convolution::new on a 2-D input", || {
+        Convolution::new(&d::<T>(&[2, 3], Nc), 4, [1, 1], [1, 1], [0, 0], [1, 1]).map(drop)
+    });
+    for (k, st, pad) in [
+        ([2, 2], [2, 2], [2, 0]),
+        ([9, 2], [1, 1], [0, 0]),
+        ([2, 2], [0, 2], [0, 0]),
+    ] {
+        s.rejects(
+            format!("Pooling::new(k {k:?}, s {st:?}, p {pad:?})"),
+            || Pooling::new(&input, PoolAlgo::Max, k, st, pad).map(drop),
+        );
+    }
+    let dnn = DnnFactory::new(f);
+    s.rejects("reserve(usize::MAX)", || dnn.reserve(usize::MAX));
+    let g = Convolution::new(&input, 4, [3, 3], [1, 1], [1, 1], [1, 1]).unwrap();
+    let xin = tensor(f, input).unwrap();
+    let mut yout = tensor(f, g.output_desc()).unwrap();
+    let w = f.vctr(g.weights_len()).unwrap();
+    let bias = f.vctr(4).unwrap();
+    let short = f.vctr(g.weights_len() - 1).unwrap();
+    s.no_panic("convolution_forward", || {
+        dnn.convolution_forward(&g, &xin, &w, &bias, &mut yout)
+    });
+    s.rejects("convolution_forward with short weights", || {
+        dnn.convolution_forward(&g, &xin, &short, &bias, &mut yout)
+    });
+    s.rejects("convolution_forward with x and y swapped", || {
+        dnn.convolution_forward(&g, &yout, &w, &bias, &mut tensor(f, input).unwrap())
+    });
+    let mut nhwc_out = tensor(f, g.output_desc().with_layout(Nhwc).unwrap()).unwrap();
+    s.rejects("convolution_forward into an nhwc y", || {
+        dnn.convolution_forward(&g, &xin, &w, &bias, &mut nhwc_out)
+    });
+    let p = Pooling::new(&input, PoolAlgo::Max, [2, 2], [2, 2], [0, 0]).unwrap();
+    let mut py = tensor(f, p.output_desc()).unwrap();
+    let mut arg = f.vctr(1).unwrap();
+    s.rejects("pooling_forward with a 1-element argmax", || {
+        dnn.pooling_forward(&p, &xin, &mut py, &mut arg)
+    });
+    let mut m = f.ge(3, 2, Layout::ColumnMajor).unwrap();
+    s.rejects("bias_activation with a 2-element bias for 3 rows", || {
+        dnn.bias_activation(Some(Unary::Relu), &f.vctr(2).unwrap(), &mut m)
+    });
+    s.rejects("activation_grad(3x2, 2x3)", || {
+        dnn.activation_grad(
+            Unary::Sigmoid,
+            &f.ge(2, 3, Layout::ColumnMajor).unwrap(),
+            &mut m,
+        )
+    });
+    s.no_panic("softmax of 0 columns", || {
+        dnn.softmax(&mut f.ge(3, 0, Layout::ColumnMajor).unwrap())
+    });
+    let mut nans = f
+        .ge_from(2, 2, &[T::nan(); 4], Layout::ColumnMajor)
+        .unwrap();
+    s.no_panic("softmax of NaN", || dnn.softmax(&mut nans));
+
+    // Mixed factories.
+    let native = la_core::native::native_for::<T>();
+    if !f.same(&native) {
+        let hx = tensor(&native, input).unwrap();
+        s.rejects("convolution_forward(native x)", || {
+            dnn.convolution_forward(&g, &hx, &w, &bias, &mut yout)
+        });
+        let hy = tensor(&native, d::<T>(&[2, 3, 4, 5], Nhwc)).unwrap();
+        s.rejects("transformer(device, native)", || {
+            transformer(&x, &hy).map(drop)
+        });
+        let hb = native.vctr(4).unwrap();
+        s.rejects("bias_activation(native bias)", || {
+            dnn.bias_activation(None, &hb, &mut f.ge(4, 2, Layout::ColumnMajor).unwrap())
+        });
+    }
+    s.finish();
 }

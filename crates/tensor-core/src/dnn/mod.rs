@@ -299,12 +299,21 @@ impl<T: Scalar> DnnFactory<T> {
     }
 
     /// Grows the workspace to at least `len` elements now, so that no pass allocates
-    /// (a network reserves the largest of its layers' needs when it is built).
-    pub fn reserve(&self, len: usize) {
+    /// (a network reserves the largest of its layers' needs when it is built). A size
+    /// the machine cannot hold is an error, not an abort.
+    pub fn reserve(&self, len: usize) -> Result<()> {
         let mut ws = self.ws();
         if ws.conv.len() < len {
+            let more = len - ws.conv.len();
+            ws.conv
+                .try_reserve_exact(more)
+                .map_err(|e| Error::Precondition {
+                    op: "reserve",
+                    problems: vec![format!("a workspace of {len} elements: {e}")],
+                })?;
             ws.conv.resize(len, T::zero());
         }
+        Ok(())
     }
 
     /// Whether the fused small-network pass is available.
