@@ -12,12 +12,15 @@ fn time<T>(f: impl Fn() -> datasets::Result<T>) -> datasets::Result<f64> {
     Ok(best)
 }
 
+/// Loads one dataset with a given check.
+type Loader = Box<dyn Fn(Verify) -> datasets::Result<()>>;
+
 fn main() -> datasets::Result<()> {
     println!(
         "{:14} {:>12} {:>12} {:>8}",
         "dataset", "checked ms", "skipped ms", "cost"
     );
-    let rows: [(&str, Box<dyn Fn(Verify) -> datasets::Result<()>>); 4] = [
+    let rows: [(&str, Loader); 4] = [
         (
             "mnist",
             Box::new(|v| datasets::mnist_with(&dir("mnist"), v).map(drop)),

@@ -6,7 +6,7 @@ use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::{sparse_mm_into, CscMatrix};
 use la_core::Check;
-use tensor_core::{Desc, DnnFactory};
+use tensor_core::{DataType, Desc, DnnFactory};
 
 /// An activation function (the book's `:relu`, `:sigmoid`, ...), a value with a
 /// forward pass ([`Activation::forward_inplace`]) and a derivative
@@ -240,12 +240,18 @@ pub struct InputShape {
     pub batch: Option<usize>,
     /// The shape of one sample.
     pub sample: Vec<usize>,
+    /// The element type, when the descriptor gave it (checked against the factory).
+    pub dtype: Option<DataType>,
 }
 
 impl InputShape {
-    /// The number of features of one sample (the product of its shape).
+    /// The number of features of one sample (the product of its shape; `usize::MAX`
+    /// when the product overflows, which no factory can allocate).
     pub fn features(&self) -> usize {
-        self.sample.iter().product()
+        self.sample
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .unwrap_or(usize::MAX)
     }
 }
 
@@ -254,6 +260,7 @@ impl From<usize> for InputShape {
         InputShape {
             batch: None,
             sample: vec![width],
+            dtype: None,
         }
     }
 }
@@ -263,6 +270,7 @@ impl From<Desc> for InputShape {
         InputShape {
             batch: d.shape().first().copied(),
             sample: d.shape()[1..].to_vec(),
+            dtype: Some(d.dtype()),
         }
     }
 }
@@ -272,6 +280,7 @@ impl<const N: usize> From<[usize; N]> for InputShape {
         InputShape {
             batch: None,
             sample: sample.to_vec(),
+            dtype: None,
         }
     }
 }
@@ -319,9 +328,21 @@ pub fn inference_network<T: Scalar>(
     c.require(input > 0, || {
         format!("the input dimension is 0 (sample shape {:?})", shape.sample)
     })
-    .require(!layers.is_empty(), || "no layers were given".into());
+    .require(!layers.is_empty(), || "no layers were given".into())
+    .require(shape.dtype.is_none_or(|d| d == DataType::of::<T>()), || {
+        format!(
+            "the input descriptor holds {:?} but the factory's elements are {}",
+            shape.dtype.unwrap_or(DataType::of::<T>()),
+            T::NAME
+        )
+    });
     for (i, l) in layers.iter().enumerate() {
         c.require(l.outputs > 0, || format!("layer {i} has 0 outputs"));
+        if let Activation::Elu(alpha) = l.activation {
+            c.require(alpha.is_finite(), || {
+                format!("layer {i}: elu's alpha must be finite, but it is {alpha}")
+            });
+        }
     }
     c.finish()?;
     let mut built = Vec::with_capacity(layers.len());
