@@ -187,7 +187,7 @@ pub fn boston_with(dir: &Path, verify: Verify) -> Result<Boston> {
 /// assert_eq!(b.samples.x.data(), &[1.0, 2.0, 3.0, 4.0]);
 /// assert_eq!(b.samples.y.data(), &[24.0, 21.6]);
 /// let bad = datasets::parse_boston(b"A,MEDV\n1,x\n", Path::new("b.csv")).unwrap_err();
-/// assert_eq!(bad.to_string(), "b.csv line 2: field 2 \"x\" is not a number");
+/// assert_eq!(bad.to_string(), "b.csv line 2: field 2 \"x\" is not a finite number");
 /// ```
 pub fn parse_boston(bytes: &[u8], path: &Path) -> Result<Boston> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -238,13 +238,18 @@ pub fn parse_boston(bytes: &[u8], path: &Path) -> Result<Boston> {
             ));
         }
         for (k, f) in fields.iter().enumerate() {
-            let v: f32 = f.trim().parse().map_err(|_| {
-                format_error(
-                    path,
-                    Location::Line(line),
-                    format!("field {} {:?} is not a number", k + 1, f),
-                )
-            })?;
+            let v: f32 = f
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v: &f32| v.is_finite())
+                .ok_or_else(|| {
+                    format_error(
+                        path,
+                        Location::Line(line),
+                        format!("field {} {:?} is not a finite number", k + 1, f),
+                    )
+                })?;
             if k + 1 == cols {
                 y.push(v);
             } else {
@@ -252,6 +257,13 @@ pub fn parse_boston(bytes: &[u8], path: &Path) -> Result<Boston> {
             }
         }
         rows += 1;
+    }
+    if rows == 0 {
+        return Err(format_error(
+            path,
+            Location::Line(hline),
+            "no data rows after the header",
+        ));
     }
     if let Some(n) = expected_rows {
         if n != rows {

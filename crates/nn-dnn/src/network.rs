@@ -117,6 +117,16 @@ pub fn network<T: Scalar>(
             } => Box::new(DenseLayer::new(&f, &below, outputs, activation)?),
             Blueprint::Dropout(d) => Box::new(DropoutLayer::new(&f, &below, d, 0x5eed + i as u64)?),
         };
+        if let Some(Activation::Elu(alpha)) = layer.activation() {
+            la_core::Check::new("network")
+                .require(alpha.is_finite(), || {
+                    format!(
+                        "layer {i} ({}): elu's alpha must be finite, but it is {alpha}",
+                        layer.kind()
+                    )
+                })
+                .finish()?;
+        }
         if i + 1 < blueprints.len() && layer.activation() == Some(Activation::Softmax) {
             return Err(la_core::Error::Precondition {
                 op: "network",

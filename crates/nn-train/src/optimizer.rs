@@ -162,6 +162,8 @@ impl<T: Scalar> Optimizer<T> {
     /// state `s`; `t` counts steps from 1 (Adam's bias correction); `decay` applies
     /// the weight decay (weights yes, biases no). `s` holds
     /// [`state_buffers`](Self::state_buffers) buffers shaped like `p`, zero at first.
+    /// A learning rate that is negative or not finite is an error (it would turn
+    /// every weight into NaN or climb the cost).
     pub fn step<P: DenseMut<T>>(
         &self,
         lr: T,
@@ -171,6 +173,11 @@ impl<T: Scalar> Optimizer<T> {
         s: &mut [P],
         decay: bool,
     ) -> Result<()> {
+        la_core::Check::new("optimizer step")
+            .require(lr.is_finite() && lr >= T::zero(), || {
+                format!("the learning rate must be finite and not negative, but it is {lr}")
+            })
+            .finish()?;
         let one = T::one();
         let wd = self.weight_decay();
         if decay && wd != T::zero() {

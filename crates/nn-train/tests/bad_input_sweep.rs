@@ -68,9 +68,11 @@ fn nn_train_bad_input_sweep() {
                     t.step(&ge(m, n), cost, 0.01)
                 });
             }
-            s.no_panic(format!("step(lr NaN, batch {batch})"), || {
-                t.step(&ge(2, batch), Cost::Quadratic, f32::NAN).map(drop)
-            });
+            for lr in [f32::NAN, f32::INFINITY, -0.1] {
+                s.rejects(format!("step(lr {lr}, batch {batch})"), || {
+                    t.step(&ge(2, batch), Cost::Quadratic, lr)
+                });
+            }
         }
     }
 
