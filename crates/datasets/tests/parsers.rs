@@ -357,7 +357,7 @@ fn synthetic_regression_is_the_books_function() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(768))]
 
     #[test]
     fn idx_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
@@ -385,6 +385,24 @@ proptest! {
     #[test]
     fn boston_never_panics(s in "[0-9,.\"\nA-Z-]{0,120}") {
         let _ = datasets::parse_boston(s.as_bytes(), Path::new("p"));
+    }
+
+    /// Valid files damaged by `la_core::sweep::mutate` (mutation fuzzing): the parsers
+    /// go deeper than with random bytes, and must still return.
+    #[test]
+    fn mutated_files_never_panic(seed in any::<u64>()) {
+        use la_core::sweep::mutate;
+        let images = idx(&[3, 2, 2], &[0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8]);
+        let _ = Idx::parse(&mutate(&images, seed), Path::new("p"));
+        let _ = datasets::parse_csv(&mutate(CSV.as_bytes(), seed), Path::new("p"));
+        let boston = "2,2,,\n\"A\",\"B\",\"MEDV\"\n1,2,24\n3,4,21.6\n";
+        let _ = datasets::parse_boston(&mutate(boston.as_bytes(), seed), Path::new("p"));
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.gz");
+        std::fs::write(&p, mutate(&gz(&images), seed)).unwrap();
+        if let Ok(b) = datasets::read_maybe_gz(&p, "mnist") {
+            let _ = Idx::parse(&b, &p);
+        }
     }
 
     #[test]

@@ -98,3 +98,50 @@ impl Sweep {
         println!("{}: {} bad-input calls, no panic", self.name, self.calls);
     }
 }
+
+/// A damaged copy of `bytes` for mutation fuzzing: one to three edits chosen by
+/// `seed` (a byte set to a random value, random bytes inserted, the data cut short,
+/// or the first 8 bytes — a length prefix in many formats — rewritten). Feed it seeds
+/// from proptest or a loop, then check that the parser returns instead of panicking.
+///
+/// ```
+/// let good = b"\x08\0\0\0\0\0\0\0{\"a\":1}";
+/// let bad = la_core::sweep::mutate(good, 7);
+/// assert_ne!(&bad[..], &good[..]);
+/// assert_eq!(bad, la_core::sweep::mutate(good, 7)); // deterministic
+/// ```
+pub fn mutate(bytes: &[u8], seed: u64) -> Vec<u8> {
+    use rand::{Rng, RngCore};
+    let mut rng = crate::seeded_rng(seed);
+    let mut b = bytes.to_vec();
+    let original = b.clone();
+    loop {
+        for _ in 0..rng.random_range(1..=3) {
+            match rng.random_range(0..4) {
+                0 if !b.is_empty() => {
+                    let k = rng.random_range(0..b.len());
+                    b[k] = rng.random();
+                }
+                1 => {
+                    let k = rng.random_range(0..=b.len());
+                    let n = rng.random_range(1..16);
+                    let extra: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+                    b.splice(k..k, extra);
+                }
+                2 => b.truncate(rng.random_range(0..=b.len())),
+                _ if b.len() >= 8 => {
+                    let v = if rng.random() {
+                        rng.next_u64()
+                    } else {
+                        rng.random_range(0..1024)
+                    };
+                    b[..8].copy_from_slice(&v.to_le_bytes());
+                }
+                _ => {}
+            }
+        }
+        if b != original {
+            return b;
+        }
+    }
+}
