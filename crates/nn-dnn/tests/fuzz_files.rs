@@ -14,7 +14,7 @@ use tensor_core::{desc, DataType, TensorLayout};
 fn network() -> Network<f32> {
     let input = desc([2, 1, 6, 6], DataType::Float, TensorLayout::Nchw).unwrap();
     build(
-        &native_float(),
+        native_float(),
         input,
         &[
             convo(2, [3, 3], Activation::Relu),
