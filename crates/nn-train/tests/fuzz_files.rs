@@ -11,7 +11,7 @@ use proptest::prelude::*;
 
 fn network() -> InferenceNetwork<f32> {
     inference_network(
-        &native_float(),
+        native_float(),
         3,
         &[
             fully_connected(4, Activation::Elu(0.5)),
