@@ -2,7 +2,8 @@
 //!
 //! - `test`     — the whole suite (with `DLFP_REQUIRE_OPENCL=1` unless set: a missing
 //!   OpenCL platform fails the OpenCL tests): `cargo fmt --check`, clippy with `-D warnings`, all
-//!   tests (unit, integration, doc) of the workspace, and rustdoc with `-D warnings`.
+//!   tests (unit, integration, doc) of the workspace, the allocation tests again in
+//!   the release profile, and rustdoc with `-D warnings`.
 //!   This is what CI runs.
 //! - `examples` — runs every chapter example (release build).
 //! - `bench`    — prints the benchmark table (release build, all cores).
@@ -134,6 +135,19 @@ fn test() -> Result<(), String> {
     ])?;
     cargo(&["test", "--workspace", "--all-targets"])?;
     cargo(&["test", "--workspace", "--doc"])?;
+    // "Never allocate in the loop" must hold in the optimised builds users run, too.
+    cargo(&[
+        "test",
+        "--release",
+        "-p",
+        "nn-inference",
+        "-p",
+        "nn-train",
+        "-p",
+        "nn-dnn",
+        "--test",
+        "no_alloc",
+    ])?;
     println!("\n$ RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features");
     let status = Command::new(env!("CARGO"))
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
