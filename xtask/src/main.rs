@@ -50,7 +50,16 @@ fn env() -> Vec<(&'static str, String)> {
     if std::env::var_os("DLFP_MKL_DIR").is_none() && std::env::var_os("MKLROOT").is_none() {
         vars.push(("DLFP_MKL_DIR", mkl_prefix().display().to_string()));
     }
-    for var in ["DLFP_REQUIRE_MKL", "DLFP_REQUIRE_OPENBLAS"] {
+    // nn-dist's rsmpi runs bindgen, which needs libclang (Debian's libclang1-14).
+    let libclang = "/usr/lib/x86_64-linux-gnu/libclang-14.so.1";
+    if std::env::var_os("LIBCLANG_PATH").is_none() && std::path::Path::new(libclang).exists() {
+        vars.push(("LIBCLANG_PATH", libclang.to_string()));
+    }
+    for var in [
+        "DLFP_REQUIRE_MKL",
+        "DLFP_REQUIRE_OPENBLAS",
+        "DLFP_REQUIRE_MPI",
+    ] {
         if std::env::var_os(var).is_none() {
             vars.push((var, "1".to_string()));
         }
@@ -145,6 +154,8 @@ fn test() -> Result<(), String> {
         "nn-train",
         "-p",
         "nn-dnn",
+        "-p",
+        "nn-dist",
         "--test",
         "no_alloc",
     ])?;

@@ -33,6 +33,25 @@ impl<T: Scalar> TrainOptions<T> {
     }
 }
 
+/// Shuffles `order` in place (Fisher–Yates) from `rng`: the epoch order of [`train`].
+/// The same seed gives the same order on every process (data-parallel training relies
+/// on it).
+///
+/// ```
+/// let mut a: Vec<usize> = (0..10).collect();
+/// let mut b = a.clone();
+/// nn_dnn::shuffle_order(&mut a, &mut la_core::seeded_rng(3));
+/// nn_dnn::shuffle_order(&mut b, &mut la_core::seeded_rng(3));
+/// assert_eq!(a, b);
+/// assert_ne!(a, (0..10).collect::<Vec<_>>());
+/// ```
+pub fn shuffle_order(order: &mut [usize], rng: &mut impl RngCore) {
+    for i in (1..order.len()).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+}
+
 /// What the callback of [`train`] sees after each epoch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Epoch<T> {
@@ -81,11 +100,7 @@ pub fn train<T: Scalar>(
     let mut costs = Vec::with_capacity(opts.epochs);
     for e in 1..=opts.epochs {
         if opts.shuffle {
-            // Fisher–Yates
-            for i in (1..total).rev() {
-                let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-                order.swap(i, j);
-            }
+            shuffle_order(&mut order, &mut rng);
         }
         let (mut sum, mut batches) = (T::zero(), 0usize);
         for chunk in order.chunks(batch) {
