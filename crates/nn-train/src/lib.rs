@@ -42,6 +42,7 @@
 //! | `forward`, `backward` (each layer's `backward` protocol) | [`Backward::backward`] (the layer's own pass: its gradients and the error below), driven by [`TrainingNetwork::step`], [`TrainingNetwork::forward_backward`]; [`TrainingNetwork::gradients`] |
 //! | `quadratic-cost!`, `mean-absolute-cost!`, `sigmoid-crossentropy-cost!`, `crossentropy-cost!` | [`Cost`] |
 //! | gradient descent, weight decay, momentum, Nesterov, `adam`, `rmsprop` | [`GradientDescent`], `weight_decay` fields, [`Momentum`], [`Nesterov`], [`Adam`], [`RmsProp`] → [`Optimizer`] |
+//! | one loop with options (full batch or dense/sparse mini-batches, schedule, seed, fused or layer by layer, a callback) | [`fit`] with [`Batches`] and [`FitOptions`]; `sgd`, `sgd_train` and `sgd_train_sparse` are thin wrappers over it |
 //! | a network on sparse (bag-of-words) input (the book encodes IMDB densely) | [`training_network_sparse`] and [`sgd_train_sparse`] on a [`la_core::sparse::CscMatrix`] |
 //! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] |
 //! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`] |
@@ -63,6 +64,7 @@
 
 mod cost;
 mod error;
+mod fit;
 mod io;
 mod layer;
 pub mod metrics;
@@ -76,15 +78,16 @@ pub mod conformance;
 
 pub use cost::Cost;
 pub use error::{Error, Result};
+pub use fit::{
+    fit, sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, Batches, Epoch, FitOptions,
+    Schedule, SgdTrain,
+};
 pub use io::{from_le_bytes, load, load_network, safetensors_dtype, save, to_le_bytes};
 pub use layer::{Backward, LayerGrads};
 pub use metrics::{
     binary_accuracy, categorical_accuracy, confusion_matrix, mae, rmse, ConfusionMatrix,
 };
-pub use network::{
-    sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, training_network,
-    training_network_sparse, Dropout, Epoch, Schedule, SgdTrain, TrainingNetwork,
-};
+pub use network::{training_network, training_network_sparse, Dropout, TrainingNetwork};
 pub use optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
 #[cfg(feature = "progress")]
 pub use progress::progress_bar;

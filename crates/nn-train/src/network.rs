@@ -2,7 +2,6 @@
 //! training loops `sgd` (full batch) and `sgd_train` (mini-batches).
 
 use la_core::prelude::*;
-use la_core::rand::seq::SliceRandom;
 use la_core::random::Rng;
 use la_core::sparse::CscMatrix;
 use la_core::Dense;
@@ -57,7 +56,7 @@ impl<T: Scalar> LayerState<T> {
 
 /// The input buffer: dense, or sparse for a first layer whose inputs are mostly zeros.
 #[derive(Debug)]
-enum Input<T: Scalar> {
+pub(crate) enum Input<T: Scalar> {
     Dense(Matrix<T>),
     Sparse(CscMatrix<T>),
 }
@@ -76,16 +75,16 @@ impl<T: Scalar> Input<T> {
 /// the inference network has the trained parameters.
 #[derive(Debug)]
 pub struct TrainingNetwork<'a, T: Scalar> {
-    net: &'a mut InferenceNetwork<T>,
-    factory: Factory<T>,
-    input: Input<T>,
+    pub(crate) net: &'a mut InferenceNetwork<T>,
+    pub(crate) factory: Factory<T>,
+    pub(crate) input: Input<T>,
     layers: Vec<LayerState<T>>,
     delta: [Matrix<T>; 2],
     ones: Vector<T>,
     optimizer: Optimizer<T>,
     steps: usize,
-    rng: Rng,
-    perm: Vec<usize>,
+    pub(crate) rng: Rng,
+    pub(crate) perm: Vec<usize>,
     /// Use tensor-core's fused pass (`mlp_gradients`) when the network and cost allow it.
     fused: bool,
     scratch: MlpScratch<T>,
@@ -93,8 +92,8 @@ pub struct TrainingNetwork<'a, T: Scalar> {
 
 /// Builds a training network for `net` on the batch `x` (one sample per column),
 /// which it copies into its input buffer (the book's `(training-network net x)`).
-/// All buffers are allocated here, for `x.ncols()` samples; [`sgd`] trains on `x`,
-/// [`sgd_train`] on mini-batches of that size.
+/// All buffers are allocated here, for `x.ncols()` samples; [`sgd`](crate::sgd) trains on `x`,
+/// [`sgd_train`](crate::sgd_train) on mini-batches of that size (or [`fit`](crate::fit) with options).
 ///
 /// ```
 /// use la_core::prelude::*;
@@ -129,7 +128,7 @@ pub fn training_network<'a, T: Scalar>(
 /// [`training_network`] for sparse inputs (bag-of-words, one-hot features): the
 /// first layer multiplies its weights by the sparse batch directly
 /// ([`la_core::sparse`]), costing `O(outputs · nonzeros)` instead of
-/// `O(outputs · inputs · batch)`. Train with [`sgd_train_sparse`]. Needs a host
+/// `O(outputs · inputs · batch)`. Train with [`sgd_train_sparse`](crate::sgd_train_sparse). Needs a host
 /// factory (native, MKL, OpenBLAS); a device factory gives `Unsupported` at the first
 /// step.
 pub fn training_network_sparse<'a, T: Scalar>(
@@ -311,7 +310,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         Ok(())
     }
 
-    fn check_y(&self, op: &'static str, y: &impl AsMatrix<T>, cost: Cost) -> Result<()> {
+    pub(crate) fn check_y(&self, op: &'static str, y: &impl AsMatrix<T>, cost: Cost) -> Result<()> {
         self.factory.require_same(op, y.factory())?;
         let (m, n) = (self.net.output_dim(), self.batch());
         if (y.mrows(), y.ncols()) != (m, n) {
@@ -327,7 +326,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         cost.check_in(op, self.output_activation())
     }
 
-    fn output_activation(&self) -> Activation<T> {
+    pub(crate) fn output_activation(&self) -> Activation<T> {
         self.net.layers()[self.layers.len() - 1].activation()
     }
 
@@ -518,302 +517,4 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         self.update(lr)?;
         Ok(c)
     }
-}
-
-/// The book's gradient descent on the whole batch the training network was built
-/// with: for each `(epochs, learning_rate)` pair, that many full-batch steps; returns
-/// the cost after each pair (`(sgd train y cost [[epochs eta] ...])`).
-pub fn sgd<T: Scalar>(
-    train: &mut TrainingNetwork<'_, T>,
-    y: &impl AsMatrix<T>,
-    cost: Cost,
-    schedule: &[(usize, T)],
-) -> Result<Vec<T>> {
-    sgd_with(train, y, cost, schedule, |_| {})
-}
-
-/// [`sgd`] calling `on_epoch` after every epoch with the cost before that epoch's update.
-pub fn sgd_with<T: Scalar>(
-    train: &mut TrainingNetwork<'_, T>,
-    y: &impl AsMatrix<T>,
-    cost: Cost,
-    schedule: &[(usize, T)],
-    mut on_epoch: impl FnMut(&Epoch<T>),
-) -> Result<Vec<T>> {
-    train.check_y("sgd", y, cost)?;
-    let total: usize = schedule.iter().map(|p| p.0).sum();
-    let mut costs = Vec::with_capacity(schedule.len());
-    let mut epoch = 0;
-    for &(epochs, lr) in schedule {
-        for _ in 0..epochs {
-            let c = train.step(y, cost, lr)?;
-            epoch += 1;
-            on_epoch(&Epoch {
-                epoch,
-                epochs: total,
-                cost: c,
-                learning_rate: lr,
-            });
-        }
-        costs.push(train.cost(y, cost)?);
-    }
-    Ok(costs)
-}
-
-/// What a training loop reports after each epoch.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Epoch<T> {
-    /// The epoch just finished, from 1.
-    pub epoch: usize,
-    /// The number of epochs in the run.
-    pub epochs: usize,
-    /// The mean cost over the epoch's batches (before each batch's update).
-    pub cost: T,
-    /// The learning rate used in the epoch.
-    pub learning_rate: T,
-}
-
-/// How the learning rate changes over the epochs of [`sgd_train`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum Schedule<T> {
-    /// The same rate every epoch.
-    Constant,
-    /// Linear decay from `η` in the first epoch to `final_fraction · η` in the last
-    /// (Deep Diamond's mini-batch loop decays to 1%: `final_fraction = 0.01`).
-    Linear {
-        /// The last epoch's rate as a fraction of the first's.
-        final_fraction: T,
-    },
-    /// `η · gammaᵉ` in epoch `e` (from 0).
-    Exponential {
-        /// The factor per epoch.
-        gamma: T,
-    },
-}
-
-impl<T: Scalar> Schedule<T> {
-    /// The rate in epoch `e` (from 0) of `epochs`, starting from `lr`.
-    ///
-    /// ```
-    /// use nn_train::Schedule;
-    /// let s = Schedule::Linear { final_fraction: 0.01 };
-    /// assert_eq!(s.rate(1.0, 0, 100), 1.0);
-    /// assert!((s.rate(1.0_f64, 99, 100) - 0.01).abs() < 1e-15);
-    /// ```
-    pub fn rate(&self, lr: T, e: usize, epochs: usize) -> T {
-        match *self {
-            Schedule::Constant => lr,
-            Schedule::Linear { final_fraction } => {
-                let span = T::of(epochs.saturating_sub(1).max(1) as f64);
-                lr * (T::one() - (T::one() - final_fraction) * T::of(e as f64) / span)
-            }
-            Schedule::Exponential { gamma } => lr * gamma.powi(e as i32),
-        }
-    }
-}
-
-/// Hyperparameters of [`sgd_train`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SgdTrain<T> {
-    /// The learning rate `η` (the first epoch's, under a schedule).
-    pub learning_rate: T,
-    /// How `η` changes over the epochs.
-    pub schedule: Schedule<T>,
-    /// Seed of the shuffles (and dropout masks).
-    pub seed: u64,
-}
-
-impl<T: Scalar> SgdTrain<T> {
-    /// Constant rate `learning_rate`, seed 0.
-    pub fn new(learning_rate: T) -> Self {
-        SgdTrain {
-            learning_rate,
-            schedule: Schedule::Constant,
-            seed: 0,
-        }
-    }
-}
-
-/// Mini-batch stochastic gradient descent (the book's `(train net x y cost epochs
-/// hyperparams)`): every epoch shuffles the samples afresh and takes one step per
-/// mini-batch of [`TrainingNetwork::batch`] samples, gathered from `x_train` and
-/// `y_train` into the network's own buffers. A last partial batch is skipped in that
-/// epoch (the next shuffle puts those samples elsewhere). Returns the last epoch's
-/// mean cost. The loop allocates nothing.
-pub fn sgd_train<T: Scalar>(
-    train: &mut TrainingNetwork<'_, T>,
-    x_train: &impl AsMatrix<T>,
-    y_train: &impl AsMatrix<T>,
-    cost: Cost,
-    epochs: usize,
-    hyper: &SgdTrain<T>,
-) -> Result<T> {
-    sgd_train_with(train, x_train, y_train, cost, epochs, hyper, |_| {})
-}
-
-/// [`sgd_train`] calling `on_epoch` after every epoch (for a progress bar, a log, or
-/// early stopping decisions outside).
-pub fn sgd_train_with<T: Scalar>(
-    train: &mut TrainingNetwork<'_, T>,
-    x_train: &impl AsMatrix<T>,
-    y_train: &impl AsMatrix<T>,
-    cost: Cost,
-    epochs: usize,
-    hyper: &SgdTrain<T>,
-    on_epoch: impl FnMut(&Epoch<T>),
-) -> Result<T> {
-    const OP: &str = "sgd_train";
-    train.factory.require_same(OP, x_train.factory())?;
-    if matches!(train.input, Input::Sparse(_)) {
-        return Err(precondition(
-            OP,
-            vec!["the training network takes sparse input: use sgd_train_sparse".into()],
-        ));
-    }
-    let n = x_train.ncols();
-    train_epochs(
-        OP,
-        train,
-        (x_train.mrows(), n),
-        y_train,
-        cost,
-        epochs,
-        hyper,
-        on_epoch,
-        |input, cols| {
-            let Input::Dense(buf) = input else {
-                unreachable!("checked dense above")
-            };
-            for (k, &j) in cols.iter().enumerate() {
-                copy_into(&x_train.col(j)?, &mut buf.col_mut(k)?)?;
-            }
-            Ok(())
-        },
-    )
-}
-
-/// [`sgd_train_with`] for a network built by [`training_network_sparse`]: the
-/// mini-batches are gathered from the sparse `x_train` (one sample per column) into
-/// the network's sparse input buffer, whose room for nonzeros is reserved once, for
-/// the densest possible batch, before the first epoch. The loop allocates nothing.
-pub fn sgd_train_sparse<T: Scalar>(
-    train: &mut TrainingNetwork<'_, T>,
-    x_train: &CscMatrix<T>,
-    y_train: &impl AsMatrix<T>,
-    cost: Cost,
-    epochs: usize,
-    hyper: &SgdTrain<T>,
-    on_epoch: impl FnMut(&Epoch<T>),
-) -> Result<T> {
-    const OP: &str = "sgd_train_sparse";
-    let batch = train.batch();
-    let Input::Sparse(buf) = &mut train.input else {
-        return Err(precondition(
-            OP,
-            vec![
-                "the training network takes dense input: build it with training_network_sparse"
-                    .into(),
-            ],
-        ));
-    };
-    let mut nnz: Vec<usize> = (0..x_train.ncols())
-        .map(|j| x_train.col(j).0.len())
-        .collect();
-    nnz.sort_unstable_by(|a, b| b.cmp(a));
-    buf.reserve(nnz.iter().take(batch).sum());
-    let shape = (x_train.mrows(), x_train.ncols());
-    train_epochs(
-        OP,
-        train,
-        shape,
-        y_train,
-        cost,
-        epochs,
-        hyper,
-        on_epoch,
-        |input, cols| {
-            let Input::Sparse(buf) = input else {
-                unreachable!("checked sparse above")
-            };
-            buf.clear();
-            for &j in cols {
-                buf.push_col_from(x_train, j)?;
-            }
-            Ok(())
-        },
-    )
-}
-
-/// The epoch loop shared by the dense and sparse mini-batch trainers; `load` gathers
-/// the samples `cols` into the input buffer.
-#[allow(clippy::too_many_arguments)]
-fn train_epochs<T: Scalar>(
-    op: &'static str,
-    train: &mut TrainingNetwork<'_, T>,
-    (x_rows, n): (usize, usize),
-    y_train: &impl AsMatrix<T>,
-    cost: Cost,
-    epochs: usize,
-    hyper: &SgdTrain<T>,
-    mut on_epoch: impl FnMut(&Epoch<T>),
-    mut load: impl FnMut(&mut Input<T>, &[usize]) -> Result<()>,
-) -> Result<T> {
-    train.factory.require_same(op, y_train.factory())?;
-    let batch = train.batch();
-    let mut problems = Vec::new();
-    if x_rows != train.net.input_dim() {
-        problems.push(format!(
-            "the network takes {} inputs but x_train has {x_rows} rows",
-            train.net.input_dim(),
-        ));
-    }
-    if y_train.mrows() != train.net.output_dim() || y_train.ncols() != n {
-        problems.push(format!(
-            "y_train is {}x{} but should be {}x{n} (outputs x samples of x_train)",
-            y_train.mrows(),
-            y_train.ncols(),
-            train.net.output_dim()
-        ));
-    }
-    if n < batch {
-        problems.push(format!(
-            "x_train has {n} samples, fewer than one mini-batch of {batch}"
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(precondition(op, problems));
-    }
-    cost.check(train.output_activation())?;
-    train.seed(hyper.seed);
-    if train.perm.len() != n {
-        train.perm = (0..n).collect();
-    }
-    // y's mini-batch buffer: the second delta buffer is busy in backward, so keep one.
-    let mut yb = train
-        .factory
-        .ge(train.net.output_dim(), batch, Layout::ColumnMajor)?;
-    let batches = n / batch;
-    let mut last = T::zero();
-    for e in 0..epochs {
-        let lr = hyper.schedule.rate(hyper.learning_rate, e, epochs);
-        train.perm.shuffle(&mut train.rng);
-        let mut total = T::zero();
-        for b in 0..batches {
-            let cols = &train.perm[b * batch..(b + 1) * batch];
-            load(&mut train.input, cols)?;
-            for (k, &j) in cols.iter().enumerate() {
-                copy_into(&y_train.col(j)?, &mut yb.col_mut(k)?)?;
-            }
-            total = total + train.step(&yb, cost, lr)?;
-        }
-        last = total / T::of(batches as f64);
-        on_epoch(&Epoch {
-            epoch: e + 1,
-            epochs,
-            cost: last,
-            learning_rate: lr,
-        });
-    }
-    Ok(last)
 }

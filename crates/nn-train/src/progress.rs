@@ -3,7 +3,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use la_core::Scalar;
 
-use crate::network::Epoch;
+use crate::fit::Epoch;
 
 /// A progress bar over `epochs` epochs showing the current cost, as a callback for
 /// [`sgd_with`](crate::sgd_with) and [`sgd_train_with`](crate::sgd_train_with).
