@@ -1,7 +1,10 @@
 //! The OpenCL engine: device buffers, CLBlast for BLAS 2/3, own kernels for the rest.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use la_core::engine::{
     blas_prologue, Binary, DeviceBuffer, Engine, Reduction, Region, Storage, Unary,
@@ -46,10 +49,80 @@ impl<T: OclPrm> DeviceBuffer for ClBuffer<T> {
 
 /// The OpenCL engine for element type `T`, bound to one queue.
 #[derive(Debug)]
-pub struct ClEngine<T> {
+pub struct ClEngine<T: OclPrm> {
     queue: Queue,
     program: Program,
+    /// Each kernel, built once (its first call) and re-armed with new arguments on
+    /// every later call: creating an OpenCL kernel costs far more than launching it.
+    kernels: Mutex<HashMap<&'static str, Kernel>>,
+    /// The reductions' per-group partial results, made once (`MAX_GROUPS` elements).
+    partial: Buffer<T>,
+    counts: Counters,
     _t: PhantomData<T>,
+}
+
+/// What an engine has queued, for [`counts`].
+#[derive(Debug, Default)]
+struct Counters {
+    launches: AtomicUsize,
+    builds: AtomicUsize,
+    reads: AtomicUsize,
+    writes: AtomicUsize,
+}
+
+/// The work an OpenCL factory has queued since it was made: a test (or a curious user)
+/// reads it before and after a training step to see launches and host transfers per
+/// step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClCounts {
+    /// Kernel launches, CLBlast calls included.
+    pub launches: usize,
+    /// Kernels built (each kernel once per factory).
+    pub builds: usize,
+    /// Reads from device to host.
+    pub reads: usize,
+    /// Writes from host to device.
+    pub writes: usize,
+}
+
+/// The [`ClCounts`] of an OpenCL factory; `None` for another backend's factory.
+///
+/// ```
+/// use la_core::prelude::*;
+/// assert_eq!(la_opencl::counts(&native_float()), None);
+/// if let Some(f) = la_opencl::test_factory::<f32>() {
+///     let before = la_opencl::counts(&f).unwrap();
+///     let x = f.vctr_from(&[1.0, 2.0])?;
+///     asum(&x)?;
+///     let after = la_opencl::counts(&f).unwrap();
+///     assert_eq!((after.writes - before.writes, after.reads - before.reads), (1, 1));
+/// }
+/// # Ok::<(), la_core::Error>(())
+/// ```
+pub fn counts<T: ClScalar>(f: &Factory<T>) -> Option<ClCounts> {
+    let e = f.engine().as_any()?.downcast_ref::<ClEngine<T>>()?;
+    let c = &e.counts;
+    let get = |a: &AtomicUsize| a.load(Ordering::Relaxed);
+    Some(ClCounts {
+        launches: get(&c.launches),
+        builds: get(&c.builds),
+        reads: get(&c.reads),
+        writes: get(&c.writes),
+    })
+}
+
+fn bump(a: &AtomicUsize) {
+    a.fetch_add(1, Ordering::Relaxed);
+}
+
+/// One kernel argument, in the kernel's parameter order.
+enum Arg<'a, T: OclPrm> {
+    I32(i32),
+    U64(u64),
+    Val(T),
+    Buf(&'a Buffer<T>),
+    /// Local memory of this many `T`s (the same on every call).
+    Local(usize),
 }
 
 const SOURCE: &str = include_str!("kernels.cl");
@@ -95,9 +168,17 @@ fn factory<T: ClScalar>(context: &Context, queue: &Queue) -> Result<Factory<T>> 
         .devices(queue.device())
         .build(context)
         .map_err(|e| cl_err("building the OpenCL kernels", e))?;
+    let partial = Buffer::<T>::builder()
+        .queue(queue.clone())
+        .len(MAX_GROUPS)
+        .build()
+        .map_err(|e| cl_err("allocating the reduction buffer", e))?;
     Ok(Factory::new(ClEngine::<T> {
         queue: queue.clone(),
         program,
+        kernels: Mutex::new(HashMap::new()),
+        partial,
+        counts: Counters::default(),
         _t: PhantomData,
     }))
 }
@@ -209,20 +290,58 @@ fn unary_params<T: Scalar>(op: &Unary<T>) -> [T; 4] {
 
 const COPY: i32 = 16;
 const LOCAL: usize = 64;
+/// The most work groups a reduction uses (its partial results' length).
+const MAX_GROUPS: usize = 64;
 
 impl<T: ClScalar> ClEngine<T> {
-    fn kernel(&self, name: &str, r: Region) -> ocl::builders::KernelBuilder<'_> {
-        let mut kb = Kernel::builder();
-        kb.program(&self.program)
-            .name(name)
-            .queue(self.queue.clone())
-            .global_work_size([r.m, r.n]);
-        kb
-    }
-
-    fn launch(&self, kb: &mut ocl::builders::KernelBuilder<'_>, what: &str) -> Result<()> {
-        let k = kb.build().map_err(|e| cl_err(what, e))?;
-        crate::ffi::enqueue(&k).map_err(|e| cl_err(what, e))
+    /// Runs kernel `name` over the work sizes `gws` (and `lws`) with `args`: built
+    /// with them on its first call, its arguments reset on later ones.
+    fn run(
+        &self,
+        name: &'static str,
+        gws: ocl::SpatialDims,
+        lws: Option<usize>,
+        args: &[Arg<'_, T>],
+    ) -> Result<()> {
+        let what = || format!("{name} kernel");
+        // A poisoned lock only means another thread panicked while launching; the
+        // cached kernels are still valid.
+        let mut cache = self.kernels.lock().unwrap_or_else(|p| p.into_inner());
+        let k = match cache.entry(name) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let k = e.into_mut();
+                for (i, a) in args.iter().enumerate() {
+                    let r = match a {
+                        Arg::I32(v) => k.set_arg(i, *v),
+                        Arg::U64(v) => k.set_arg(i, *v),
+                        Arg::Val(v) => k.set_arg(i, *v),
+                        Arg::Buf(b) => k.set_arg(i, *b),
+                        Arg::Local(_) => Ok(()),
+                    };
+                    r.map_err(|e| cl_err(&what(), e))?;
+                }
+                k
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let mut kb = Kernel::builder();
+                kb.program(&self.program)
+                    .name(name)
+                    .queue(self.queue.clone());
+                for a in args {
+                    match a {
+                        Arg::I32(v) => kb.arg(*v),
+                        Arg::U64(v) => kb.arg(*v),
+                        Arg::Val(v) => kb.arg(*v),
+                        Arg::Buf(b) => kb.arg(*b),
+                        Arg::Local(n) => kb.arg_local::<T>(*n),
+                    };
+                }
+                bump(&self.counts.builds);
+                e.insert(kb.build().map_err(|e| cl_err(&what(), e))?)
+            }
+        };
+        bump(&self.counts.launches);
+        ffi::enqueue(k, gws, lws).map_err(|e| cl_err(&what(), e))
     }
 
     /// `y := op(x)` over regions of possibly different buffers (or the same one).
@@ -238,17 +357,27 @@ impl<T: ClScalar> ClEngine<T> {
         }
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
-        let mut kb = self.kernel("unary", y.1);
-        kb.arg(op).arg(p[0]).arg(p[1]).arg(p[2]).arg(p[3]);
-        kb.arg(x.0)
-            .arg(xo)
-            .arg(xrs)
-            .arg(xcs)
-            .arg(y.0)
-            .arg(yo)
-            .arg(yrs)
-            .arg(ycs);
-        self.launch(&mut kb, "unary kernel")
+        use Arg::*;
+        self.run(
+            "unary",
+            [y.1.m, y.1.n].into(),
+            None,
+            &[
+                I32(op),
+                Val(p[0]),
+                Val(p[1]),
+                Val(p[2]),
+                Val(p[3]),
+                Buf(x.0),
+                U64(xo),
+                U64(xrs),
+                U64(xcs),
+                Buf(y.0),
+                U64(yo),
+                U64(yrs),
+                U64(ycs),
+            ],
+        )
     }
 
     /// A reduction over `x` (and `y` for the dot product), finished on the host.
@@ -257,38 +386,41 @@ impl<T: ClScalar> ClEngine<T> {
         if len == 0 {
             return Ok(T::zero());
         }
-        let groups = len.div_ceil(LOCAL * 16).clamp(1, 64);
-        let partial = Buffer::<T>::builder()
-            .queue(self.queue.clone())
-            .len(groups)
-            .build()
-            .map_err(|e| cl_err("reduce buffer", e))?;
+        let groups = len.div_ceil(LOCAL * 16).clamp(1, MAX_GROUPS);
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
-        let mut kb = Kernel::builder();
-        kb.program(&self.program)
-            .name("reduce")
-            .queue(self.queue.clone())
-            .global_work_size(groups * LOCAL)
-            .local_work_size(LOCAL);
-        kb.arg(op).arg(x.1.m as u64).arg(x.1.n as u64);
-        kb.arg(x.0)
-            .arg(xo)
-            .arg(xrs)
-            .arg(xcs)
-            .arg(y.0)
-            .arg(yo)
-            .arg(yrs)
-            .arg(ycs);
-        kb.arg(&partial).arg_local::<T>(LOCAL);
-        self.launch(&mut kb, "reduce kernel")?;
-        let mut host = vec![T::zero(); groups];
-        partial
-            .read(&mut host)
+        use Arg::*;
+        self.run(
+            "reduce",
+            (groups * LOCAL).into(),
+            Some(LOCAL),
+            &[
+                I32(op),
+                U64(x.1.m as u64),
+                U64(x.1.n as u64),
+                Buf(x.0),
+                U64(xo),
+                U64(xrs),
+                U64(xcs),
+                Buf(y.0),
+                U64(yo),
+                U64(yrs),
+                U64(ycs),
+                Buf(&self.partial),
+                Local(LOCAL),
+            ],
+        )?;
+        let mut host = [T::zero(); MAX_GROUPS];
+        let host = &mut host[..groups];
+        bump(&self.counts.reads);
+        self.partial
+            .read(&mut *host)
+            .len(groups)
             .enq()
             .map_err(|e| cl_err("reading partial sums", e))?;
+        let host = host.iter().copied();
         Ok(if op == 3 {
-            host.into_iter().fold(T::zero(), |a, b| {
+            host.fold(T::zero(), |a, b| {
                 if a.is_nan() || b.is_nan() {
                     T::nan()
                 } else {
@@ -296,7 +428,7 @@ impl<T: ClScalar> ClEngine<T> {
                 }
             })
         } else {
-            host.into_iter().fold(T::zero(), |a, b| a + b)
+            host.fold(T::zero(), |a, b| a + b)
         })
     }
 
@@ -314,6 +446,10 @@ impl<T: ClScalar> ClEngine<T> {
 impl<T: ClScalar> Engine<T> for ClEngine<T> {
     fn name(&self) -> String {
         format!("opencl-{}", T::NAME)
+    }
+
+    fn as_any(&self) -> Option<&dyn Any> {
+        Some(self)
     }
 
     fn alloc(&self, len: usize) -> Result<Storage<T>> {
@@ -339,6 +475,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if r.is_empty() {
             return Ok(());
         }
+        bump(&self.counts.reads);
         let b = buf(s, r)?;
         if r.is_flat_col() {
             return b
@@ -369,6 +506,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if r.is_empty() {
             return Ok(());
         }
+        bump(&self.counts.writes);
         let b = buf(s, r)?;
         if r.is_flat_col() {
             return b
@@ -405,16 +543,22 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         }
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
-        let mut kb = self.kernel("swap", x.1);
-        kb.arg(buf(x.0, x.1)?)
-            .arg(xo)
-            .arg(xrs)
-            .arg(xcs)
-            .arg(buf(y.0, y.1)?)
-            .arg(yo)
-            .arg(yrs)
-            .arg(ycs);
-        self.launch(&mut kb, "swap kernel")
+        use Arg::*;
+        self.run(
+            "swap",
+            [x.1.m, x.1.n].into(),
+            None,
+            &[
+                Buf(buf(x.0, x.1)?),
+                U64(xo),
+                U64(xrs),
+                U64(xcs),
+                Buf(buf(y.0, y.1)?),
+                U64(yo),
+                U64(yrs),
+                U64(ycs),
+            ],
+        )
     }
 
     fn dot(&self, x: (&Storage<T>, Region), y: (&Storage<T>, Region)) -> Result<T> {
@@ -459,15 +603,24 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         }
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
-        let mut kb = self.kernel("axpby", y.1);
-        kb.arg(alpha)
-            .arg(beta)
-            .arg(buf(x.0, x.1)?)
-            .arg(xo)
-            .arg(xrs)
-            .arg(xcs);
-        kb.arg(buf(y.0, y.1)?).arg(yo).arg(yrs).arg(ycs);
-        self.launch(&mut kb, "axpby kernel")
+        use Arg::*;
+        self.run(
+            "axpby",
+            [y.1.m, y.1.n].into(),
+            None,
+            &[
+                Val(alpha),
+                Val(beta),
+                Buf(buf(x.0, x.1)?),
+                U64(xo),
+                U64(xrs),
+                U64(xcs),
+                Buf(buf(y.0, y.1)?),
+                U64(yo),
+                U64(yrs),
+                U64(ycs),
+            ],
+        )
     }
 
     fn gemv(
@@ -507,6 +660,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             off: ry.offset,
             ld: ry.rs.max(1),
         };
+        bump(&self.counts.launches);
         status(
             "gemv",
             T::gemv(
@@ -556,6 +710,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             off: ra.offset,
             ld,
         };
+        bump(&self.counts.launches);
         status(
             "ger",
             T::ger(&self.queue, layout, ra.m, ra.n, alpha, xm, ym, am),
@@ -602,6 +757,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             off: rc.offset,
             ld: cld,
         };
+        bump(&self.counts.launches);
         let code = T::gemm(
             &self.queue,
             layout,
@@ -686,17 +842,26 @@ impl<T: ClScalar> ClEngine<T> {
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
         let [zo, zrs, zcs] = rargs(z.1);
-        let mut kb = self.kernel("binary", z.1);
-        kb.arg(code)
-            .arg(x.0)
-            .arg(xo)
-            .arg(xrs)
-            .arg(xcs)
-            .arg(y.0)
-            .arg(yo)
-            .arg(yrs)
-            .arg(ycs);
-        kb.arg(z.0).arg(zo).arg(zrs).arg(zcs);
-        self.launch(&mut kb, "binary kernel")
+        use Arg::*;
+        self.run(
+            "binary",
+            [z.1.m, z.1.n].into(),
+            None,
+            &[
+                I32(code),
+                Buf(x.0),
+                U64(xo),
+                U64(xrs),
+                U64(xcs),
+                Buf(y.0),
+                U64(yo),
+                U64(yrs),
+                U64(ycs),
+                Buf(z.0),
+                U64(zo),
+                U64(zrs),
+                U64(zcs),
+            ],
+        )
     }
 }

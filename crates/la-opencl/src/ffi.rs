@@ -334,11 +334,20 @@ macro_rules! clblast_impl {
 clblast_impl!(f32, CLBlastSgemm, CLBlastSgemv, CLBlastSger);
 clblast_impl!(f64, CLBlastDgemm, CLBlastDgemv, CLBlastDger);
 
-/// Enqueues a built kernel.
-pub(crate) fn enqueue(k: &ocl::Kernel) -> ocl::Result<()> {
-    // SAFETY: every buffer argument was set from a live `Buffer` borrowed by the caller,
-    // and the global work size is the destination region's m x n, whose elements (and
-    // the inputs' elements at the same (i, j)) lie inside their buffers: the public
-    // layer of la-core only builds regions inside their storage.
-    unsafe { k.enq() }
+/// Enqueues a built kernel over the global work size `gws` (and local size `lws`).
+pub(crate) fn enqueue(
+    k: &ocl::Kernel,
+    gws: ocl::SpatialDims,
+    lws: Option<usize>,
+) -> ocl::Result<()> {
+    let mut cmd = k.cmd().global_work_size(gws);
+    if let Some(l) = lws {
+        cmd = cmd.local_work_size(l);
+    }
+    // SAFETY: every buffer argument was (re)set for this call from a live `Buffer`
+    // borrowed by the caller (ocl keeps its own reference to each), and the global work
+    // size is the destination region's m x n, whose elements (and the inputs' elements
+    // at the same (i, j)) lie inside their buffers: `buf` checks each region against
+    // its buffer before any kernel sees it.
+    unsafe { cmd.enq() }
 }
