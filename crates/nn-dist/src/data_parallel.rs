@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use la_core::prelude::*;
-use nn_dnn::{shuffle_order, Epoch, Network, Param, TrainOptions};
+use nn_dnn::{check_samples, epochs, Epoch, Network, Param, TrainOptions};
 use nn_train::{Cost, Result};
 use tensor_core::{shuffler, tensor, AsTensor, Tensor};
 
@@ -150,16 +150,9 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
         y: &impl AsTensor<T>,
         cost: Cost,
         opts: &TrainOptions<T>,
-        mut each: impl FnMut(&Epoch<T>),
+        each: impl FnMut(&Epoch<T>),
     ) -> Result<Vec<T>> {
-        let (dx, dy) = (x.desc(), y.desc());
-        let total = dx.shape()[0];
-        la_core::Check::new("data-parallel train")
-            .require(dy.shape()[0] == total, || {
-                format!("x has {total} samples but y has {}", dy.shape()[0])
-            })
-            .require(total > 0, || "x has no samples".into())
-            .finish()?;
+        let total = check_samples("data-parallel train", net, x, y)?;
         let f = net.dnn().la().clone();
         let (mut xb, mut yb): (Tensor<T>, Tensor<T>) = (
             tensor(&f, net.input_desc())?,
@@ -167,39 +160,20 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
         );
         let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
         let (rank, size) = (self.comm.rank(), self.comm.size());
-        let global = net.batch() * size;
-        let mut order: Vec<usize> = (0..total).collect();
-        let mut rng = la_core::seeded_rng(opts.seed);
-        let mut costs = Vec::with_capacity(opts.epochs);
-        for e in 1..=opts.epochs {
-            if opts.shuffle {
-                shuffle_order(&mut order, &mut rng);
-            }
-            let (mut sum, mut batches) = (T::zero(), 0usize);
-            for chunk in order.chunks(global) {
-                let n = chunk.len();
-                let shard = &chunk[rank * n / size..(rank + 1) * n / size];
-                let k = shard.len();
-                sx.shuffle(x, &mut xb, shard)?;
-                sy.shuffle(y, &mut yb, shard)?;
-                let c = self.step(
-                    net,
-                    &xb.subtensor(0, 0, k)?,
-                    &yb.subtensor(0, 0, k)?,
-                    n,
-                    cost,
-                    opts.learning_rate,
-                )?;
-                sum = sum + c;
-                batches += 1;
-            }
-            let mean = sum / T::of(batches as f64);
-            costs.push(mean);
-            each(&Epoch {
-                epoch: e,
-                cost: mean,
-            });
-        }
-        Ok(costs)
+        epochs(total, net.batch() * size, opts, each, |chunk| {
+            let n = chunk.len();
+            let shard = &chunk[rank * n / size..(rank + 1) * n / size];
+            let k = shard.len();
+            sx.shuffle(x, &mut xb, shard)?;
+            sy.shuffle(y, &mut yb, shard)?;
+            self.step(
+                net,
+                &xb.subtensor(0, 0, k)?,
+                &yb.subtensor(0, 0, k)?,
+                n,
+                cost,
+                opts.learning_rate,
+            )
+        })
     }
 }

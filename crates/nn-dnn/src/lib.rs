@@ -85,4 +85,4 @@ pub use io::{load, save};
 pub use layer::{Layer, Param, ParamValues};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
 pub use network::{network, LayerTime, Network};
-pub use train::{shuffle_order, train, Epoch, TrainOptions};
+pub use train::{check_samples, epochs, shuffle_order, train, Epoch, TrainOptions};

@@ -61,23 +61,18 @@ pub struct Epoch<T> {
     pub cost: T,
 }
 
-/// Trains `net` on the samples of `x` (`[N, ...]` like the network's input) with
-/// targets `y` (`[N, ...]` like its output), in mini-batches of the network's batch
-/// (the last one smaller when `N` is not a multiple), with the network's optimizer
-/// ([`Network::set_optimizer`]). Calls `each` after every epoch; returns each epoch's
-/// mean cost. Nothing is allocated per step.
-pub fn train<T: Scalar>(
-    net: &mut Network<T>,
+/// Checks that `x` and `y` hold the same number of samples, shaped like `net`'s
+/// input and output samples; returns that number. `op` names the caller in errors.
+pub fn check_samples<T: Scalar>(
+    op: &'static str,
+    net: &Network<T>,
     x: &impl AsTensor<T>,
     y: &impl AsTensor<T>,
-    cost: Cost,
-    opts: &TrainOptions<T>,
-    mut each: impl FnMut(&Epoch<T>),
-) -> Result<Vec<T>> {
+) -> Result<usize> {
     let (dx, dy) = (x.desc(), y.desc());
     let total = dx.shape()[0];
     let (ind, outd) = (net.input_desc(), net.output_desc());
-    la_core::Check::new("train")
+    la_core::Check::new(op)
         .require(
             dx.shape()[1..] == ind.shape()[1..] && dx.rank() == ind.rank(),
             || format!("x is {dx} but the network takes samples of {ind}"),
@@ -91,10 +86,37 @@ pub fn train<T: Scalar>(
         })
         .require(total > 0, || "x has no samples".into())
         .finish()?;
-    let f = net.dnn().la().clone();
-    let (mut xb, mut yb) = (tensor(&f, ind)?, tensor(&f, outd)?);
-    let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
-    let batch = net.batch();
+    Ok(total)
+}
+
+/// The epoch loop of [`train`], for training loops of your own (nn-dist's runs on
+/// it): `opts.epochs` times, shuffles the sample indices `0..total` (seeded by
+/// `opts.seed`, when `opts.shuffle`), calls `step` on each run of `batch` of them
+/// (the last shorter when `total` is not a multiple) and reports the mean of the
+/// costs `step` returns to `each`. Returns each epoch's mean cost.
+///
+/// ```
+/// use nn_dnn::{epochs, TrainOptions};
+/// let mut seen = vec![];
+/// let opts = TrainOptions { shuffle: false, ..TrainOptions::new(2, 0.1f32) };
+/// let costs = epochs(5, 2, &opts, |_| {}, |batch| {
+///     seen.push(batch.to_vec());
+///     Ok(batch.len() as f32)
+/// })?;
+/// assert_eq!(seen[..3], [vec![0, 1], vec![2, 3], vec![4]]);
+/// assert_eq!(costs, [5.0 / 3.0; 2]);
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn epochs<T: Scalar>(
+    total: usize,
+    batch: usize,
+    opts: &TrainOptions<T>,
+    mut each: impl FnMut(&Epoch<T>),
+    mut step: impl FnMut(&[usize]) -> Result<T>,
+) -> Result<Vec<T>> {
+    la_core::Check::new("epochs")
+        .require(batch > 0, || "the batch is 0".into())
+        .finish()?;
     let mut order: Vec<usize> = (0..total).collect();
     let mut rng = seeded_rng(opts.seed);
     let mut costs = Vec::with_capacity(opts.epochs);
@@ -104,19 +126,10 @@ pub fn train<T: Scalar>(
         }
         let (mut sum, mut batches) = (T::zero(), 0usize);
         for chunk in order.chunks(batch) {
-            let n = chunk.len();
-            sx.shuffle(x, &mut xb, chunk)?;
-            sy.shuffle(y, &mut yb, chunk)?;
-            let c = net.train_step(
-                &xb.subtensor(0, 0, n)?,
-                &yb.subtensor(0, 0, n)?,
-                cost,
-                opts.learning_rate,
-            )?;
-            sum = sum + c;
+            sum = sum + step(chunk)?;
             batches += 1;
         }
-        let mean = sum / T::of(batches as f64);
+        let mean = sum / T::of(batches.max(1) as f64);
         costs.push(mean);
         each(&Epoch {
             epoch: e,
@@ -124,4 +137,38 @@ pub fn train<T: Scalar>(
         });
     }
     Ok(costs)
+}
+
+/// Trains `net` on the samples of `x` (`[N, ...]` like the network's input) with
+/// targets `y` (`[N, ...]` like its output), in mini-batches of the network's batch
+/// (the last one smaller when `N` is not a multiple), with the network's optimizer
+/// ([`Network::set_optimizer`]). Calls `each` after every epoch; returns each epoch's
+/// mean cost. Nothing is allocated per step.
+pub fn train<T: Scalar>(
+    net: &mut Network<T>,
+    x: &impl AsTensor<T>,
+    y: &impl AsTensor<T>,
+    cost: Cost,
+    opts: &TrainOptions<T>,
+    each: impl FnMut(&Epoch<T>),
+) -> Result<Vec<T>> {
+    let total = check_samples("train", net, x, y)?;
+    let f = net.dnn().la().clone();
+    let (mut xb, mut yb) = (
+        tensor(&f, net.input_desc())?,
+        tensor(&f, net.output_desc())?,
+    );
+    let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
+    let batch = net.batch();
+    epochs(total, batch, opts, each, |chunk| {
+        let n = chunk.len();
+        sx.shuffle(x, &mut xb, chunk)?;
+        sy.shuffle(y, &mut yb, chunk)?;
+        net.train_step(
+            &xb.subtensor(0, 0, n)?,
+            &yb.subtensor(0, 0, n)?,
+            cost,
+            opts.learning_rate,
+        )
+    })
 }
