@@ -77,12 +77,13 @@ fn params(net: &mut Network<f32>) -> Vec<f32> {
     out
 }
 
-#[test]
-fn single_is_one_process_training_bit_for_bit() {
+/// The reference: `nn_dnn::train` in one process on the full global batch, from
+/// rank 0's initialisation; the trained network and each epoch's cost.
+fn one_process() -> (Network<f32>, Vec<f32>) {
     let (x, y) = data();
-    let mut plain = net(GLOBAL_BATCH, 0);
-    let c1 = train(
-        &mut plain,
+    let mut n = net(GLOBAL_BATCH, 0);
+    let costs = train(
+        &mut n,
         &x,
         &y,
         Cost::SoftmaxCrossEntropy,
@@ -90,6 +91,13 @@ fn single_is_one_process_training_bit_for_bit() {
         |_| {},
     )
     .unwrap();
+    (n, costs)
+}
+
+#[test]
+fn single_is_one_process_training_bit_for_bit() {
+    let (x, y) = data();
+    let (mut plain, c1) = one_process();
     let mut dist = net(GLOBAL_BATCH, 0);
     let mut dp = DataParallel::new(&mut dist, Single).unwrap();
     let c2 = dp
@@ -173,17 +181,7 @@ fn two_ranks_match_one_rank() {
     std::fs::remove_dir_all(&out).ok();
     assert_eq!(r0, r1, "the two ranks' parameters and costs differ");
 
-    let (x, y) = data();
-    let mut one = net(GLOBAL_BATCH, 0);
-    let costs = train(
-        &mut one,
-        &x,
-        &y,
-        Cost::SoftmaxCrossEntropy,
-        &options(),
-        |_| {},
-    )
-    .unwrap();
+    let (mut one, costs) = one_process();
     let mut want = params(&mut one);
     want.extend(costs);
     assert_eq!(r0.len(), want.len());
