@@ -151,12 +151,12 @@ pub(crate) fn run() {
     line(
         "OpenCL (la-opencl)",
         opencl(),
-        "apt-get install ocl-icd-opencl-dev pocl-opencl-icd",
+        "apt-get install ocl-icd-libopencl1 pocl-opencl-icd",
     );
     line(
         "CLBlast (la-opencl BLAS)",
         present(&["libclblast.so.1", "libclblast.so"]),
-        "apt-get install libclblast-dev",
+        "apt-get install libclblast1",
     );
     line(
         "oneDNN (tensor-dnnl, planned)",
@@ -172,5 +172,29 @@ pub(crate) fn run() {
         "cuDNN (tensor-cudnn, planned)",
         present(&["libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"]),
         "NVIDIA cuDNN (libcudnn)",
+    );
+    line(
+        "MPI (nn-dist, build and run)",
+        present(&["libmpi.so.40", "libmpi.so"]).and_then(|lib| {
+            let mpirun = std::env::var_os("PATH").and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join("mpirun"))
+                    .find(|f| f.exists())
+            })?;
+            Some(format!("{lib}, {}", mpirun.display()))
+        }),
+        "apt-get install libopenmpi-dev openmpi-bin",
+    );
+    line(
+        "libclang (nn-dist build: bindgen)",
+        crate::libclang_path()
+            .map(|p| p.display().to_string())
+            .or_else(|| present(&["libclang.so", "libclang-14.so.1"])),
+        "apt-get install libclang1-14 libclang-common-14-dev",
+    );
+    println!(
+        "\nThe main job (`cargo xtask examples`) needs none of these: the native backend is built in,\n\
+         and the OpenCL parts print what to install when OpenCL is missing. `cargo xtask test` needs all\n\
+         but CUDA and oneDNN."
     );
 }

@@ -41,6 +41,13 @@ const CHAPTERS: &[&str] = &[
     "convolutional_layers",
 ];
 
+/// Debian's libclang (package libclang1-14), which nn-dist's rsmpi needs for bindgen,
+/// when it is installed.
+fn libclang_path() -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from("/usr/lib/x86_64-linux-gnu/libclang-14.so.1");
+    p.exists().then_some(p)
+}
+
 /// The environment every cargo we start gets: PoCL caches compiled kernels under
 /// `target/` (a cold cache costs seconds per kernel), and the test suite requires
 /// OpenCL unless the caller says otherwise (`DLFP_REQUIRE_OPENCL=0`).
@@ -50,10 +57,10 @@ fn env() -> Vec<(&'static str, String)> {
     if std::env::var_os("DLFP_MKL_DIR").is_none() && std::env::var_os("MKLROOT").is_none() {
         vars.push(("DLFP_MKL_DIR", mkl_prefix().display().to_string()));
     }
-    // nn-dist's rsmpi runs bindgen, which needs libclang (Debian's libclang1-14).
-    let libclang = "/usr/lib/x86_64-linux-gnu/libclang-14.so.1";
-    if std::env::var_os("LIBCLANG_PATH").is_none() && std::path::Path::new(libclang).exists() {
-        vars.push(("LIBCLANG_PATH", libclang.to_string()));
+    if std::env::var_os("LIBCLANG_PATH").is_none() {
+        if let Some(p) = libclang_path() {
+            vars.push(("LIBCLANG_PATH", p.display().to_string()));
+        }
     }
     for var in [
         "DLFP_REQUIRE_MKL",

@@ -1,18 +1,14 @@
 //! Finding OpenCL platforms and devices, safely and once.
 //!
-//! ocl's `Platform::first()`/defaults wait ~10 s or panic when no platform exists, and
-//! PoCL 3.1 returns `CL_DEVICE_NOT_FOUND` to concurrent first callers; so we probe
-//! with a raw `clGetPlatformIDs`, enumerate devices once behind a lock, and always
-//! pass an explicit platform and device.
+//! The ICD loader is opened at run time ([`crate::cl`]); PoCL 3.1 returns
+//! `CL_DEVICE_NOT_FOUND` to concurrent first callers, so devices are enumerated once
+//! behind a lock, and factories always get an explicit platform and device.
 
 use std::sync::OnceLock;
 
 use la_core::{Error, Result};
-use ocl::enums::{DeviceInfo, DeviceInfoResult};
-use ocl::flags::DeviceType;
-use ocl::{Context, Device, Platform, Queue};
 
-use crate::ffi;
+use crate::cl::{self, Context, DeviceId, Queue};
 
 /// One OpenCL device, as found by [`devices`].
 #[derive(Debug, Clone)]
@@ -31,8 +27,7 @@ pub struct DeviceEntry {
     pub compute_units: u32,
     /// Whether it supports `double`.
     pub fp64: bool,
-    platform: Platform,
-    device: Device,
+    device: DeviceId,
 }
 
 fn backend_err(message: impl Into<String>) -> Error {
@@ -53,32 +48,25 @@ pub fn devices() -> Result<&'static [DeviceEntry]> {
 }
 
 fn enumerate() -> std::result::Result<Vec<DeviceEntry>, String> {
-    match ffi::platform_count() {
-        Ok(0) => return Err("no OpenCL platform is installed (e.g. apt-get install pocl-opencl-icd)".into()),
-        Err(code) => return Err(format!("clGetPlatformIDs failed with status {code}: no OpenCL platform (install pocl-opencl-icd)")),
-        Ok(_) => {}
+    let platforms = cl::platforms()?;
+    if platforms.is_empty() {
+        return Err(format!("no OpenCL platform is installed; {}", cl::INSTALL));
     }
     let mut out = Vec::new();
-    for (pi, platform) in Platform::list().into_iter().enumerate() {
-        let platform_name = platform.name().unwrap_or_else(|_| "?".into());
-        let list = Device::list(platform, Some(DeviceType::ALL))
+    for (pi, platform) in platforms.into_iter().enumerate() {
+        let platform_name = platform.name();
+        let list = platform
+            .devices()
             .map_err(|e| format!("listing devices of {platform_name}: {e}"))?;
         for (di, device) in list.into_iter().enumerate() {
-            let is_gpu = matches!(device.info(DeviceInfo::Type), Ok(DeviceInfoResult::Type(t)) if t.contains(DeviceType::GPU));
-            let compute_units = match device.info(DeviceInfo::MaxComputeUnits) {
-                Ok(DeviceInfoResult::MaxComputeUnits(n)) => n,
-                _ => 0,
-            };
-            let fp64 = has_fp64(&device);
             out.push(DeviceEntry {
                 platform_index: pi,
                 device_index: di,
                 platform_name: platform_name.clone(),
-                device_name: device.name().unwrap_or_else(|_| "?".into()),
-                is_gpu,
-                compute_units,
-                fp64,
-                platform,
+                device_name: device.name(),
+                is_gpu: device.device_type() & cl::CL_DEVICE_TYPE_GPU != 0,
+                compute_units: device.compute_units(),
+                fp64: has_fp64(device),
                 device,
             });
         }
@@ -91,8 +79,8 @@ fn enumerate() -> std::result::Result<Vec<DeviceEntry>, String> {
 }
 
 /// Whether the device supports `double` (`cl_khr_fp64`).
-pub(crate) fn has_fp64(device: &Device) -> bool {
-    matches!(device.info(DeviceInfo::Extensions), Ok(DeviceInfoResult::Extensions(e)) if e.contains("cl_khr_fp64"))
+pub(crate) fn has_fp64(device: DeviceId) -> bool {
+    device.extensions().contains("cl_khr_fp64")
 }
 
 /// A context and an in-order command queue on one device (what a factory runs on).
@@ -113,13 +101,10 @@ pub fn setup(platform: usize, device: usize) -> Result<ClSetup> {
         .find(|d| d.platform_index == platform && d.device_index == device)
         .ok_or_else(|| backend_err(format!("no OpenCL device ({platform}, {device})")))?
         .clone();
-    let context = Context::builder()
-        .platform(entry.platform)
-        .devices(entry.device)
-        .build()
+    let context = Context::new(entry.device)
         .map_err(|e| backend_err(format!("creating a context on {}: {e}", entry.device_name)))?;
-    let queue = Queue::new(&context, entry.device, None)
-        .map_err(|e| backend_err(format!("creating a queue: {e}")))?;
+    let queue = Queue::new(&context, entry.device)
+        .map_err(|e| backend_err(format!("creating a queue on {}: {e}", entry.device_name)))?;
     Ok(ClSetup {
         context,
         queue,

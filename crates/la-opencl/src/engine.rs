@@ -6,16 +6,15 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::cl::{Context, Kernel, KernelArg, Mem, Pod, Program, Queue};
+use crate::ffi::{self, ClBlast, Mat, Transpose};
 use la_core::engine::{
     blas_prologue, Binary, DeviceBuffer, Engine, Reduction, Region, Storage, Unary,
 };
 use la_core::{Error, Factory, Result, Scalar};
-use ocl::{Buffer, Context, Kernel, OclPrm, Program, Queue};
-
-use crate::ffi::{self, ClBlast, Mat, Transpose};
 
 /// Element types the OpenCL factories support: `f32` and `f64`.
-pub trait ClScalar: Scalar + OclPrm + ClBlast {
+pub trait ClScalar: Scalar + Pod + ClBlast {
     /// Compiler options that set the kernels' element type.
     const DEFINES: &'static str;
 }
@@ -30,12 +29,13 @@ impl ClScalar for f64 {
 
 /// A device buffer of this crate; freed when dropped.
 #[derive(Debug)]
-pub struct ClBuffer<T: OclPrm> {
-    buf: Buffer<T>,
+pub struct ClBuffer<T> {
+    mem: Mem,
     len: usize,
+    _t: PhantomData<T>,
 }
 
-impl<T: OclPrm> DeviceBuffer for ClBuffer<T> {
+impl<T: std::fmt::Debug + Send + Sync + 'static> DeviceBuffer for ClBuffer<T> {
     fn len(&self) -> usize {
         self.len
     }
@@ -49,14 +49,17 @@ impl<T: OclPrm> DeviceBuffer for ClBuffer<T> {
 
 /// The OpenCL engine for element type `T`, bound to one queue.
 #[derive(Debug)]
-pub struct ClEngine<T: OclPrm> {
+pub struct ClEngine<T> {
+    context: Context,
     queue: Queue,
     program: Program,
     /// Each kernel, built once (its first call) and re-armed with new arguments on
     /// every later call: creating an OpenCL kernel costs far more than launching it.
     kernels: Mutex<HashMap<&'static str, Kernel>>,
-    /// The reductions' per-group partial results, made once (`MAX_GROUPS` elements).
-    partial: Buffer<T>,
+    /// The reductions' per-group partial results, made once (`MAX_GROUPS` elements),
+    /// locked from a reduction's launch until its results are read back, so threads
+    /// sharing the factory never read each other's sums.
+    partial: Mutex<Mem>,
     counts: Counters,
     _t: PhantomData<T>,
 }
@@ -116,68 +119,45 @@ fn bump(a: &AtomicUsize) {
 }
 
 /// One kernel argument, in the kernel's parameter order.
-enum Arg<'a, T: OclPrm> {
+enum Arg<'a, T> {
     I32(i32),
     U64(u64),
     Val(T),
-    Buf(&'a Buffer<T>),
+    Buf(&'a Mem),
     /// Local memory of this many `T`s (the same on every call).
     Local(usize),
 }
 
 const SOURCE: &str = include_str!("kernels.cl");
 
-fn cl_err(what: &str, e: impl std::fmt::Display + std::fmt::Debug) -> Error {
-    // ocl's errors are banners over many lines (starting with a blank one, so a log
-    // showing the first line shows nothing): keep the informative lines, on one line
-    let mut cause = e
-        .to_string()
-        .lines()
-        .map(str::trim)
-        .filter(|l| {
-            !l.is_empty()
-                && !l.starts_with('#')
-                && !l.starts_with("Please visit")
-                && !l.starts_with("http")
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    if cause.trim().is_empty() {
-        cause = format!("{e:?}");
-    }
-    if cause.trim().is_empty() || cause.trim() == "\"\"" {
-        cause = "the OpenCL driver gave no reason".into();
-    }
+fn cl_err(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Backend {
         backend: "opencl".into(),
-        message: format!("{what}: {cause}"),
+        message: format!("{what}: {e}"),
     }
 }
 
 fn factory<T: ClScalar>(context: &Context, queue: &Queue) -> Result<Factory<T>> {
-    if T::NAME == "double" && !crate::device::has_fp64(&queue.device()) {
+    let device = queue.device();
+    if T::NAME == "double" && !crate::device::has_fp64(device) {
         return Err(Error::Unsupported {
-            backend: format!("opencl ({})", queue.device().name().unwrap_or_default()),
+            backend: format!("opencl ({})", device.name()),
             op: "double precision (cl_khr_fp64)",
         });
     }
+    // BLAS goes through CLBlast: a factory without it would fail at its first `mm`.
+    ffi::clblast().map_err(|e| cl_err("loading CLBlast", e))?;
     // Kernel build errors come back with the compiler log in the message.
-    let program = Program::builder()
-        .src(SOURCE)
-        .cmplr_opt(T::DEFINES)
-        .devices(queue.device())
-        .build(context)
+    let program = Program::build(context, device, SOURCE, T::DEFINES)
         .map_err(|e| cl_err("building the OpenCL kernels", e))?;
-    let partial = Buffer::<T>::builder()
-        .queue(queue.clone())
-        .len(MAX_GROUPS)
-        .build()
+    let partial = Mem::new::<T>(context, MAX_GROUPS)
         .map_err(|e| cl_err("allocating the reduction buffer", e))?;
     Ok(Factory::new(ClEngine::<T> {
+        context: context.clone(),
         queue: queue.clone(),
         program,
         kernels: Mutex::new(HashMap::new()),
-        partial,
+        partial: Mutex::new(partial),
         counts: Counters::default(),
         _t: PhantomData,
     }))
@@ -197,7 +177,7 @@ pub fn opencl_double(context: &Context, queue: &Queue) -> Result<Factory<f64>> {
 /// CLBlast trust their offsets and strides, so this is the one place where a region
 /// built by hand (the engine interface is public) is stopped before it reaches the
 /// device.
-fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Buffer<T>> {
+fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Mem> {
     let b = match s {
         Storage::Device(d) => d.as_any().downcast_ref::<ClBuffer<T>>(),
         Storage::Host(_) => None,
@@ -218,7 +198,7 @@ fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Buffer<T>> {
             ),
         ));
     }
-    Ok(&b.buf)
+    Ok(&b.mem)
 }
 
 /// One past the last element `r` addresses, or `None` on overflow.
@@ -249,12 +229,8 @@ fn major(r: Region) -> Result<(bool, usize)> {
     })
 }
 
-fn status(op: &str, code: i32) -> Result<()> {
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(cl_err(op, format!("CLBlast status {code}")))
-    }
+fn status(op: &str, r: std::result::Result<(), String>) -> Result<()> {
+    r.map_err(|e| cl_err(op, e))
 }
 
 fn unary_code<T>(op: &Unary<T>) -> i32 {
@@ -299,7 +275,7 @@ impl<T: ClScalar> ClEngine<T> {
     fn run(
         &self,
         name: &'static str,
-        gws: ocl::SpatialDims,
+        gws: &[usize],
         lws: Option<usize>,
         args: &[Arg<'_, T>],
     ) -> Result<()> {
@@ -308,50 +284,29 @@ impl<T: ClScalar> ClEngine<T> {
         // cached kernels are still valid.
         let mut cache = self.kernels.lock().unwrap_or_else(|p| p.into_inner());
         let k = match cache.entry(name) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let k = e.into_mut();
-                for (i, a) in args.iter().enumerate() {
-                    let r = match a {
-                        Arg::I32(v) => k.set_arg(i, *v),
-                        Arg::U64(v) => k.set_arg(i, *v),
-                        Arg::Val(v) => k.set_arg(i, *v),
-                        Arg::Buf(b) => k.set_arg(i, *b),
-                        Arg::Local(_) => Ok(()),
-                    };
-                    r.map_err(|e| cl_err(&what(), e))?;
-                }
-                k
-            }
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                let mut kb = Kernel::builder();
-                kb.program(&self.program)
-                    .name(name)
-                    .queue(self.queue.clone());
-                for a in args {
-                    match a {
-                        Arg::I32(v) => kb.arg(*v),
-                        Arg::U64(v) => kb.arg(*v),
-                        Arg::Val(v) => kb.arg(*v),
-                        Arg::Buf(b) => kb.arg(*b),
-                        Arg::Local(n) => kb.arg_local::<T>(*n),
-                    };
-                }
                 bump(&self.counts.builds);
-                e.insert(kb.build().map_err(|e| cl_err(&what(), e))?)
+                e.insert(Kernel::new(&self.program, name).map_err(|e| cl_err(&what(), e))?)
             }
         };
+        for (i, a) in args.iter().enumerate() {
+            let arg = match a {
+                Arg::I32(v) => KernelArg::I32(*v),
+                Arg::U64(v) => KernelArg::U64(*v),
+                Arg::Val(v) => v.kernel_arg(),
+                Arg::Buf(b) => KernelArg::Mem(b),
+                Arg::Local(n) => KernelArg::Local(n * std::mem::size_of::<T>()),
+            };
+            k.set(i as u32, &arg).map_err(|e| cl_err(&what(), e))?;
+        }
         bump(&self.counts.launches);
-        ffi::enqueue(k, gws, lws).map_err(|e| cl_err(&what(), e))
+        k.enqueue(&self.queue, gws, lws)
+            .map_err(|e| cl_err(&what(), e))
     }
 
     /// `y := op(x)` over regions of possibly different buffers (or the same one).
-    fn unary_raw(
-        &self,
-        op: i32,
-        p: [T; 4],
-        x: (&Buffer<T>, Region),
-        y: (&Buffer<T>, Region),
-    ) -> Result<()> {
+    fn unary_raw(&self, op: i32, p: [T; 4], x: (&Mem, Region), y: (&Mem, Region)) -> Result<()> {
         if y.1.is_empty() {
             return Ok(());
         }
@@ -360,7 +315,7 @@ impl<T: ClScalar> ClEngine<T> {
         use Arg::*;
         self.run(
             "unary",
-            [y.1.m, y.1.n].into(),
+            &[y.1.m, y.1.n],
             None,
             &[
                 I32(op),
@@ -381,18 +336,19 @@ impl<T: ClScalar> ClEngine<T> {
     }
 
     /// A reduction over `x` (and `y` for the dot product), finished on the host.
-    fn reduce_raw(&self, op: i32, x: (&Buffer<T>, Region), y: (&Buffer<T>, Region)) -> Result<T> {
+    fn reduce_raw(&self, op: i32, x: (&Mem, Region), y: (&Mem, Region)) -> Result<T> {
         let len = x.1.len();
         if len == 0 {
             return Ok(T::zero());
         }
         let groups = len.div_ceil(LOCAL * 16).clamp(1, MAX_GROUPS);
+        let partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
         use Arg::*;
         self.run(
             "reduce",
-            (groups * LOCAL).into(),
+            &[groups * LOCAL],
             Some(LOCAL),
             &[
                 I32(op),
@@ -406,17 +362,15 @@ impl<T: ClScalar> ClEngine<T> {
                 U64(yo),
                 U64(yrs),
                 U64(ycs),
-                Buf(&self.partial),
+                Buf(&partial),
                 Local(LOCAL),
             ],
         )?;
         let mut host = [T::zero(); MAX_GROUPS];
         let host = &mut host[..groups];
         bump(&self.counts.reads);
-        self.partial
-            .read(&mut *host)
-            .len(groups)
-            .enq()
+        partial
+            .read(&self.queue, 0, host)
             .map_err(|e| cl_err("reading partial sums", e))?;
         let host = host.iter().copied();
         Ok(if op == 3 {
@@ -432,14 +386,12 @@ impl<T: ClScalar> ClEngine<T> {
         })
     }
 
-    fn upload(&self, data: &[T]) -> Result<Buffer<T>> {
-        let one = [T::zero()];
-        Buffer::<T>::builder()
-            .queue(self.queue.clone())
-            .len(data.len().max(1))
-            .copy_host_slice(if data.is_empty() { &one } else { data })
-            .build()
-            .map_err(|e| cl_err("uploading", e))
+    fn upload(&self, data: &[T]) -> Result<Mem> {
+        let mem =
+            Mem::new::<T>(&self.context, data.len().max(1)).map_err(|e| cl_err("uploading", e))?;
+        mem.write(&self.queue, 0, data)
+            .map_err(|e| cl_err("uploading", e))?;
+        Ok(mem)
     }
 }
 
@@ -454,11 +406,8 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
 
     fn alloc(&self, len: usize) -> Result<Storage<T>> {
         // OpenCL has no empty buffers: allocate one element for an empty object.
-        let b = Buffer::<T>::builder()
-            .queue(self.queue.clone())
-            .len(len.max(1))
-            .fill_val(T::zero())
-            .build()
+        let mem = Mem::new::<T>(&self.context, len.max(1))
+            .and_then(|m| m.fill(&self.queue, T::zero()).map(|()| m))
             .map_err(|e| {
                 cl_err(
                     &format!(
@@ -468,7 +417,11 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
                     e,
                 )
             })?;
-        Ok(Storage::Device(Box::new(ClBuffer { buf: b, len })))
+        Ok(Storage::Device(Box::new(ClBuffer::<T> {
+            mem,
+            len,
+            _t: PhantomData,
+        })))
     }
 
     fn read(&self, s: &Storage<T>, r: Region, out: &mut [T]) -> Result<()> {
@@ -479,18 +432,12 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         let b = buf(s, r)?;
         if r.is_flat_col() {
             return b
-                .read(out)
-                .offset(r.offset)
-                .len(r.len())
-                .enq()
+                .read(&self.queue, r.offset, &mut out[..r.len()])
                 .map_err(|e| cl_err("reading", e));
         }
         let span = r.end() - r.offset;
         let mut tmp = vec![T::zero(); span];
-        b.read(&mut tmp)
-            .offset(r.offset)
-            .len(span)
-            .enq()
+        b.read(&self.queue, r.offset, &mut tmp)
             .map_err(|e| cl_err("reading", e))?;
         let mut k = 0;
         for j in 0..r.n {
@@ -510,10 +457,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         let b = buf(s, r)?;
         if r.is_flat_col() {
             return b
-                .write(data)
-                .offset(r.offset)
-                .len(r.len())
-                .enq()
+                .write(&self.queue, r.offset, &data[..r.len()])
                 .map_err(|e| cl_err("writing", e));
         }
         // Strided: upload contiguously, then scatter on the device (gaps stay untouched).
@@ -546,7 +490,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         use Arg::*;
         self.run(
             "swap",
-            [x.1.m, x.1.n].into(),
+            &[x.1.m, x.1.n],
             None,
             &[
                 Buf(buf(x.0, x.1)?),
@@ -606,7 +550,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         use Arg::*;
         self.run(
             "axpby",
-            [y.1.m, y.1.n].into(),
+            &[y.1.m, y.1.n],
             None,
             &[
                 Val(alpha),
@@ -646,17 +590,17 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             ffi::Layout::RowMajor
         };
         let am = Mat {
-            mem: buf(a.0, a.1)?.as_core().as_ptr(),
+            mem: buf(a.0, a.1)?,
             off: ra.offset,
             ld,
         };
         let xm = Mat {
-            mem: buf(x.0, x.1)?.as_core().as_ptr(),
+            mem: buf(x.0, x.1)?,
             off: rx.offset,
             ld: rx.rs.max(1),
         };
         let ym = Mat {
-            mem: yb.as_core().as_ptr(),
+            mem: yb,
             off: ry.offset,
             ld: ry.rs.max(1),
         };
@@ -696,17 +640,17 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             ffi::Layout::RowMajor
         };
         let xm = Mat {
-            mem: buf(x.0, x.1)?.as_core().as_ptr(),
+            mem: buf(x.0, x.1)?,
             off: x.1.offset,
             ld: x.1.rs.max(1),
         };
         let ym = Mat {
-            mem: buf(y.0, y.1)?.as_core().as_ptr(),
+            mem: buf(y.0, y.1)?,
             off: y.1.offset,
             ld: y.1.rs.max(1),
         };
         let am = Mat {
-            mem: buf(a.0, a.1)?.as_core().as_ptr(),
+            mem: buf(a.0, a.1)?,
             off: ra.offset,
             ld,
         };
@@ -743,17 +687,17 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         };
         let t = |same: bool| if same { Transpose::No } else { Transpose::Yes };
         let am = Mat {
-            mem: buf(a.0, a.1)?.as_core().as_ptr(),
+            mem: buf(a.0, a.1)?,
             off: ra.offset,
             ld: ald,
         };
         let bm = Mat {
-            mem: buf(b.0, b.1)?.as_core().as_ptr(),
+            mem: buf(b.0, b.1)?,
             off: rb.offset,
             ld: bld,
         };
         let cm = Mat {
-            mem: cb.as_core().as_ptr(),
+            mem: cb,
             off: rc.offset,
             ld: cld,
         };
@@ -824,9 +768,9 @@ impl<T: ClScalar> ClEngine<T> {
     fn binary_raw(
         &self,
         op: Binary,
-        x: (&Buffer<T>, Region),
-        y: (&Buffer<T>, Region),
-        z: (&Buffer<T>, Region),
+        x: (&Mem, Region),
+        y: (&Mem, Region),
+        z: (&Mem, Region),
     ) -> Result<()> {
         if z.1.is_empty() {
             return Ok(());
@@ -845,7 +789,7 @@ impl<T: ClScalar> ClEngine<T> {
         use Arg::*;
         self.run(
             "binary",
-            [z.1.m, z.1.n].into(),
+            &[z.1.m, z.1.n],
             None,
             &[
                 I32(code),

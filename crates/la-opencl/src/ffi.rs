@@ -1,8 +1,15 @@
-//! Raw C bindings: the OpenCL platform probe and the CLBlast routines this crate uses,
-//! with safe wrappers. The only module with `unsafe`.
+//! CLBlast's C interface, loaded at run time (`libclblast.so.1`), and the routines
+//! this crate calls through it. With [`crate::cl`], the only module with `unsafe`.
 #![allow(unsafe_code)]
 
-use ocl::ffi::{cl_command_queue, cl_event, cl_int, cl_mem, cl_platform_id, cl_uint};
+use std::ffi::c_void;
+use std::sync::OnceLock;
+
+use libloading::Library;
+
+use crate::cl::{ClInt, Mem, Queue};
+
+type Handle = *mut c_void;
 
 /// `CLBlastLayout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,154 +27,134 @@ pub enum Transpose {
     Yes = 112,
 }
 
-type Status = cl_int;
+type Status = ClInt;
 
-extern "C" {
-    fn clGetPlatformIDs(
-        num_entries: cl_uint,
-        platforms: *mut cl_platform_id,
-        num_platforms: *mut cl_uint,
-    ) -> cl_int;
+type Gemm<T> = unsafe extern "C" fn(
+    Layout,
+    Transpose,
+    Transpose,
+    usize,
+    usize,
+    usize,
+    T,
+    Handle,
+    usize,
+    usize,
+    Handle,
+    usize,
+    usize,
+    T,
+    Handle,
+    usize,
+    usize,
+    *mut Handle,
+    *mut Handle,
+) -> Status;
+type Gemv<T> = unsafe extern "C" fn(
+    Layout,
+    Transpose,
+    usize,
+    usize,
+    T,
+    Handle,
+    usize,
+    usize,
+    Handle,
+    usize,
+    usize,
+    T,
+    Handle,
+    usize,
+    usize,
+    *mut Handle,
+    *mut Handle,
+) -> Status;
+type Ger<T> = unsafe extern "C" fn(
+    Layout,
+    usize,
+    usize,
+    T,
+    Handle,
+    usize,
+    usize,
+    Handle,
+    usize,
+    usize,
+    Handle,
+    usize,
+    usize,
+    *mut Handle,
+    *mut Handle,
+) -> Status;
 
-    fn CLBlastSgemm(
-        layout: Layout,
-        ta: Transpose,
-        tb: Transpose,
-        m: usize,
-        n: usize,
-        k: usize,
-        alpha: f32,
-        a: cl_mem,
-        a_off: usize,
-        a_ld: usize,
-        b: cl_mem,
-        b_off: usize,
-        b_ld: usize,
-        beta: f32,
-        c: cl_mem,
-        c_off: usize,
-        c_ld: usize,
-        queue: *mut cl_command_queue,
-        event: *mut cl_event,
-    ) -> Status;
-    fn CLBlastDgemm(
-        layout: Layout,
-        ta: Transpose,
-        tb: Transpose,
-        m: usize,
-        n: usize,
-        k: usize,
-        alpha: f64,
-        a: cl_mem,
-        a_off: usize,
-        a_ld: usize,
-        b: cl_mem,
-        b_off: usize,
-        b_ld: usize,
-        beta: f64,
-        c: cl_mem,
-        c_off: usize,
-        c_ld: usize,
-        queue: *mut cl_command_queue,
-        event: *mut cl_event,
-    ) -> Status;
-    fn CLBlastSgemv(
-        layout: Layout,
-        ta: Transpose,
-        m: usize,
-        n: usize,
-        alpha: f32,
-        a: cl_mem,
-        a_off: usize,
-        a_ld: usize,
-        x: cl_mem,
-        x_off: usize,
-        x_inc: usize,
-        beta: f32,
-        y: cl_mem,
-        y_off: usize,
-        y_inc: usize,
-        queue: *mut cl_command_queue,
-        event: *mut cl_event,
-    ) -> Status;
-    fn CLBlastDgemv(
-        layout: Layout,
-        ta: Transpose,
-        m: usize,
-        n: usize,
-        alpha: f64,
-        a: cl_mem,
-        a_off: usize,
-        a_ld: usize,
-        x: cl_mem,
-        x_off: usize,
-        x_inc: usize,
-        beta: f64,
-        y: cl_mem,
-        y_off: usize,
-        y_inc: usize,
-        queue: *mut cl_command_queue,
-        event: *mut cl_event,
-    ) -> Status;
-    fn CLBlastSger(
-        layout: Layout,
-        m: usize,
-        n: usize,
-        alpha: f32,
-        x: cl_mem,
-        x_off: usize,
-        x_inc: usize,
-        y: cl_mem,
-        y_off: usize,
-        y_inc: usize,
-        a: cl_mem,
-        a_off: usize,
-        a_ld: usize,
-        queue: *mut cl_command_queue,
-        event: *mut cl_event,
-    ) -> Status;
-    fn CLBlastDger(
-        layout: Layout,
-        m: usize,
-        n: usize,
-        alpha: f64,
-        x: cl_mem,
-        x_off: usize,
-        x_inc: usize,
-        y: cl_mem,
-        y_off: usize,
-        y_inc: usize,
-        a: cl_mem,
-        a_off: usize,
-        a_ld: usize,
-        queue: *mut cl_command_queue,
-        event: *mut cl_event,
-    ) -> Status;
+struct Routines<T> {
+    gemm: Gemm<T>,
+    gemv: Gemv<T>,
+    ger: Ger<T>,
 }
 
-/// The number of OpenCL platforms, from a raw `clGetPlatformIDs` (no waiting, no panic).
-pub(crate) fn platform_count() -> Result<u32, i32> {
-    let mut n: cl_uint = 0;
-    // SAFETY: asking only for the count: a null platform array with 0 entries is valid.
-    let status = unsafe { clGetPlatformIDs(0, std::ptr::null_mut(), &mut n) };
-    if status == 0 {
-        Ok(n)
-    } else {
-        Err(status)
+struct ClBlastLib {
+    _lib: Library,
+    s: Routines<f32>,
+    d: Routines<f64>,
+}
+
+macro_rules! sym {
+    ($lib:expr, $name:literal) => {
+        // SAFETY: the symbol is a CLBlast C routine whose signature is the field's type,
+        // as clblast_c.h declares it (enums are C ints, sizes are size_t).
+        *unsafe { $lib.get(concat!($name, "\0").as_bytes()) }
+            .map_err(|e| format!("libclblast lacks {}: {e}", $name))?
+    };
+}
+
+fn load() -> Result<ClBlastLib, String> {
+    let mut tried = Vec::new();
+    for name in crate::library_names("DLFP_CLBLAST_LIB", &["libclblast.so.1", "libclblast.so"]) {
+        // SAFETY: CLBlast's initialisers set up its own state only; nothing is called
+        // until the symbols are resolved.
+        match unsafe { Library::new(&name) } {
+            Ok(lib) => {
+                return Ok(ClBlastLib {
+                    s: Routines {
+                        gemm: sym!(lib, "CLBlastSgemm"),
+                        gemv: sym!(lib, "CLBlastSgemv"),
+                        ger: sym!(lib, "CLBlastSger"),
+                    },
+                    d: Routines {
+                        gemm: sym!(lib, "CLBlastDgemm"),
+                        gemv: sym!(lib, "CLBlastDgemv"),
+                        ger: sym!(lib, "CLBlastDger"),
+                    },
+                    _lib: lib,
+                })
+            }
+            Err(e) => tried.push(format!("{name}: {e}")),
+        }
     }
+    Err(format!(
+        "CLBlast was not found ({}); install it (Debian: apt-get install libclblast1)",
+        tried.join("; ")
+    ))
 }
 
-/// A memory object and an element offset/leading dimension, as CLBlast takes them.
+/// CLBlast, loaded once per process, or why it could not be.
+pub(crate) fn clblast() -> Result<(), String> {
+    lib().map(|_| ())
+}
+
+fn lib() -> Result<&'static ClBlastLib, String> {
+    static LIB: OnceLock<Result<ClBlastLib, String>> = OnceLock::new();
+    LIB.get_or_init(load).as_ref().map_err(Clone::clone)
+}
+
+/// A memory object and an element offset/leading dimension (or increment), as CLBlast
+/// takes them.
 #[derive(Debug, Clone, Copy)]
-pub struct Mat {
-    pub mem: cl_mem,
+pub struct Mat<'a> {
+    pub mem: &'a Mem,
     pub off: usize,
     pub ld: usize,
-}
-
-/// The raw handles of a command queue, borrowed for one CLBlast call.
-pub(crate) fn queue_ptr(q: &ocl::Queue) -> cl_command_queue {
-    q.as_core().as_ptr()
 }
 
 /// Element types CLBlast has routines for (sealed: f32 and f64).
@@ -175,7 +162,7 @@ pub(crate) fn queue_ptr(q: &ocl::Queue) -> cl_command_queue {
 pub trait ClBlast: Copy {
     #[allow(clippy::too_many_arguments)]
     fn gemm(
-        q: &ocl::Queue,
+        q: &Queue,
         layout: Layout,
         ta: Transpose,
         tb: Transpose,
@@ -187,10 +174,10 @@ pub trait ClBlast: Copy {
         b: Mat,
         beta: Self,
         c: Mat,
-    ) -> Status;
+    ) -> Result<(), String>;
     #[allow(clippy::too_many_arguments)]
     fn gemv(
-        q: &ocl::Queue,
+        q: &Queue,
         layout: Layout,
         ta: Transpose,
         m: usize,
@@ -200,10 +187,10 @@ pub trait ClBlast: Copy {
         x: Mat,
         beta: Self,
         y: Mat,
-    ) -> Status;
+    ) -> Result<(), String>;
     #[allow(clippy::too_many_arguments)]
     fn ger(
-        q: &ocl::Queue,
+        q: &Queue,
         layout: Layout,
         m: usize,
         n: usize,
@@ -211,14 +198,22 @@ pub trait ClBlast: Copy {
         x: Mat,
         y: Mat,
         a: Mat,
-    ) -> Status;
+    ) -> Result<(), String>;
+}
+
+fn status(routine: &str, code: Status) -> Result<(), String> {
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(format!("CLBlast {routine} returned status {code}"))
+    }
 }
 
 macro_rules! clblast_impl {
-    ($t:ty, $gemm:ident, $gemv:ident, $ger:ident) => {
+    ($t:ty, $field:ident) => {
         impl ClBlast for $t {
             fn gemm(
-                q: &ocl::Queue,
+                q: &Queue,
                 layout: Layout,
                 ta: Transpose,
                 tb: Transpose,
@@ -230,13 +225,14 @@ macro_rules! clblast_impl {
                 b: Mat,
                 beta: Self,
                 c: Mat,
-            ) -> Status {
-                let mut queue = queue_ptr(q);
+            ) -> Result<(), String> {
+                let f = lib()?.$field.gemm;
+                let mut queue = q.raw();
                 // SAFETY: the memory objects belong to buffers borrowed for this call and
                 // the caller checked every region lies inside its buffer; the queue handle
                 // is live (borrowed) and CLBlast only enqueues work on it; no event is requested.
-                unsafe {
-                    $gemm(
+                let code = unsafe {
+                    f(
                         layout,
                         ta,
                         tb,
@@ -244,23 +240,24 @@ macro_rules! clblast_impl {
                         n,
                         k,
                         alpha,
-                        a.mem,
+                        a.mem.raw(),
                         a.off,
                         a.ld,
-                        b.mem,
+                        b.mem.raw(),
                         b.off,
                         b.ld,
                         beta,
-                        c.mem,
+                        c.mem.raw(),
                         c.off,
                         c.ld,
                         &mut queue,
                         std::ptr::null_mut(),
                     )
-                }
+                };
+                status("gemm", code)
             }
             fn gemv(
-                q: &ocl::Queue,
+                q: &Queue,
                 layout: Layout,
                 ta: Transpose,
                 m: usize,
@@ -270,33 +267,35 @@ macro_rules! clblast_impl {
                 x: Mat,
                 beta: Self,
                 y: Mat,
-            ) -> Status {
-                let mut queue = queue_ptr(q);
+            ) -> Result<(), String> {
+                let f = lib()?.$field.gemv;
+                let mut queue = q.raw();
                 // SAFETY: as in `gemm`.
-                unsafe {
-                    $gemv(
+                let code = unsafe {
+                    f(
                         layout,
                         ta,
                         m,
                         n,
                         alpha,
-                        a.mem,
+                        a.mem.raw(),
                         a.off,
                         a.ld,
-                        x.mem,
+                        x.mem.raw(),
                         x.off,
                         x.ld,
                         beta,
-                        y.mem,
+                        y.mem.raw(),
                         y.off,
                         y.ld,
                         &mut queue,
                         std::ptr::null_mut(),
                     )
-                }
+                };
+                status("gemv", code)
             }
             fn ger(
-                q: &ocl::Queue,
+                q: &Queue,
                 layout: Layout,
                 m: usize,
                 n: usize,
@@ -304,50 +303,34 @@ macro_rules! clblast_impl {
                 x: Mat,
                 y: Mat,
                 a: Mat,
-            ) -> Status {
-                let mut queue = queue_ptr(q);
+            ) -> Result<(), String> {
+                let f = lib()?.$field.ger;
+                let mut queue = q.raw();
                 // SAFETY: as in `gemm`.
-                unsafe {
-                    $ger(
+                let code = unsafe {
+                    f(
                         layout,
                         m,
                         n,
                         alpha,
-                        x.mem,
+                        x.mem.raw(),
                         x.off,
                         x.ld,
-                        y.mem,
+                        y.mem.raw(),
                         y.off,
                         y.ld,
-                        a.mem,
+                        a.mem.raw(),
                         a.off,
                         a.ld,
                         &mut queue,
                         std::ptr::null_mut(),
                     )
-                }
+                };
+                status("ger", code)
             }
         }
     };
 }
 
-clblast_impl!(f32, CLBlastSgemm, CLBlastSgemv, CLBlastSger);
-clblast_impl!(f64, CLBlastDgemm, CLBlastDgemv, CLBlastDger);
-
-/// Enqueues a built kernel over the global work size `gws` (and local size `lws`).
-pub(crate) fn enqueue(
-    k: &ocl::Kernel,
-    gws: ocl::SpatialDims,
-    lws: Option<usize>,
-) -> ocl::Result<()> {
-    let mut cmd = k.cmd().global_work_size(gws);
-    if let Some(l) = lws {
-        cmd = cmd.local_work_size(l);
-    }
-    // SAFETY: every buffer argument was (re)set for this call from a live `Buffer`
-    // borrowed by the caller (ocl keeps its own reference to each), and the global work
-    // size is the destination region's m x n, whose elements (and the inputs' elements
-    // at the same (i, j)) lie inside their buffers: `buf` checks each region against
-    // its buffer before any kernel sees it.
-    unsafe { cmd.enq() }
-}
+clblast_impl!(f32, s);
+clblast_impl!(f64, d);

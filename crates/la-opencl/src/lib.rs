@@ -1,12 +1,18 @@
 //! # la-opencl: OpenCL factories for la-core
 //!
 //! The book runs the same network code on a GPU through OpenCL; so do we. Vectors and
-//! matrices live in OpenCL buffers; `mv`, `rk` and `mm` go through CLBlast (a
-//! hand-written `extern "C"` layer over Debian's `libclblast-dev`); element-wise math,
-//! reductions, copies and swaps are OpenCL C kernels compiled once per factory, with
-//! the element type set by `-D REAL=float|double` as the book does. On machines without
-//! a GPU, PoCL runs all of it on the CPU, so the whole la-core conformance suite runs
-//! for real.
+//! matrices live in OpenCL buffers; `mv`, `rk` and `mm` go through CLBlast; element-wise
+//! math, reductions, copies and swaps are OpenCL C kernels compiled once per factory,
+//! with the element type set by `-D REAL=float|double` as the book does. On machines
+//! without a GPU, PoCL runs all of it on the CPU, so the whole la-core conformance suite
+//! runs for real.
+//!
+//! Both the OpenCL loader (`libOpenCL.so.1`) and CLBlast (`libclblast.so.1`) are opened
+//! at run time, as la-mkl opens MKL: the crate builds with cargo alone, and on a machine
+//! without them [`default_setup`] or the factory returns an [`Error`](la_core::Error)
+//! saying what to install (Debian: `ocl-icd-libopencl1 pocl-opencl-icd libclblast1`).
+//! `DLFP_OPENCL_LIB` and `DLFP_CLBLAST_LIB` name the libraries' paths when they live
+//! where the dynamic loader does not look.
 //!
 //! ```no_run
 //! use la_core::prelude::*;
@@ -27,7 +33,8 @@
 //! | `(with-default ...)` | [`default_setup()`] → [`ClSetup`] `{ context, queue, device }` |
 //! | `(opencl-float ctx queue)`, `opencl-double` | [`opencl_float`], [`opencl_double`] |
 //! | `(platforms)`, `(devices p)` | [`devices()`] (every platform's devices, enumerated once) |
-//! | `(context devs)`, `(command-queue ctx dev)` | [`setup(platform, device)`](setup) |
+//! | `(context devs)`, `(command-queue ctx dev)` | [`setup(platform, device)`](setup) → [`Context`], [`Queue`] |
+//! | `(finish!)` | [`Queue::finish`] |
 //! | `transfer` to/from the host | `x.transfer(&native_float())`, `transfer_into` |
 //! | `release` | `Drop` |
 //!
@@ -44,20 +51,31 @@
 //!
 //! ## Robustness
 //!
-//! A raw `clGetPlatformIDs` probes for platforms first (ocl's defaults wait 10 s or
-//! panic when none exists); devices are enumerated once per process behind a lock
+//! The loader is probed once; devices are enumerated once per process behind a lock
 //! (PoCL 3.1 fails concurrent first callers); factories always get an explicit device.
-//! No platform → an [`Error`](la_core::Error), never a panic. Kernel build errors carry
-//! the compiler log.
+//! No loader, no platform or no CLBlast → an [`Error`](la_core::Error), never a panic
+//! or a link error. Kernel build errors carry the compiler log. A factory may be shared
+//! by threads: kernel launches and reductions are serialised inside it.
 
+mod cl;
 mod device;
 mod engine;
 mod ffi;
 
+pub use cl::{Context, Queue};
 pub use device::{default_setup, devices, setup, ClSetup, DeviceEntry};
 pub use engine::{counts, opencl_double, opencl_float, ClBuffer, ClCounts, ClEngine, ClScalar};
 
 use la_core::Factory;
+
+/// The libraries to try for a run-time dependency: the path in `env` alone when it is
+/// set (a library in an unusual place, or a test that hides one), else `names`.
+fn library_names(env: &str, names: &[&str]) -> Vec<String> {
+    match std::env::var(env) {
+        Ok(path) if !path.is_empty() => vec![path],
+        _ => names.iter().map(|n| n.to_string()).collect(),
+    }
+}
 
 /// A factory on the default device for tests, shared by the whole process; `None`
 /// (after printing `SKIP: <reason>`) when OpenCL is unavailable, unless

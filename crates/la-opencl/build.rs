@@ -1,4 +1,0 @@
-//! Links CLBlast (Debian: `libclblast-dev`); OpenCL itself is linked by `ocl`.
-fn main() {
-    println!("cargo:rustc-link-lib=clblast");
-}
