@@ -5,7 +5,7 @@
 //!   tests (unit, integration, doc) of the workspace, the allocation tests again in
 //!   the release profile, and rustdoc with `-D warnings`.
 //!   This is what CI runs.
-//! - `examples` — runs every chapter example (release build).
+//! - `examples` — runs every chapter example (the `examples` profile: optimised, no LTO).
 //! - `bench`    — prints the benchmark table (release build, all cores).
 //! - `bench --peers [WORKLOADS…]` — the table and `../shared/peers` (PyTorch, JAX) in one
 //!   session, peers before and after ours, with each workload's ratio to the best peer.
@@ -178,20 +178,29 @@ fn test() -> Result<(), String> {
     Ok(())
 }
 
+/// Runs every chapter in the `examples` profile (optimised, no LTO). Each `cargo run`
+/// builds only its own binary, so the first chapter prints as soon as the libraries
+/// and one binary are built, not after all fourteen.
 fn examples() -> Result<(), String> {
-    cargo(&["build", "--release", "-p", "chapters", "--bins"])?;
+    let start = std::time::Instant::now();
     for bin in CHAPTERS {
-        cargo(&run_chapter(bin))?;
+        cargo(&run_chapter(bin, "examples"))?;
     }
+    println!(
+        "\nall {} chapters ran in {:.0} s (build included)",
+        CHAPTERS.len(),
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
-/// `cargo` arguments that run one chapter binary, optimised.
-fn run_chapter(bin: &str) -> [&str; 7] {
+/// `cargo` arguments that run one chapter binary in `profile`.
+fn run_chapter<'a>(bin: &'a str, profile: &'a str) -> [&'a str; 8] {
     [
         "run",
         "--quiet",
-        "--release",
+        "--profile",
+        profile,
         "-p",
         "chapters",
         "--bin",
@@ -227,7 +236,7 @@ fn e2e(names: &[String]) -> Result<(), String> {
         }
         println!("\n$ cargo run --release -p chapters --bin {bin}");
         let mut child = Command::new(env!("CARGO"))
-            .args(run_chapter(bin))
+            .args(run_chapter(bin, "release"))
             .envs(env())
             .stdout(std::process::Stdio::piped())
             .spawn()
