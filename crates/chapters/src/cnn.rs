@@ -14,7 +14,8 @@ use nn_train::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
 
-use crate::e2e::{Error, Report};
+use crate::e2e::{confusion_counts, misclassified, Error, Report};
+use crate::report::{EpochRecord, RunReport};
 
 /// Settings of a CNN run.
 #[derive(Debug, Clone)]
@@ -45,6 +46,9 @@ pub struct CnnConfig {
     /// Check the dataset files against their published SHA-256 sums (default:
     /// [`datasets::Verify::from_env`]); `Verify::Skip` for your own modified files.
     pub verify: datasets::Verify,
+    /// Write a report (cost and accuracy curves on the training and validation
+    /// images, the confusion matrix, misclassified test images) under this folder.
+    pub reports: Option<std::path::PathBuf>,
 }
 
 impl CnnConfig {
@@ -66,6 +70,7 @@ impl CnnConfig {
             verbose: true,
             save_to: None,
             verify: datasets::Verify::from_env(),
+            reports: None,
         }
     }
 
@@ -142,19 +147,36 @@ pub fn image_cnn(
         let pred = net.infer(x)?;
         nn_train::categorical_accuracy(&pred.view_mat()?, &y.view_mat()?)
     };
+    // the validation images' cost and accuracy (the report's curves)
+    let measure = |net: &mut nn_dnn::Network<f32>| -> std::result::Result<[f64; 2], Error> {
+        let pred = net.infer(&xv)?;
+        let (p, y) = (pred.view_mat()?, yv.view_mat()?);
+        Ok([
+            nn_train::cost_value(Cost::SoftmaxCrossEntropy, &p, &y)?,
+            nn_train::categorical_accuracy(&p, &y)?,
+        ])
+    };
     let mut opts = TrainOptions::new(1, cfg.learning_rate);
     let mut secs = 0.0;
+    let mut history = Vec::with_capacity(cfg.epochs);
     for e in 1..=cfg.epochs {
         opts.seed = cfg.seed + e as u64;
         let t = Instant::now();
         let cost = train(&mut net, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})?[0];
         secs += t.elapsed().as_secs_f64();
+        let [vc, va] = if val > 0 && (cfg.verbose || cfg.reports.is_some()) {
+            measure(&mut net)?
+        } else {
+            [f64::NAN; 2]
+        };
+        history.push(EpochRecord {
+            epoch: e,
+            train_cost: f64::from(cost),
+            train_metric: None,
+            eval_cost: Some(vc).filter(|v| v.is_finite()),
+            eval_metric: Some(va).filter(|v| v.is_finite()),
+        });
         if cfg.verbose {
-            let va = if val > 0 {
-                accuracy(&mut net, &xv, &yv)?
-            } else {
-                f64::NAN
-            };
             // the test accuracy is reported, never used to choose settings
             let ta = accuracy(&mut net, &xt, &yt)?;
             println!(
@@ -202,6 +224,7 @@ pub fn image_cnn(
     }
     let pred = net.infer(&xt)?;
     let cm = nn_train::confusion_matrix(&pred.view_mat()?, &yt.view_mat()?)?;
+    let probs = pred.to_vec()?;
     if cfg.verbose {
         if let Some(names) = classes {
             for (i, c) in names.iter().enumerate() {
@@ -216,15 +239,49 @@ pub fn image_cnn(
             .collect::<Vec<_>>()
             .join("x")
     };
+    let network = format!(
+        "cnn {}-c{}-c{}-p2-d{}-10",
+        shape(&x.desc().shape()[1..]),
+        cfg.channels[0],
+        cfg.channels[1],
+        cfg.dense
+    );
+    let report = match &cfg.reports {
+        Some(root) => Some(
+            RunReport {
+                dataset: format!("{name} cnn"),
+                title: format!("{name} {network}"),
+                settings: vec![
+                    ("layers".into(), format!("{:?}", cfg.blueprints())),
+                    ("epochs".into(), cfg.epochs.to_string()),
+                    ("mini-batch".into(), cfg.batch.to_string()),
+                    ("optimizer".into(), format!("Adam, η {}", cfg.learning_rate)),
+                    ("cost".into(), "softmax cross-entropy".into()),
+                    ("images".into(), format!("{} training, {val} validation, {} test", n - val, data.test.len())),
+                    ("seed".into(), cfg.seed.to_string()),
+                ],
+                metrics: vec![
+                    ("test accuracy".into(), cm.accuracy()),
+                    ("validation accuracy".into(), va),
+                    ("macro F1".into(), cm.macro_f1()),
+                    ("training seconds".into(), secs),
+                ],
+                metric_name: "accuracy".into(),
+                eval_name: "validation".into(),
+                history,
+                classes: (0..10)
+                    .map(|c| classes.map_or(c.to_string(), |n| n[c].to_string()))
+                    .collect(),
+                confusion: Some(confusion_counts(&cm)),
+                misclassified: misclassified(&data.test, &probs, 32),
+            }
+            .write(root)?,
+        ),
+        None => None,
+    };
     Ok(Report {
         dataset: name.into(),
-        network: format!(
-            "cnn {}-c{}-c{}-p2-d{}-10",
-            shape(&x.desc().shape()[1..]),
-            cfg.channels[0],
-            cfg.channels[1],
-            cfg.dense
-        ),
+        network,
         epochs: cfg.epochs,
         metric: "test accuracy".into(),
         value: cm.accuracy(),
@@ -233,6 +290,7 @@ pub fn image_cnn(
             ("macro F1".into(), cm.macro_f1()),
         ],
         train_seconds: secs,
+        report,
     })
 }
 
@@ -271,9 +329,11 @@ pub fn chapter_main(
             _ => return Err(format!("usage: {name}-cnn [--epochs N]").into()),
         };
         crate::heading("Part VII", chapter);
+        let target = crate::e2e::target_dir();
         let cfg = CnnConfig {
             epochs,
-            save_to: Some(format!("target/models/{name}-cnn.safetensors").into()),
+            save_to: Some(target.join(format!("models/{name}-cnn.safetensors"))),
+            reports: Some(target.join("reports")),
             ..CnnConfig::deep_diamond()
         };
         let r = cnn(&datasets::dir(name), &cfg)?;
@@ -281,6 +341,9 @@ pub fn chapter_main(
             "test accuracy {:.4} (validation {:.4}, macro F1 {:.4}) after {} epochs ({:.1} s training)",
             r.value, r.extra[0].1, r.extra[1].1, r.epochs, r.train_seconds
         );
+        if let Some(dir) = &r.report {
+            println!("report: {}", dir.join("index.html").display());
+        }
         println!("{}", r.line());
         Ok(())
     })

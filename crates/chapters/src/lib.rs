@@ -20,6 +20,8 @@
 
 pub mod cnn;
 pub mod e2e;
+pub mod predict;
+pub mod report;
 
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork};

@@ -484,6 +484,32 @@ impl Vocabulary {
         })
     }
 
+    /// A vocabulary of `words` (index = position) encoding with `tokenizer`; `op`
+    /// names the caller in the error for an empty list, an empty word or a repeat.
+    pub(crate) fn from_words(
+        op: &'static str,
+        words: Vec<String>,
+        tokenizer: Tokenizer,
+    ) -> std::result::Result<Vocabulary, String> {
+        if words.is_empty() || words.len() > u32::MAX as usize {
+            return Err(format!("{op}: {} words; a vocabulary has 1..=u32::MAX", words.len()));
+        }
+        let mut map = HashMap::with_capacity(words.len());
+        for (i, w) in words.iter().enumerate() {
+            if w.is_empty() || w.contains(['\n', '\r']) {
+                return Err(format!("word {} ({w:?}) is empty or holds a line break", i + 1));
+            }
+            if let Some(j) = map.insert(w.clone(), i as u32) {
+                return Err(format!("word {} ({w:?}) repeats word {}", i + 1, j + 1));
+            }
+        }
+        Ok(Vocabulary {
+            words,
+            map,
+            tokenizer,
+        })
+    }
+
     /// The words, most frequent first (index = position).
     pub fn words(&self) -> &[String] {
         &self.words

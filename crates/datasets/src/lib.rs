@@ -54,6 +54,7 @@ mod host;
 mod idx;
 mod imdb;
 mod tabular;
+mod vocabulary_file;
 
 pub use catalog::Verify;
 pub use error::{read_maybe_gz, Error, Location, Result};

@@ -8,6 +8,7 @@ use la_core::sparse::CscMatrix;
 use crate::cost::Cost;
 use crate::error::{precondition, Result};
 use crate::network::{Input, TrainingNetwork};
+use nn_inference::InferenceNetwork;
 
 /// Where [`fit`] takes each step's samples from.
 #[derive(Debug, Clone, Copy)]
@@ -109,6 +110,7 @@ pub fn fit<T: Scalar>(
                     epochs: opts.epochs,
                     cost: c,
                     learning_rate: lr,
+                    network: &*train.net,
                 });
             }
             Ok(costs)
@@ -247,6 +249,7 @@ fn mini_batch_epochs<T: Scalar>(
             epochs: opts.epochs,
             cost: mean,
             learning_rate: lr,
+            network: &*train.net,
         });
     }
     Ok(costs)
@@ -293,8 +296,8 @@ pub fn sgd_with<T: Scalar>(
 }
 
 /// What a training loop reports after each epoch.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Epoch<T> {
+#[derive(Debug, Clone, Copy)]
+pub struct Epoch<'a, T: Scalar> {
     /// The epoch just finished, from 1.
     pub epoch: usize,
     /// The number of epochs in the run.
@@ -303,6 +306,10 @@ pub struct Epoch<T> {
     pub cost: T,
     /// The learning rate used in the epoch.
     pub learning_rate: T,
+    /// The network as it stands after the epoch, for callbacks that evaluate it
+    /// (validation metrics, checkpoints): copy its parameters into an evaluation
+    /// network, or [`save`](crate::save) it.
+    pub network: &'a InferenceNetwork<T>,
 }
 
 /// How the learning rate changes over the epochs of [`fit`] and [`sgd_train`].

@@ -45,7 +45,7 @@
 //! | one loop with options (full batch or dense/sparse mini-batches, schedule, seed, fused or layer by layer, a callback) | [`fit`] with [`Batches`] and [`FitOptions`]; `sgd`, `sgd_train` and `sgd_train_sparse` are thin wrappers over it |
 //! | a network on sparse (bag-of-words) input (the book encodes IMDB densely) | [`training_network_sparse`] and [`sgd_train_sparse`] on a [`la_core::sparse::CscMatrix`] |
 //! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] |
-//! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`] |
+//! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`]; a validation cost: [`cost_value`] |
 //! | saving a trained network | [`save`] / [`load`] (safetensors, PyTorch names `layers.0.weight`); [`load_network`] builds the network from the file alone |
 //!
 //! ## How a step works
@@ -85,9 +85,9 @@ pub use fit::{
 pub use io::{from_le_bytes, load, load_network, safetensors_dtype, save, to_le_bytes};
 pub use layer::{Backward, LayerGrads};
 pub use metrics::{
-    binary_accuracy, categorical_accuracy, confusion_matrix, mae, rmse, ConfusionMatrix,
+    binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, rmse, ConfusionMatrix,
 };
 pub use network::{training_network, training_network_sparse, Dropout, TrainingNetwork};
 pub use optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
 #[cfg(feature = "progress")]
-pub use progress::progress_bar;
+pub use progress::{progress_bar, EpochProgress};

@@ -5,6 +5,7 @@ use std::fmt;
 
 use la_core::prelude::*;
 
+use crate::cost::Cost;
 use crate::error::{precondition, Result};
 
 fn host<T: Scalar>(
@@ -110,6 +111,43 @@ pub fn categorical_accuracy<T: Scalar>(
         .filter(|(a, b)| a == b && **a != NO_CLASS)
         .count();
     Ok(right as f64 / cp.len().max(1) as f64)
+}
+
+/// The value of `cost` for the predictions `pred` against the targets `y` (one sample
+/// per column), averaged over the samples exactly as the training loops average it
+/// (logarithms of at least `T`'s smallest positive number), computed in f64 on the
+/// host: the validation cost beside the training cost of [`fit`](crate::fit).
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_train::Cost;
+/// let p = dge(1, 2, &[0.5, 1.0], Layout::ColumnMajor)?;
+/// let y = dge(1, 2, &[1.0, 1.0], Layout::ColumnMajor)?;
+/// assert_eq!(nn_train::cost_value(Cost::Quadratic, &p, &y)?, 0.0625); // 0.25 / (2·2)
+/// assert!((nn_train::cost_value(Cost::SigmoidCrossEntropy, &p, &y)? - 0.5f64.ln().abs() / 2.0).abs() < 1e-15);
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn cost_value<T: Scalar>(
+    cost: Cost,
+    pred: &impl AsMatrix<T>,
+    y: &impl AsMatrix<T>,
+) -> Result<f64> {
+    let (_, a, t) = host("cost_value", pred, y)?;
+    let n = pred.ncols() as f64;
+    let tiny = T::min_positive_value().as_f64();
+    let ln = |x: f64| x.max(tiny).ln();
+    let pairs = a.iter().zip(&t);
+    Ok(match cost {
+        Cost::Quadratic => pairs.map(|(a, y)| (a - y) * (a - y)).sum::<f64>() / (2.0 * n),
+        Cost::MeanAbsolute => pairs.map(|(a, y)| (a - y).abs()).sum::<f64>() / n,
+        Cost::SigmoidCrossEntropy => {
+            -pairs
+                .map(|(a, y)| y * ln(*a) + (1.0 - y) * ln(1.0 - a))
+                .sum::<f64>()
+                / n
+        }
+        Cost::SoftmaxCrossEntropy => -pairs.map(|(a, y)| y * ln(*a)).sum::<f64>() / n,
+    })
 }
 
 /// Mean absolute error over all entries.

@@ -172,3 +172,89 @@ fn sparse_and_dense_batches_agree_and_match_sgd_train() {
     let e = fit(&mut t2, Batches::Sparse(&csc), &y, cost, &opts, |_| {}).unwrap_err();
     assert!(e.to_string().contains("training_network_sparse"), "{e}");
 }
+
+#[test]
+fn the_callback_sees_the_network_after_each_epoch() {
+    // the network handed to on_epoch is the trained one: its cost on the data, by
+    // cost_value, is the cost the next full-batch epoch reports before its update
+    let (x, _, y) = data();
+    let mut n = net(6);
+    let mut t = training_network(&mut n, &x, Adam::default()).unwrap();
+    let mut seen: Vec<(f64, Vec<f64>)> = vec![];
+    let mut eval = net(6);
+    let costs = fit(
+        &mut t,
+        Batches::Full,
+        &y,
+        Cost::SigmoidCrossEntropy,
+        &FitOptions::new(5, 0.05),
+        |e| {
+            for (dst, src) in eval.layers_mut().iter_mut().zip(e.network.layers()) {
+                copy_into(src.weights(), dst.weights_mut()).unwrap();
+                copy_into(src.bias(), dst.bias_mut()).unwrap();
+            }
+            let pred = eval.infer(&x).unwrap();
+            let c = nn_train::cost_value(Cost::SigmoidCrossEntropy, &pred, &y).unwrap();
+            seen.push((c, weights(e.network)));
+        },
+    )
+    .unwrap();
+    drop(t);
+    assert_eq!(seen.len(), 5);
+    for e in 0..4 {
+        assert!(
+            (seen[e].0 - costs[e + 1]).abs() <= 1e-12,
+            "epoch {e}: {} vs {}",
+            seen[e].0,
+            costs[e + 1]
+        );
+    }
+    assert_eq!(seen[4].1, weights(&n));
+}
+
+#[test]
+fn cost_value_is_the_training_cost_for_every_cost() {
+    let (x, _, y) = data();
+    for (cost, out) in [
+        (Cost::Quadratic, Activation::Sigmoid),
+        (Cost::MeanAbsolute, Activation::Linear),
+        (Cost::SigmoidCrossEntropy, Activation::Sigmoid),
+    ] {
+        let mut n = inference_network(
+            native_double(),
+            6,
+            &[fully_connected(4, Activation::Tanh), fully_connected(1, out)],
+        )
+        .unwrap();
+        n.init(&mut seeded_rng(5), Init::Glorot).unwrap();
+        let want = nn_train::cost_value(cost, &n.infer(&x).unwrap(), &y).unwrap();
+        let mut t = training_network(&mut n, &x, Adam::default()).unwrap();
+        let got = t.cost(&y, cost).unwrap();
+        assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{cost:?}: {got} vs {want}");
+    }
+    // softmax cross-entropy on two classes
+    let y2 = {
+        let v = y.to_vec().unwrap();
+        let two: Vec<f64> = v.iter().flat_map(|&c| [1.0 - c, c]).collect();
+        dge(2, v.len(), &two, Layout::ColumnMajor).unwrap()
+    };
+    let mut n = inference_network(
+        native_double(),
+        6,
+        &[
+            fully_connected(4, Activation::Tanh),
+            fully_connected(2, Activation::Softmax),
+        ],
+    )
+    .unwrap();
+    n.init(&mut seeded_rng(5), Init::Glorot).unwrap();
+    let want = nn_train::cost_value(Cost::SoftmaxCrossEntropy, &n.infer(&x).unwrap(), &y2).unwrap();
+    let got = training_network(&mut n, &x, Adam::default())
+        .unwrap()
+        .cost(&y2, Cost::SoftmaxCrossEntropy)
+        .unwrap();
+    assert!((got - want).abs() <= 1e-12, "{got} vs {want}");
+    // a shape mismatch is an error naming the call
+    let e = nn_train::cost_value(Cost::Quadratic, &x, &y).unwrap_err().to_string();
+    assert!(e.contains("cost_value"), "{e}");
+}

@@ -9,11 +9,16 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<(), chapters::e2e::Error> {
     chapters::heading("Regression", "Boston housing prices");
-    let r = boston(&datasets::dir("boston"), &BostonConfig::standard())?;
+    let mut cfg = BostonConfig::standard();
+    cfg.run.reports = Some(chapters::e2e::target_dir().join("reports"));
+    let r = boston(&datasets::dir("boston"), &cfg)?;
     println!(
         "test MAE {:.3} (in $1000s), RMSE {:.3}, after {} epochs ({:.2} s training)",
         r.value, r.extra[0].1, r.epochs, r.train_seconds
     );
+    if let Some(dir) = &r.report {
+        println!("report: {}", dir.join("index.html").display());
+    }
     println!("{}", r.line());
     Ok(())
 }

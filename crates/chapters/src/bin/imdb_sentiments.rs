@@ -14,7 +14,9 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<(), chapters::e2e::Error> {
     chapters::heading("Classification", "IMDB sentiments");
+    let target = chapters::e2e::target_dir();
     let mut book = ImdbConfig::book();
+    book.run.reports = Some(target.join("reports"));
     if std::env::args().any(|a| a == "--validate") {
         book.validation = Some(0.2);
     }
@@ -28,6 +30,9 @@ fn run() -> Result<(), chapters::e2e::Error> {
         start.elapsed().as_secs_f64(),
         100.0 * data.x_fit.density()
     );
+    // the book's run is the model `cargo xtask predict imdb "…"` uses
+    let mut first = book.clone();
+    first.run.save_to = Some(target.join("models/imdb.safetensors"));
     let mut cross_entropy = book.clone();
     cross_entropy.cost = Cost::SigmoidCrossEntropy;
     let mut dropout = book.clone();
@@ -35,22 +40,29 @@ fn run() -> Result<(), chapters::e2e::Error> {
     dropout.run.learning_rate = 0.001;
     let mut rmsprop = book.clone();
     rmsprop.run.optimizer = RmsProp::default().into();
-    for (name, cfg) in [
-        ("Adam, quadratic cost", &book),
-        ("Adam, sigmoid cross-entropy", &cross_entropy),
-        ("Adam, dropout 0.5, η 0.001", &dropout),
-        ("RMSprop, quadratic cost", &rmsprop),
+    for (name, mut cfg) in [
+        ("Adam, quadratic cost", first),
+        ("Adam, sigmoid cross-entropy", cross_entropy),
+        ("Adam, dropout 0.5, η 0.001", dropout),
+        ("RMSprop, quadratic cost", rmsprop),
     ] {
-        let r = imdb(&data, cfg)?;
+        cfg.label = format!("IMDB ({name})");
+        let r = imdb(&data, &cfg)?;
         println!(
             "{name:<28} {} {:.4} after {} epochs ({:.2} s training)",
             r.metric, r.value, r.epochs, r.train_seconds
         );
-        println!(
-            "{}",
-            r.line()
-                .replace("E2E|IMDB|", &format!("E2E|IMDB ({name})|"))
-        );
+        if let Some(dir) = &r.report {
+            println!("report: {}", dir.join("index.html").display());
+        }
+        if let Some(model) = &cfg.run.save_to {
+            println!(
+                "saved to {} (vocabulary: {}); try `cargo xtask predict imdb \"a wonderful, moving film\"`",
+                model.display(),
+                chapters::e2e::vocabulary_path(model).display()
+            );
+        }
+        println!("{}", r.line());
     }
     Ok(())
 }
