@@ -16,6 +16,9 @@
 //!   a local mirror such as `../shared/datasets`; verifies checksums; idempotent.
 //! - `e2e [NAMES…]` — the end-to-end chapter examples on the real data (`imdb`, `boston`,
 //!   `mnist`, `fashion-mnist`, `mnist-cnn`), with a results table.
+//! - `predict mnist|fashion-mnist <index | image.png>`, `predict imdb "<text>"` — runs
+//!   a network `e2e` saved under `target/models/`.
+//! - `package`  — `cargo package --no-verify` of every library crate (part of `test`).
 //! - `doctor`   — which native libraries are found (MKL, OpenBLAS, OpenCL/CLBlast,
 //!   oneDNN, CUDA, cuDNN), their versions, and what to install for the missing ones.
 
@@ -166,6 +169,8 @@ fn test() -> Result<(), String> {
         "--test",
         "no_alloc",
     ])?;
+    // Every library crate packages (metadata, readme, licence files, versioned deps).
+    package()?;
     println!("\n$ RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps --all-features");
     let status = Command::new(env!("CARGO"))
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
@@ -260,6 +265,54 @@ fn e2e(names: &[String]) -> Result<(), String> {
         println!("| {} |", r.join(" | "));
     }
     Ok(())
+}
+
+/// `predict …`: runs the chapters' `predict` binary (release, as e2e built it) on a
+/// saved network.
+fn predict(args: &[String]) -> Result<(), String> {
+    let mut cmd = vec![
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "chapters",
+        "--bin",
+        "predict",
+        "--",
+    ];
+    cmd.extend(args.iter().map(String::as_str));
+    let status = Command::new(env!("CARGO"))
+        .args(&cmd)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("predict failed ({status})"))
+    }
+}
+
+/// The library crates a user can depend on (the rest are examples and tools).
+const LIBRARIES: &[&str] = &[
+    "la-core",
+    "la-mkl",
+    "la-opencl",
+    "tensor-core",
+    "nn-inference",
+    "nn-train",
+    "nn-dnn",
+    "nn-dist",
+    "datasets",
+];
+
+/// `cargo package --no-verify` of every library crate, in one workspace run so the
+/// crates resolve each other before any is published.
+fn package() -> Result<(), String> {
+    let mut args = vec!["package", "--no-verify", "--allow-dirty"];
+    for p in LIBRARIES {
+        args.extend(["-p", p]);
+    }
+    cargo(&args)
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
@@ -418,7 +471,11 @@ fn usage() {
          doctor     report which native libraries are found and what to install\n  \
          fetch-datasets [NAMES..] [--from DIR]\n             \
          download (or copy from the mirror DIR) and verify mnist, fashion-mnist, imdb, boston\n  \
-         e2e [NAMES..]  train on the real data (imdb, boston, mnist, fashion-mnist, mnist-cnn) and print the results table"
+         e2e [NAMES..]  train on the real data (imdb, boston, mnist, fashion-mnist, mnist-cnn) and print the\n             \
+         results table; each run writes a report (target/reports/) and saves its network (target/models/)\n  \
+         predict mnist|fashion-mnist <TEST-INDEX | IMAGE.png>,  predict imdb \"<review>\"\n             \
+         run a network that e2e saved\n  \
+         package    `cargo package --no-verify` of every library crate (what users depend on)"
     );
 }
 
@@ -434,6 +491,8 @@ fn main() -> ExitCode {
         },
         Some("fetch-datasets") => fetch::run(&args[1..], &datasets_root()),
         Some("e2e") => e2e(&args[1..]),
+        Some("predict") => predict(&args[1..]),
+        Some("package") => package(),
         Some("doctor") => {
             doctor::run();
             Ok(())

@@ -257,7 +257,14 @@ pub fn image_cnn(
                     ("mini-batch".into(), cfg.batch.to_string()),
                     ("optimizer".into(), format!("Adam, η {}", cfg.learning_rate)),
                     ("cost".into(), "softmax cross-entropy".into()),
-                    ("images".into(), format!("{} training, {val} validation, {} test", n - val, data.test.len())),
+                    (
+                        "images".into(),
+                        format!(
+                            "{} training, {val} validation, {} test",
+                            n - val,
+                            data.test.len()
+                        ),
+                    ),
                     ("seed".into(), cfg.seed.to_string()),
                 ],
                 metrics: vec![

@@ -148,10 +148,11 @@ impl Run {
 /// Where the examples keep what they make (`target/` of the workspace, or
 /// `$CARGO_TARGET_DIR`): `target/reports/`, `target/models/`.
 pub fn target_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+    let dir: std::path::PathBuf = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
         Into::into,
-    )
+    );
+    std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
 /// A network's per-epoch evaluation: after each epoch, given a copy of the network,
@@ -461,10 +462,28 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
     let evaluate = evaluate.as_mut().map(|f| f as &mut Evaluate<'_>);
     let (mut net, secs, history) = if cfg.sparse {
         let x = x_fit.to_csc();
-        train(&fac, Inputs::Sparse(&x), &y, &cfg.run, relu, out, cfg.cost, evaluate)?
+        train(
+            &fac,
+            Inputs::Sparse(&x),
+            &y,
+            &cfg.run,
+            relu,
+            out,
+            cfg.cost,
+            evaluate,
+        )?
     } else {
         let x = x_fit.to_matrix(&fac)?;
-        train(&fac, Inputs::Dense(&x), &y, &cfg.run, relu, out, cfg.cost, evaluate)?
+        train(
+            &fac,
+            Inputs::Dense(&x),
+            &y,
+            &cfg.run,
+            relu,
+            out,
+            cfg.cost,
+            evaluate,
+        )?
     };
     if let Some(path) = &cfg.run.save_to {
         data.vocabulary.save(vocabulary_path(path))?;
@@ -493,16 +512,28 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
         let mut settings = cfg.run.settings();
         settings.extend([
             ("cost".into(), cfg.cost.name().into()),
-            ("vocabulary".into(), format!("{} words, {:?} tokenizer", cfg.words, cfg.tokenizer)),
-            ("reviews".into(), format!("{} to fit, {} to evaluate", x_fit.cols(), x_eval.cols())),
-            ("curves".into(), format!("accuracy and cost on {IMDB_CURVE_SAMPLES} reviews spread over each split")),
+            (
+                "vocabulary".into(),
+                format!("{} words, {:?} tokenizer", cfg.words, cfg.tokenizer),
+            ),
+            (
+                "reviews".into(),
+                format!("{} to fit, {} to evaluate", x_fit.cols(), x_eval.cols()),
+            ),
+            (
+                "curves".into(),
+                format!("accuracy and cost on {IMDB_CURVE_SAMPLES} reviews spread over each split"),
+            ),
         ]);
         report.report = Some(
             RunReport {
                 dataset: cfg.label.clone(),
                 title: format!("{} {}", cfg.label, report.network),
                 settings,
-                metrics: vec![(report.metric.clone(), acc), ("training seconds".into(), secs)],
+                metrics: vec![
+                    (report.metric.clone(), acc),
+                    ("training seconds".into(), secs),
+                ],
                 metric_name: "accuracy".into(),
                 eval_name: eval_name.into(),
                 history,
@@ -576,7 +607,11 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
             nn_train::mae(&p, &yt)?,
         ])
     };
-    let evaluate = cfg.run.reports.as_ref().map(|_| &mut evaluate as &mut Evaluate<'_>);
+    let evaluate = cfg
+        .run
+        .reports
+        .as_ref()
+        .map(|_| &mut evaluate as &mut Evaluate<'_>);
     let (mut net, secs, history) = train(
         &fac,
         Inputs::Dense(&x),
@@ -604,8 +639,18 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
         let mut settings = cfg.run.settings();
         settings.extend([
             ("cost".into(), "quadratic".into()),
-            ("split".into(), format!("{:.0}% test, seed {}", 100.0 * cfg.test_fraction, cfg.split_seed)),
-            ("samples".into(), format!("{} training, {} test", x.ncols(), xt.ncols())),
+            (
+                "split".into(),
+                format!(
+                    "{:.0}% test, seed {}",
+                    100.0 * cfg.test_fraction,
+                    cfg.split_seed
+                ),
+            ),
+            (
+                "samples".into(),
+                format!("{} training, {} test", x.ncols(), xt.ncols()),
+            ),
         ]);
         report.report = Some(
             RunReport {
@@ -686,7 +731,11 @@ pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error
             nn_train::categorical_accuracy(&p, &yt)?,
         ])
     };
-    let evaluate = cfg.run.reports.as_ref().map(|_| &mut evaluate as &mut Evaluate<'_>);
+    let evaluate = cfg
+        .run
+        .reports
+        .as_ref()
+        .map(|_| &mut evaluate as &mut Evaluate<'_>);
     let (mut net, secs, history) = train(
         &fac,
         Inputs::Dense(&x),

@@ -14,9 +14,16 @@
 //! | Classification: IMDB sentiments (real data) | `imdb_sentiments` |
 //! | Regression: Boston housing prices (real data) | `boston_housing` |
 //! | Classification and metrics: MNIST (real data) | `mnist_digits` |
+//! | Part VI — Tensors and ND-arrays, Tensor transformations, Tensor-based neural networks | `tensors`, `tensor_transformations`, `tensor_networks` |
+//! | Part VII — The convolution operation, Convolutional layers | `convolution_operation`, `convolutional_layers` |
+//! | Part VII — CNN: Fashion-MNIST (real data; also MNIST) | `fashion_mnist_cnn`, `mnist_cnn` |
+//! | running a saved model | `predict` |
 //!
-//! The last three need the data (`cargo xtask fetch-datasets`) and run from
-//! `cargo xtask e2e`; their code is the [`e2e`] module.
+//! The real-data runs need the data (`cargo xtask fetch-datasets`) and run from
+//! `cargo xtask e2e`; their code is the [`e2e`] and [`cnn`] modules. Each writes a
+//! report of pictures ([`report`]: curves per epoch, the confusion matrix, the test
+//! images it gets wrong) and saves its network under `target/models/`, which the
+//! `predict` binary ([`predict`]) runs.
 
 pub mod cnn;
 pub mod e2e;

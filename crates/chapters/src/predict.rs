@@ -51,7 +51,14 @@ pub fn read_png(path: &Path, side: usize) -> std::result::Result<Vec<f32>, Error
     let mut out = resize(&grey, w, h, side);
     // the border's mean tells the background: light → invert to MNIST's dark one
     let border: Vec<f32> = (0..side)
-        .flat_map(|i| [out[i], out[(side - 1) * side + i], out[i * side], out[i * side + side - 1]])
+        .flat_map(|i| {
+            [
+                out[i],
+                out[(side - 1) * side + i],
+                out[i * side],
+                out[i * side + side - 1],
+            ]
+        })
         .collect();
     if border.iter().sum::<f32>() / border.len() as f32 > 0.5 {
         out.iter_mut().for_each(|v| *v = 1.0 - *v);
@@ -146,11 +153,10 @@ pub fn sentiment(
 
 /// The index and value of the largest probability.
 pub fn best(probs: &[f32]) -> (usize, f32) {
-    probs
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |b, (i, p)| if p > b.1 { (i, p) } else { b })
+    probs.iter().copied().enumerate().fold(
+        (0, f32::NEG_INFINITY),
+        |b, (i, p)| if p > b.1 { (i, p) } else { b },
+    )
 }
 
 /// The image as text, two characters a pixel (` `, `░`, `▒`, `▓`, `█` by brightness).

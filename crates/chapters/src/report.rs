@@ -148,12 +148,7 @@ impl RunReport {
         }
         h.push_str("</table>\n<h2>Settings</h2>\n<table>\n");
         for (k, v) in &self.settings {
-            let _ = writeln!(
-                h,
-                "<tr><th>{}</th><td>{}</td></tr>",
-                escape(k),
-                escape(v)
-            );
+            let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(v));
         }
         h.push_str("</table>\n");
         for (file, title, _) in charts {
@@ -166,9 +161,9 @@ impl RunReport {
         }
         if let Some(last) = self.history.last() {
             h.push_str("<h2>Per epoch</h2>\n<table>\n<tr><th>epoch</th><th>training cost</th>");
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<th>training {m}</th><th>{e} cost</th><th>{e} {m}</th></tr>\n",
+                "<th>training {m}</th><th>{e} cost</th><th>{e} {m}</th></tr>",
                 m = escape(&self.metric_name),
                 e = escape(&self.eval_name)
             );
@@ -349,6 +344,9 @@ fn confusion(
     classes: &[String],
 ) -> std::result::Result<String, Error> {
     let k = counts.len();
+    if k == 0 {
+        return Err("a confusion matrix with no classes".into());
+    }
     let name = |c: usize| classes.get(c).cloned().unwrap_or_else(|| c.to_string());
     let mut svg = String::new();
     {
@@ -358,19 +356,25 @@ fn confusion(
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)
-            .x_label_area_size(70)
-            .y_label_area_size(130)
-            .build_cartesian_2d(0..k, 0..k)
+            .x_label_area_size(50)
+            .y_label_area_size(100)
+            // an integer range holds both ends: 0..k-1 has k segments
+            .build_cartesian_2d((0..k - 1).into_segmented(), (0..k - 1).into_segmented())
             .map_err(plot_err)?;
+        // class names at the cells' centres; row 0 (the first class) at the top
+        let label = |v: &SegmentValue<usize>, flip: bool| match v {
+            SegmentValue::CenterOf(i) if *i < k => name(if flip { k - 1 - *i } else { *i }),
+            _ => String::new(),
+        };
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_labels(k + 1)
-            .y_labels(k + 1)
+            .x_labels(k)
+            .y_labels(k)
             .x_desc("predicted")
             .y_desc("actual")
-            .x_label_formatter(&|v| if *v < k { name(*v) } else { String::new() })
-            .y_label_formatter(&|v| if *v < k { name(k - 1 - *v) } else { String::new() })
+            .x_label_formatter(&|v| label(v, false))
+            .y_label_formatter(&|v| label(v, true))
             .draw()
             .map_err(plot_err)?;
         for (i, row) in counts.iter().enumerate() {
@@ -380,9 +384,13 @@ fn confusion(
                 let f = c as f64 / total;
                 let shade = |full: f64| (255.0 - (255.0 - full) * f.sqrt()) as u8;
                 let colour = RGBColor(shade(8.0), shade(48.0), shade(107.0));
+                let (lo, hi) = (
+                    (SegmentValue::Exact(j), SegmentValue::Exact(y)),
+                    (SegmentValue::Exact(j + 1), SegmentValue::Exact(y + 1)),
+                );
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
-                        [(j, y), (j + 1, y + 1)],
+                        [lo.clone(), hi.clone()],
                         colour.filled(),
                     )))
                     .map_err(plot_err)?;
@@ -390,8 +398,8 @@ fn confusion(
                 let style = TextStyle::from(("sans-serif", 12).into_font())
                     .color(&ink)
                     .pos(Pos::new(HPos::Center, VPos::Center));
-                let (px, py) = chart.backend_coord(&(j, y + 1));
-                let (qx, qy) = chart.backend_coord(&(j + 1, y));
+                let (px, py) = chart.backend_coord(&lo);
+                let (qx, qy) = chart.backend_coord(&hi);
                 root.draw_text(&c.to_string(), &style, ((px + qx) / 2, (py + qy) / 2))
                     .map_err(plot_err)?;
             }
@@ -414,7 +422,10 @@ fn misclassified(
     {
         let root = SVGBackend::with_string(
             &mut svg,
-            (cols as u32 * cell_w as u32, rows as u32 * cell_h as u32 + 30),
+            (
+                cols as u32 * cell_w as u32,
+                rows as u32 * cell_h as u32 + 30,
+            ),
         )
         .into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
@@ -430,8 +441,11 @@ fn misclassified(
                 (n / cols) as i32 * cell_h + 30,
             );
             let s = img.side as i32 * scale;
-            root.draw(&Rectangle::new([(x0, y0), (x0 + s, y0 + s)], BLACK.filled()))
-                .map_err(plot_err)?;
+            root.draw(&Rectangle::new(
+                [(x0, y0), (x0 + s, y0 + s)],
+                BLACK.filled(),
+            ))
+            .map_err(plot_err)?;
             for (p, &v) in img.pixels.iter().enumerate() {
                 if v > 0.04 {
                     let g = (v.clamp(0.0, 1.0) * 255.0) as u8;
@@ -475,7 +489,10 @@ mod tests {
 
     #[test]
     fn slugs_are_folder_names() {
-        assert_eq!(slug("IMDB (Adam, dropout 0.5, η 0.001)"), "imdb-adam-dropout-0-5-0-001");
+        assert_eq!(
+            slug("IMDB (Adam, dropout 0.5, η 0.001)"),
+            "imdb-adam-dropout-0-5-0-001"
+        );
         assert_eq!(slug("Fashion-MNIST"), "fashion-mnist");
         assert_eq!(slug("η"), "run");
     }

@@ -8,8 +8,8 @@ mod common;
 
 use chapters::cnn::{image_cnn, CnnConfig};
 use chapters::e2e::{boston, imdb, mnist, BostonConfig, ImdbConfig, ImdbData, MnistConfig};
-use datasets::Verify;
 use common::{write_boston, write_digits, write_reviews};
+use datasets::Verify;
 
 #[test]
 fn cnn_pipeline_on_generated_digits() {

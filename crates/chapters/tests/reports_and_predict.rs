@@ -24,9 +24,16 @@ fn check_report(dir: &Path, charts: &[&str], words: &[&str]) -> String {
     for chart in CHARTS {
         let path = dir.join(chart);
         if charts.contains(&chart) {
-            let svg = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}/{chart}: {e}"));
-            assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{name}/{chart}");
-            assert!(index.contains(&format!("<img src=\"{chart}\"")), "{name}: index.html lacks {chart}");
+            let svg =
+                std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}/{chart}: {e}"));
+            assert!(
+                svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+                "{name}/{chart}"
+            );
+            assert!(
+                index.contains(&format!("<img src=\"{chart}\"")),
+                "{name}: index.html lacks {chart}"
+            );
         } else {
             assert!(!path.exists(), "{name}: unexpected {chart}");
             assert!(!index.contains(chart), "{name}: index.html names {chart}");
@@ -60,15 +67,28 @@ fn mnist_report_and_saved_model() {
     let r = mnist(data_dir.path(), &cfg).unwrap();
     let dir = r.report.clone().unwrap();
     assert!(dir.starts_with(out.path().join("reports")));
-    assert!(dir.file_name().unwrap().to_string_lossy().starts_with("mnist-20"), "{}", dir.display());
-    let index = check_report(&dir, &CHARTS, &["epoch", "training", "test", "predicted", "actual", "→"]);
+    assert!(
+        dir.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("mnist-20"),
+        "{}",
+        dir.display()
+    );
+    let index = check_report(
+        &dir,
+        &CHARTS,
+        &["epoch", "training", "test", "predicted", "actual", "→"],
+    );
     // four epochs in the table, the final metrics, the settings
     assert_eq!(index.matches("<tr><td>").count(), 4, "{index}");
     assert!(index.contains(&format!("{:.4}", r.value)), "{index}");
     assert!(index.contains("mini-batch") && index.contains("softmax cross-entropy"));
     // the saved file rebuilds the network, which predicts what the trained one did:
     // the test accuracy through the file equals the run's
-    let test = datasets::mnist_with(data_dir.path(), Verify::Skip).unwrap().test;
+    let test = datasets::mnist_with(data_dir.path(), Verify::Skip)
+        .unwrap()
+        .test;
     let mut right = 0;
     for j in 0..test.len() {
         let p = classify_dense(&model, test.images.col(j)).unwrap();
@@ -96,7 +116,11 @@ fn imdb_report_and_sentiment_from_saved_files() {
     let r = imdb(&data, &cfg).unwrap();
     assert_eq!(r.dataset, "IMDB (Adam, quadratic cost)");
     let report = r.report.unwrap();
-    assert!(report.file_name().unwrap().to_string_lossy().starts_with("imdb-adam-quadratic-cost-"));
+    assert!(report
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("imdb-adam-quadratic-cost-"));
     check_report(
         &report,
         &["cost.svg", "metric.svg", "confusion.svg"],
@@ -108,14 +132,17 @@ fn imdb_report_and_sentiment_from_saved_files() {
     let (bad, _) = sentiment(&model, &vocab, "Awful. Boring and dull, the worst.").unwrap();
     assert!(good > 0.8 && bad < 0.2, "positive {good}, negative {bad}");
     assert_eq!(known, 6); // a great wonderful film i loved it → a, great, wonderful, film, loved, it
-    // a vocabulary of another size does not fit the network
+                          // a vocabulary of another size does not fit the network
     let other = dir.path().join("other.vocab.txt");
     datasets::Vocabulary::build(&["a b c"], 3, datasets::Tokenizer::Clean)
         .unwrap()
         .save(&other)
         .unwrap();
     let e = sentiment(&model, &other, "great").unwrap_err().to_string();
-    assert!(e.contains("but the vocabulary") && e.contains("has 3 words"), "{e}");
+    assert!(
+        e.contains("but the vocabulary") && e.contains("has 3 words"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -127,7 +154,11 @@ fn boston_report_has_curves_and_no_classes() {
     cfg.run.reports = Some(dir.path().join("reports"));
     cfg.verify = Verify::Skip;
     let r = boston(dir.path(), &cfg).unwrap();
-    let index = check_report(&r.report.unwrap(), &["cost.svg", "metric.svg"], &["MAE", "test"]);
+    let index = check_report(
+        &r.report.unwrap(),
+        &["cost.svg", "metric.svg"],
+        &["MAE", "test"],
+    );
     assert!(index.contains("test MAE ($1000s)"));
     assert_eq!(index.matches("<tr><td>").count(), 30);
 }
@@ -151,7 +182,11 @@ fn cnn_report_has_every_chart() {
     let data = datasets::mnist_with(dir.path(), Verify::Skip).unwrap();
     let r = image_cnn("digits", &data, &cfg, None).unwrap();
     let report = r.report.unwrap();
-    assert!(report.file_name().unwrap().to_string_lossy().starts_with("digits-cnn-"));
+    assert!(report
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("digits-cnn-"));
     // two epochs may leave no test image wrong: then there is no grid to draw
     let mut charts = vec!["cost.svg", "metric.svg", "confusion.svg"];
     if r.value < 1.0 {
@@ -201,8 +236,13 @@ fn pngs_become_mnist_images() {
     let junk = dir.path().join("junk.png");
     std::fs::write(&junk, b"GIF89a not a png").unwrap();
     let e = read_png(&junk, 28).unwrap_err().to_string();
-    assert!(e.contains("junk.png") && e.contains("not a readable PNG"), "{e}");
-    let e = read_png(&dir.path().join("none.png"), 28).unwrap_err().to_string();
+    assert!(
+        e.contains("junk.png") && e.contains("not a readable PNG"),
+        "{e}"
+    );
+    let e = read_png(&dir.path().join("none.png"), 28)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("none.png"), "{e}");
 }
 
@@ -222,7 +262,10 @@ fn the_predict_binary_runs_saved_models() {
     cfg.run.save_to = Some(model.clone());
     cfg.verify = Verify::Skip;
     mnist(&data, &cfg).unwrap();
-    let labels = datasets::mnist_with(&data, Verify::Skip).unwrap().test.labels;
+    let labels = datasets::mnist_with(&data, Verify::Skip)
+        .unwrap()
+        .test
+        .labels;
     let predict = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_predict"))
             .args(args)
@@ -234,14 +277,30 @@ fn the_predict_binary_runs_saved_models() {
     let m = model.to_str().unwrap();
     let out = predict(&["mnist", "7", "--model", m]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains(&format!(", actually {}", labels[7])), "{stdout}");
-    assert!(stdout.contains("predicted ") && stdout.contains("█"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(", actually {}", labels[7])),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("predicted ") && stdout.contains("█"),
+        "{stdout}"
+    );
     // errors: an index past the test set, an unknown kind, a missing model
     for (args, want) in [
-        (vec!["mnist", "50", "--model", m], "the test set has 50 images"),
+        (
+            vec!["mnist", "50", "--model", m],
+            "the test set has 50 images",
+        ),
         (vec!["cifar", "1"], "unknown model kind `cifar`"),
-        (vec!["imdb", "great", "--model", "/nonexistent/x.safetensors"], "/nonexistent/x.safetensors"),
+        (
+            vec!["imdb", "great", "--model", "/nonexistent/x.safetensors"],
+            "/nonexistent/x.safetensors",
+        ),
         (vec!["mnist"], "usage: predict"),
     ] {
         let out = predict(&args);

@@ -492,12 +492,18 @@ impl Vocabulary {
         tokenizer: Tokenizer,
     ) -> std::result::Result<Vocabulary, String> {
         if words.is_empty() || words.len() > u32::MAX as usize {
-            return Err(format!("{op}: {} words; a vocabulary has 1..=u32::MAX", words.len()));
+            return Err(format!(
+                "{op}: {} words; a vocabulary has 1..=u32::MAX",
+                words.len()
+            ));
         }
         let mut map = HashMap::with_capacity(words.len());
         for (i, w) in words.iter().enumerate() {
             if w.is_empty() || w.contains(['\n', '\r']) {
-                return Err(format!("word {} ({w:?}) is empty or holds a line break", i + 1));
+                return Err(format!(
+                    "word {} ({w:?}) is empty or holds a line break",
+                    i + 1
+                ));
             }
             if let Some(j) = map.insert(w.clone(), i as u32) {
                 return Err(format!("word {} ({w:?}) repeats word {}", i + 1, j + 1));

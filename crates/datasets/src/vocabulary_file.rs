@@ -42,8 +42,9 @@ impl Vocabulary {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(io_error(path))?;
         let bad = |line: u64, m: String| format_error(path, Location::Line(line), m);
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|e| format_error(path, Location::Offset(e.valid_up_to() as u64), "not UTF-8"))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            format_error(path, Location::Offset(e.valid_up_to() as u64), "not UTF-8")
+        })?;
         let mut lines = text.split('\n');
         let header = lines.next().unwrap_or_default();
         let fields: Vec<&str> = header.split(' ').collect();
@@ -75,7 +76,10 @@ impl Vocabulary {
         if words.len() != count {
             return Err(bad(
                 1,
-                format!("the header says {count} words but the file has {}", words.len()),
+                format!(
+                    "the header says {count} words but the file has {}",
+                    words.len()
+                ),
             ));
         }
         Vocabulary::from_words("Vocabulary::load", words, tokenizer).map_err(|m| {
@@ -112,7 +116,10 @@ mod tests {
         assert_eq!(w, v);
         assert_eq!(w.encode(&texts), v.encode(&texts));
         let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.starts_with("dlfp-vocabulary 1 tokenizer=clean words=5\n"), "{text}");
+        assert!(
+            text.starts_with("dlfp-vocabulary 1 tokenizer=clean words=5\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -120,12 +127,27 @@ mod tests {
         for (text, want) in [
             ("", "not a vocabulary file"),
             ("hello\nworld\n", "not a vocabulary file"),
-            ("dlfp-vocabulary 1 tokenizer=fancy words=1\na\n", "unknown tokenizer"),
-            ("dlfp-vocabulary 1 tokenizer=plain words=x\na\n", "bad word count"),
-            ("dlfp-vocabulary 1 tokenizer=plain words=3\na\nb\n", "says 3 words but the file has 2"),
+            (
+                "dlfp-vocabulary 1 tokenizer=fancy words=1\na\n",
+                "unknown tokenizer",
+            ),
+            (
+                "dlfp-vocabulary 1 tokenizer=plain words=x\na\n",
+                "bad word count",
+            ),
+            (
+                "dlfp-vocabulary 1 tokenizer=plain words=3\na\nb\n",
+                "says 3 words but the file has 2",
+            ),
             ("dlfp-vocabulary 1 tokenizer=plain words=0\n", "0 words"),
-            ("dlfp-vocabulary 1 tokenizer=plain words=3\na\nb\na\n", " line 4: word 3 (\"a\") repeats word 1"),
-            ("dlfp-vocabulary 1 tokenizer=plain words=2\na\n\n", " line 3: word 2 (\"\") is empty"),
+            (
+                "dlfp-vocabulary 1 tokenizer=plain words=3\na\nb\na\n",
+                " line 4: word 3 (\"a\") repeats word 1",
+            ),
+            (
+                "dlfp-vocabulary 1 tokenizer=plain words=2\na\n\n",
+                " line 3: word 2 (\"\") is empty",
+            ),
         ] {
             let (_d, p) = write(text);
             let e = Vocabulary::load(&p).unwrap_err();
@@ -134,7 +156,10 @@ mod tests {
         }
         let (_d, p) = write("");
         std::fs::write(&p, b"dlfp-vocabulary 1 tokenizer=plain words=1\n\xff\n").unwrap();
-        assert!(Vocabulary::load(&p).unwrap_err().to_string().contains("not UTF-8"));
+        assert!(Vocabulary::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("not UTF-8"));
         let missing = Vocabulary::load("/nonexistent/v.txt").unwrap_err();
         assert!(matches!(missing, Error::Io { .. }), "{missing:?}");
     }

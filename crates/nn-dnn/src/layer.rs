@@ -8,6 +8,7 @@ use std::fmt::Debug;
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
+use la_core::sparse::CscMatrix;
 use nn_inference::{Activation, Init};
 use nn_train::Result;
 use tensor_core::{Desc, DnnFactory, TensorView, TensorViewMut};
@@ -75,6 +76,33 @@ pub trait Layer<T: Scalar>: Debug + Send {
         pre_activation: bool,
     ) -> Result<()>;
 
+    /// `y := layer(x)` for sparse input: `x` holds `n` samples as the columns of a
+    /// `features x n` CSC matrix (a bag of words), for a first layer that can take it
+    /// (a dense layer). The default is an error naming the layer.
+    fn forward_sparse(
+        &mut self,
+        _dnn: &DnnFactory<T>,
+        _x: &CscMatrix<T>,
+        _y: &mut TensorViewMut<'_, T>,
+        _training: bool,
+    ) -> Result<()> {
+        Err(sparse_unsupported(self.kind()))
+    }
+
+    /// The backward pass after [`forward_sparse`](Self::forward_sparse), as
+    /// [`backward`](Self::backward) without the input's error (nothing lies below
+    /// a sparse input). The default is an error naming the layer.
+    fn backward_sparse(
+        &mut self,
+        _dnn: &DnnFactory<T>,
+        _x: &CscMatrix<T>,
+        _y: &TensorView<'_, T>,
+        _dy: &mut TensorViewMut<'_, T>,
+        _pre_activation: bool,
+    ) -> Result<()> {
+        Err(sparse_unsupported(self.kind()))
+    }
+
     /// Visits every parameter with its gradient (none by default).
     fn params(&mut self, _visit: &mut dyn FnMut(Param<'_, T>) -> Result<()>) -> Result<()> {
         Ok(())
@@ -102,6 +130,17 @@ pub trait Layer<T: Scalar>: Debug + Send {
     fn workspace_len(&self, _dnn: &DnnFactory<T>) -> usize {
         0
     }
+}
+
+/// The error of a layer asked to take sparse input that cannot.
+fn sparse_unsupported(kind: &str) -> nn_train::Error {
+    la_core::Error::Precondition {
+        op: "sparse input",
+        problems: vec![format!(
+            "a {kind} layer cannot take sparse input: the first layer must be dense"
+        )],
+    }
+    .into()
 }
 
 /// Draws `w` (fan-in and fan-out given) with `scheme`: Deep Diamond's and the book's

@@ -53,6 +53,7 @@
 //! | `rand-normal!`/`init!` | [`Network::init`] with [`nn_inference::Init`] |
 //! | `:crossentropy`, `:quadratic` | [`nn_train::Cost`] |
 //! | saving a trained network | [`save`], [`load`] (safetensors, PyTorch's shapes) |
+//! | a bag of words as input (the IMDB chapter's sparse first layer) | [`Network::forward_sparse`], [`Network::train_step_sparse`], [`train_sparse`] (a `CscMatrix`, for a network on `[batch, features]` whose first layer is dense) |
 //!
 //! ## How a step works
 //!
@@ -85,4 +86,4 @@ pub use io::{load, save};
 pub use layer::{Layer, Param, ParamValues};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
 pub use network::{network, LayerTime, Network};
-pub use train::{check_samples, epochs, shuffle_order, train, Epoch, TrainOptions};
+pub use train::{check_samples, epochs, shuffle_order, train, train_sparse, Epoch, TrainOptions};

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
+use la_core::sparse::CscMatrix;
 use nn_inference::{Activation, Init};
 use nn_train::{Cost, Optimizer, Result};
 use tensor_core::dnn::{Convolution, Pooling};
@@ -255,22 +256,57 @@ impl<T: Scalar> Network<T> {
         Ok(n)
     }
 
+    /// Checks sparse input: `features x n` for a network on `[batch, features]`.
+    fn check_sparse(&self, op: &'static str, x: &CscMatrix<T>) -> Result<usize> {
+        let want = self.input.shape();
+        let features = want[1..].iter().product::<usize>();
+        la_core::Check::new(op)
+            .require(want.len() == 2, || {
+                format!(
+                    "sparse input needs a network on [batch features] samples, but it takes {}",
+                    self.input
+                )
+            })
+            .require(
+                x.mrows() == features && (1..=want[0]).contains(&x.ncols()),
+                || {
+                    format!(
+                        "the network takes {features} x n sparse input with 1 ≤ n ≤ {}, but x is {}x{}",
+                        want[0],
+                        x.mrows(),
+                        x.ncols()
+                    )
+                },
+            )
+            .finish()?;
+        Ok(x.ncols())
+    }
+
     /// Runs every layer on `x` (`n` samples); `training` applies dropout and keeps
     /// what the backward pass needs.
     fn run(
         &mut self,
-        x: &impl AsTensor<T>,
+        x: Input<'_, T>,
         training: bool,
         mut times: Option<&mut [LayerTime]>,
     ) -> Result<usize> {
-        let n = self.check_x("forward", &x.desc())?;
-        let xin = x.view();
+        let n = match &x {
+            Input::Dense(x) => self.check_x("forward", &x.desc())?,
+            Input::Sparse(x) => self.check_sparse("forward (sparse input)", x)?,
+        };
         for i in 0..self.layers.len() {
             let clock = times.is_some().then(Instant::now);
             let (below, rest) = self.outs.split_at_mut(i);
             let mut y = rest[0].subtensor_mut(0, 0, n)?;
             match below.last() {
-                None => self.layers[i].forward(&self.dnn, &xin, &mut y, training)?,
+                None => match &x {
+                    Input::Dense(xin) => {
+                        self.layers[i].forward(&self.dnn, xin, &mut y, training)?
+                    }
+                    Input::Sparse(xs) => {
+                        self.layers[i].forward_sparse(&self.dnn, xs, &mut y, training)?
+                    }
+                },
                 Some(prev) => {
                     let xv = prev.subtensor(0, 0, n)?;
                     self.layers[i].forward(&self.dnn, &xv, &mut y, training)?
@@ -288,7 +324,37 @@ impl<T: Scalar> Network<T> {
     /// dropout: a view of the output buffer, valid until the next pass (the book's
     /// `(net x)`).
     pub fn forward(&mut self, x: &impl AsTensor<T>) -> Result<tensor_core::TensorView<'_, T>> {
-        let n = self.run(x, false, None)?;
+        let n = self.run(Input::Dense(x.view()), false, None)?;
+        Ok(self
+            .outs
+            .last()
+            .expect("a network has layers")
+            .subtensor(0, 0, n)?)
+    }
+
+    /// [`forward`](Self::forward) on sparse input: `x` holds `n` samples (up to the
+    /// batch) as the columns of a `features x n` CSC matrix, for a network on
+    /// `[batch, features]` whose first layer is dense (a bag of words: IMDB).
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// use la_core::sparse::CscMatrix;
+    /// use nn_inference::{Activation, Init};
+    /// use nn_dnn::{dense, network};
+    /// use tensor_core::{desc, tensor_from, AsTensor, DataType, TensorLayout};
+    /// let fac = native_double();
+    /// let input = desc([2, 4], DataType::Double, TensorLayout::Nc)?;
+    /// let mut net = network(&fac, input, &[dense(3, Activation::Tanh), dense(1, Activation::Sigmoid)])?;
+    /// net.init(&mut seeded_rng(1), Init::Glorot)?;
+    /// // words 0 and 2 in the first sample, word 3 in the second
+    /// let xs = CscMatrix::new(4, vec![0, 2, 3], vec![0, 2, 3], vec![1.0, 1.0, 1.0])?;
+    /// let sparse = net.forward_sparse(&xs)?.to_vec()?;
+    /// let xd = tensor_from(&fac, input, &[1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0])?;
+    /// assert_eq!(net.forward(&xd)?.to_vec()?, sparse);
+    /// # Ok::<(), nn_train::Error>(())
+    /// ```
+    pub fn forward_sparse(&mut self, x: &CscMatrix<T>) -> Result<tensor_core::TensorView<'_, T>> {
+        let n = self.run(Input::Sparse(x), false, None)?;
         Ok(self
             .outs
             .last()
@@ -341,7 +407,32 @@ impl<T: Scalar> Network<T> {
         y: &impl AsTensor<T>,
         cost: Cost,
     ) -> Result<T> {
-        self.pass(x, y, cost, None)
+        self.pass(Input::Dense(x.view()), y, cost, None)
+    }
+
+    /// [`forward_backward`](Self::forward_backward) on sparse input (see
+    /// [`forward_sparse`](Self::forward_sparse)).
+    pub fn forward_backward_sparse(
+        &mut self,
+        x: &CscMatrix<T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+    ) -> Result<T> {
+        self.pass(Input::Sparse(x), y, cost, None)
+    }
+
+    /// [`train_step`](Self::train_step) on sparse input (see
+    /// [`forward_sparse`](Self::forward_sparse)).
+    pub fn train_step_sparse(
+        &mut self,
+        x: &CscMatrix<T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+        lr: T,
+    ) -> Result<T> {
+        let c = self.forward_backward_sparse(x, y, cost)?;
+        self.update(lr)?;
+        Ok(c)
     }
 
     /// [`forward_backward`](Self::forward_backward) with each layer's forward and
@@ -359,12 +450,12 @@ impl<T: Scalar> Network<T> {
                 format!("{} layers but {} times", self.layers.len(), times.len())
             })
             .finish()?;
-        self.pass(x, y, cost, Some(times))
+        self.pass(Input::Dense(x.view()), y, cost, Some(times))
     }
 
     fn pass(
         &mut self,
-        x: &impl AsTensor<T>,
+        x: Input<'_, T>,
         y: &impl AsTensor<T>,
         cost: Cost,
         mut times: Option<&mut [LayerTime]>,
@@ -375,7 +466,7 @@ impl<T: Scalar> Network<T> {
             .and_then(|l| l.activation())
             .unwrap_or(Activation::Linear);
         cost.check(last_act)?;
-        let n = self.run(x, true, times.as_deref_mut())?;
+        let n = self.run(x.clone(), true, times.as_deref_mut())?;
         let od = with_batch(&self.output_desc(), n)?;
         la_core::Check::new("forward_backward")
             .require(
@@ -398,7 +489,6 @@ impl<T: Scalar> Network<T> {
                 &mut tmp.view_mat_mut()?,
             )?
         };
-        let xin = x.view();
         for i in (0..=last).rev() {
             let (errs_below, errs_rest) = self.errs.split_at_mut(i);
             let mut dy = errs_rest[0].subtensor_mut(0, 0, n)?;
@@ -410,7 +500,14 @@ impl<T: Scalar> Network<T> {
             let pre = i == last;
             let clock = times.is_some().then(Instant::now);
             if i == 0 {
-                self.layers[i].backward(&self.dnn, &xin, &y, &mut dy, dx.as_mut(), pre)?;
+                match &x {
+                    Input::Dense(xin) => {
+                        self.layers[i].backward(&self.dnn, xin, &y, &mut dy, dx.as_mut(), pre)?
+                    }
+                    Input::Sparse(xs) => {
+                        self.layers[i].backward_sparse(&self.dnn, xs, &y, &mut dy, pre)?
+                    }
+                }
             } else {
                 let xv = self.outs[i - 1].subtensor(0, 0, n)?;
                 self.layers[i].backward(&self.dnn, &xv, &y, &mut dy, dx.as_mut(), pre)?;
@@ -458,6 +555,13 @@ impl<T: Scalar> Network<T> {
         self.update(lr)?;
         Ok(c)
     }
+}
+
+/// A pass's input: a dense tensor, or sparse columns for a dense first layer.
+#[derive(Clone)]
+enum Input<'a, T: Scalar> {
+    Dense(tensor_core::TensorView<'a, T>),
+    Sparse(&'a CscMatrix<T>),
 }
 
 fn fmt_dims(d: &[usize]) -> String {

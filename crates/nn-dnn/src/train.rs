@@ -3,6 +3,7 @@
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
+use la_core::sparse::CscMatrix;
 use nn_train::{Cost, Result};
 use tensor_core::{shuffler, tensor, AsTensor};
 
@@ -170,5 +171,88 @@ pub fn train<T: Scalar>(
             cost,
             opts.learning_rate,
         )
+    })
+}
+
+/// [`train`] on sparse input: `x` holds the `N` samples as the columns of a
+/// `features x N` CSC matrix (a bag of words), for a network on `[batch, features]`
+/// whose first layer is dense; `y` is `[N, ...]` like the output. Each mini-batch's
+/// columns are gathered into one CSC buffer reserved for the densest batch once, so
+/// nothing is allocated per step.
+///
+/// ```
+/// use la_core::prelude::*;
+/// use la_core::sparse::CscMatrix;
+/// use nn_inference::{Activation, Init};
+/// use nn_dnn::{dense, network, train_sparse, TrainOptions};
+/// use nn_train::{Adam, Cost};
+/// use tensor_core::{desc, tensor_from, DataType, TensorLayout};
+/// let fac = native_float();
+/// let mut net = network(&fac, desc([4, 3], DataType::Float, TensorLayout::Nc)?,
+///                       &[dense(4, Activation::Relu), dense(1, Activation::Sigmoid)])?;
+/// net.init(&mut seeded_rng(2), Init::He)?;
+/// net.set_optimizer(Adam::default())?;
+/// // word 0 means positive, word 1 negative; word 2 is noise
+/// let mut x = CscMatrix::with_capacity(3, 8, 12);
+/// let mut labels = vec![];
+/// for j in 0..8u32 {
+///     x.push_col(&[j % 2, 2], &[1.0, 1.0])?;
+///     labels.push(if j % 2 == 0 { 1.0 } else { 0.0 });
+/// }
+/// let y = tensor_from(&fac, desc([8, 1], DataType::Float, TensorLayout::Nc)?, &labels)?;
+/// let costs = train_sparse(&mut net, &x, &y, Cost::SigmoidCrossEntropy,
+///                          &TrainOptions::new(200, 0.05), |_| {})?;
+/// assert!(costs[199] < 0.05 * costs[0]);
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn train_sparse<T: Scalar>(
+    net: &mut Network<T>,
+    x: &CscMatrix<T>,
+    y: &impl AsTensor<T>,
+    cost: Cost,
+    opts: &TrainOptions<T>,
+    each: impl FnMut(&Epoch<T>),
+) -> Result<Vec<T>> {
+    let total = x.ncols();
+    let (ind, outd, dy) = (net.input_desc(), net.output_desc(), y.desc());
+    let features = ind.shape()[1..].iter().product::<usize>();
+    la_core::Check::new("train_sparse")
+        .require(ind.rank() == 2, || {
+            format!("sparse input needs a network on [batch features] samples, but it takes {ind}")
+        })
+        .require(x.mrows() == features, || {
+            format!(
+                "the network takes {features} features but x has {} rows",
+                x.mrows()
+            )
+        })
+        .require(
+            dy.shape()[1..] == outd.shape()[1..] && dy.rank() == outd.rank(),
+            || format!("y is {dy} but the network outputs samples of {outd}"),
+        )
+        .require(dy.shape()[0] == total, || {
+            format!(
+                "x has {total} samples (columns) but y has {}",
+                dy.shape()[0]
+            )
+        })
+        .require(total > 0, || "x has no samples".into())
+        .finish()?;
+    let f = net.dnn().la().clone();
+    let batch = net.batch();
+    let mut yb = tensor(&f, outd)?;
+    let sy = shuffler(y, &yb)?;
+    // room for the densest possible batch, reserved once
+    let mut nnz: Vec<usize> = (0..total).map(|j| x.col(j).0.len()).collect();
+    nnz.sort_unstable_by(|a, b| b.cmp(a));
+    let mut xb = CscMatrix::with_capacity(x.mrows(), batch, nnz.iter().take(batch).sum());
+    epochs(total, batch, opts, each, |chunk| {
+        let n = chunk.len();
+        xb.clear();
+        for &j in chunk {
+            xb.push_col_from(x, j)?;
+        }
+        sy.shuffle(y, &mut yb, chunk)?;
+        net.train_step_sparse(&xb, &yb.subtensor(0, 0, n)?, cost, opts.learning_rate)
     })
 }

@@ -74,8 +74,58 @@ fn allocations_in_20_steps(batch: usize, layers: &[nn_dnn::Blueprint<f32>]) -> u
     })
 }
 
+/// Allocations during 20 warm training steps on sparse input (a bag of words).
+fn sparse_allocations_in_20_steps() -> usize {
+    let f = native_float();
+    let (batch, words) = (64, 40);
+    let xd = desc([batch, words], DataType::Float, TensorLayout::Nc).unwrap();
+    let mut net = network(
+        &f,
+        xd,
+        &[dense(16, Activation::Relu), dense(3, Activation::Softmax)],
+    )
+    .unwrap();
+    net.init(&mut seeded_rng(1), Init::He).unwrap();
+    net.set_optimizer(Adam::default()).unwrap();
+    let mut x = la_core::sparse::CscMatrix::with_capacity(words, batch, 3 * batch);
+    for j in 0..batch as u32 {
+        let mut rows = vec![j % 40, (j * 7 + 1) % 40];
+        rows.sort_unstable();
+        rows.dedup();
+        x.push_col(&rows, &vec![1.0; rows.len()]).unwrap();
+    }
+    let labels: Vec<f32> = (0..batch * 3)
+        .map(|i| if i % 3 == (i / 3) % 3 { 1.0 } else { 0.0 })
+        .collect();
+    let y = tensor_from(
+        &f,
+        desc([batch, 3], DataType::Float, TensorLayout::Nc).unwrap(),
+        &labels,
+    )
+    .unwrap();
+    rayon::scope(|_| {
+        for _ in 0..5 {
+            net.train_step_sparse(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
+                .unwrap();
+        }
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        for _ in 0..20 {
+            net.train_step_sparse(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
+                .unwrap();
+        }
+        ALLOCATIONS.load(Ordering::SeqCst) - before
+    })
+}
+
 #[test]
 fn training_steps_allocate_nothing_but_gemm_packing() {
+    // sparse input: the same allowance for rayon's job queue
+    let sparse = sparse_allocations_in_20_steps();
+    assert!(
+        sparse <= 2,
+        "20 steps on sparse input allocated {sparse} times"
+    );
+
     // dense shapes that la-core multiplies without the gemm crate (batch 64, 16
     // features after pooling)
     let pooled = allocations_in_20_steps(

@@ -223,14 +223,20 @@ fn cost_value_is_the_training_cost_for_every_cost() {
         let mut n = inference_network(
             native_double(),
             6,
-            &[fully_connected(4, Activation::Tanh), fully_connected(1, out)],
+            &[
+                fully_connected(4, Activation::Tanh),
+                fully_connected(1, out),
+            ],
         )
         .unwrap();
         n.init(&mut seeded_rng(5), Init::Glorot).unwrap();
         let want = nn_train::cost_value(cost, &n.infer(&x).unwrap(), &y).unwrap();
         let mut t = training_network(&mut n, &x, Adam::default()).unwrap();
         let got = t.cost(&y, cost).unwrap();
-        assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{cost:?}: {got} vs {want}");
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "{cost:?}: {got} vs {want}"
+        );
     }
     // softmax cross-entropy on two classes
     let y2 = {
@@ -255,6 +261,8 @@ fn cost_value_is_the_training_cost_for_every_cost() {
         .unwrap();
     assert!((got - want).abs() <= 1e-12, "{got} vs {want}");
     // a shape mismatch is an error naming the call
-    let e = nn_train::cost_value(Cost::Quadratic, &x, &y).unwrap_err().to_string();
+    let e = nn_train::cost_value(Cost::Quadratic, &x, &y)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cost_value"), "{e}");
 }

@@ -53,8 +53,14 @@ fn run() -> Result<(), Error> {
             let model = need(model.unwrap_or_else(|| default("imdb.safetensors")), "imdb")?;
             let vocab = vocabulary_path(&model);
             let (p, known) = sentiment(&model, &vocab, input)?;
-            let (label, q) = if p >= 0.5 { ("positive", p) } else { ("negative", 1.0 - p) };
-            println!("{label} (probability {q:.3}; the network's output {p:.3}, {known} known words)");
+            let (label, q) = if p >= 0.5 {
+                ("positive", p)
+            } else {
+                ("negative", 1.0 - p)
+            };
+            println!(
+                "{label} (probability {q:.3}; the network's output {p:.3}, {known} known words)"
+            );
         }
         "mnist" | "fashion-mnist" => {
             let fashion = kind == "fashion-mnist";
@@ -101,9 +107,17 @@ fn image(kind: &str, input: &str) -> Result<(Vec<f32>, Option<usize>), Error> {
         };
         let test = &data.test;
         if j >= test.len() {
-            return Err(format!("test image {j}: the test set has {} images (0..{})", test.len(), test.len()).into());
+            return Err(format!(
+                "test image {j}: the test set has {} images (0..{})",
+                test.len(),
+                test.len()
+            )
+            .into());
         }
-        return Ok((test.images.col(j).to_vec(), Some(usize::from(test.labels[j]))));
+        return Ok((
+            test.images.col(j).to_vec(),
+            Some(usize::from(test.labels[j])),
+        ));
     }
     Ok((read_png(Path::new(input), SIDE)?, None))
 }

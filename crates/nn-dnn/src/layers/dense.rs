@@ -5,6 +5,7 @@
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
+use la_core::sparse::{sparse_mm_into, sparse_mm_t_into, CscMatrix};
 use nn_inference::{Activation, Init};
 use nn_train::Result;
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
@@ -140,6 +141,51 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
             let w = self.p.weights.view_ge(m, k, Layout::RowMajor)?;
             mm_into(T::one(), &w.trans(), &d, T::zero(), &mut dx.view_mat_mut()?)?;
         }
+        Ok(())
+    }
+
+    fn forward_sparse(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        x: &CscMatrix<T>,
+        y: &mut TensorViewMut<'_, T>,
+        _training: bool,
+    ) -> Result<()> {
+        let w = self
+            .p
+            .weights
+            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+        let mut ym = y.view_mat_mut()?;
+        sparse_mm_into(T::one(), &w, x, T::zero(), &mut ym)?;
+        self.activation
+            .bias_forward_with(dnn, &self.p.bias, &mut ym)?;
+        Ok(())
+    }
+
+    fn backward_sparse(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        x: &CscMatrix<T>,
+        y: &TensorView<'_, T>,
+        dy: &mut TensorViewMut<'_, T>,
+        pre_activation: bool,
+    ) -> Result<()> {
+        if !pre_activation {
+            activation_backward(dnn, self.activation, y, dy)?;
+        }
+        let n = x.ncols();
+        let inv_n = T::one() / T::of(n as f64);
+        let (m, k) = (self.outputs(), self.inputs);
+        let d = dy.view_mat()?;
+        let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
+        sparse_mm_t_into(inv_n, &d, x, T::zero(), &mut gw)?;
+        mv_into(
+            inv_n,
+            &d,
+            &self.ones.subvector(0, n)?,
+            T::zero(),
+            &mut self.p.grad_b,
+        )?;
         Ok(())
     }
 
