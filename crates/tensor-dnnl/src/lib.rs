@@ -1,0 +1,99 @@
+//! # tensor-dnnl: oneDNN (DNNL) as a DNN backend of tensor-core
+//!
+//! The book's "DNNL: Tensor operations on CPU" and "Convolutional layers on the CPU
+//! with DNNL": Deep Diamond's default CPU engine is oneDNN. Here it is one more
+//! [`tensor_core::DnnFactory`], so every nn-dnn network and chapter runs on it
+//! unchanged: [`dnnl_float`] wraps a host la-core factory (native, MKL, OpenBLAS;
+//! tensors stay la-core vectors, so BLAS and vector math still apply to them) with
+//! [`DnnlDnn`], whose convolutions — forward, backward data, backward weights — are
+//! oneDNN primitives created once per geometry with the memory formats oneDNN picks
+//! (`format_tag_any`), reordered from and to the tensors' `nchw`/`oihw` only where
+//! they differ. The rest (bias + activation, activation backward, softmax, pooling,
+//! the fused small-network pass) stays on the native kernels, which are as fast or
+//! faster on this CPU (see docs/benchmarks.md). A geometry oneDNN has no
+//! implementation for falls back to the native kernels too.
+//!
+//! oneDNN 2.x (Debian's `libdnnl2`, `apt-get install libdnnl2`) is opened at run time,
+//! so the crate builds with cargo alone and [`dnnl_float`] returns an error naming the
+//! package when it is missing; `DLFP_DNNL_LIB` points at another `libdnnl.so.2`.
+//! Only f32: oneDNN's CPU primitives have no f64.
+//!
+//! ```
+//! use la_core::prelude::*;
+//! use nn_inference::{Activation, Init};
+//! use nn_dnn::{convo, dense, network, pooling};
+//! use tensor_core::{desc, dnn::PoolAlgo, DataType, TensorLayout};
+//!
+//! let Ok(dnnl) = tensor_dnnl::dnnl_float(&native_float()) else {
+//!     return Ok(()); // no oneDNN on this machine
+//! };
+//! let input = desc([8, 1, 12, 12], DataType::Float, TensorLayout::Nchw)?;
+//! let mut net = network(dnnl, input, &[
+//!     convo(4, [3, 3], Activation::Relu),
+//!     pooling([2, 2], PoolAlgo::Max),
+//!     dense(3, Activation::Softmax),
+//! ])?;
+//! net.init(&mut seeded_rng(1), Init::He)?;
+//! assert!(net.dnn().dnn_name().starts_with("dnnl 2."));
+//! # Ok::<(), nn_train::Error>(())
+//! ```
+//!
+//! ## The book's names and ours
+//!
+//! | Deep Diamond (Clojure) | tensor-dnnl (Rust) |
+//! |---|---|
+//! | `(dnnl-factory)` | [`dnnl_float(&native_float())`](dnnl_float) → `DnnFactory<f32>` |
+//! | `(convo ...)` on the DNNL engine | nn-dnn's [`convo`](https://docs.rs/nn-dnn) on that factory: oneDNN's convolution primitives |
+//! | DNNL primitive descriptors with `:any` formats, reorders | made once per geometry inside [`DnnlDnn`]; [`DnnlDnn::convolution_implementation`] names oneDNN's choice |
+//! | `with-release` | `Drop` |
+#![warn(missing_docs)]
+
+mod conv;
+mod dnn;
+mod dnnl;
+mod ffi;
+
+use std::sync::Arc;
+
+use la_core::prelude::*;
+use la_core::Dense;
+use tensor_core::DnnFactory;
+
+pub use dnn::DnnlDnn;
+
+/// oneDNN's version `(major, minor, patch)`, or the error that says how to install it.
+pub fn version() -> Result<(i32, i32, i32)> {
+    dnnl::version()
+}
+
+/// `la` (a host factory: native, MKL, OpenBLAS) with oneDNN's convolutions: the
+/// book's DNNL factory. An error when oneDNN cannot be loaded, or when `la` keeps
+/// its memory on a device.
+pub fn dnnl_float(la: &Factory<f32>) -> Result<DnnFactory<f32>> {
+    let probe = la.vctr(1)?;
+    if probe.storage().host().is_none() {
+        return Err(Error::Backend {
+            backend: "dnnl".into(),
+            message: format!(
+                "dnnl_float: {} keeps its memory on a device; oneDNN here runs on host memory (use native_float)",
+                la.name()
+            ),
+        });
+    }
+    Ok(DnnFactory::with(la, Arc::new(DnnlDnn::new()?)))
+}
+
+/// For tests: [`dnnl_float`] on `native_float()`, `None` (after printing `SKIP`) when
+/// oneDNN is missing, unless `DLFP_REQUIRE_DNNL=1` makes that a failure.
+pub fn test_factory() -> Option<DnnFactory<f32>> {
+    match dnnl_float(&native_float()) {
+        Ok(f) => Some(f),
+        Err(e) if std::env::var("DLFP_REQUIRE_DNNL").as_deref() == Ok("1") => {
+            panic!("DLFP_REQUIRE_DNNL=1 but oneDNN is unavailable: {e}")
+        }
+        Err(e) => {
+            println!("SKIP: {e}");
+            None
+        }
+    }
+}

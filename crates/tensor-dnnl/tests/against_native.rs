@@ -1,0 +1,172 @@
+//! oneDNN's convolutions against the native kernels (which tensor-core checks against
+//! an f64 reference) on geometries with strides, padding, dilation, odd sizes and
+//! small batches, in all three directions; and a whole nn-dnn training run on the
+//! oneDNN factory against the same run on native. Prints `SKIP` without oneDNN
+//! (`DLFP_REQUIRE_DNNL=1` fails instead).
+
+use la_core::prelude::*;
+use nn_dnn::{convo, dense, network, pooling, train, TrainOptions};
+use nn_inference::{Activation, Init};
+use nn_train::{Adam, Cost};
+use tensor_core::dnn::{Convolution, PoolAlgo};
+use tensor_core::{desc, tensor_from, AsTensor, DataType, DnnFactory, TensorLayout};
+
+fn values(seed: u64, n: usize) -> Vec<f32> {
+    let f = native_float();
+    let mut v = f.vctr(n).unwrap();
+    rand_uniform(&mut seeded_rng(seed), &mut v).unwrap();
+    v.to_vec().unwrap().iter().map(|x| 2.0 * x - 1.0).collect()
+}
+
+/// Relative to the larger values' scale: f32 sums of up to a few thousand products.
+fn close(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    let scale = want.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 2e-5 * scale * (1.0 + (want.len() as f32).log10()),
+            "{what}[{i}]: dnnl {g} vs native {w} (scale {scale})"
+        );
+    }
+}
+
+/// The three directions of `g` on `dnn` (y, dx, dw, db), alpha 0.5.
+fn run(dnn: &DnnFactory<f32>, g: &Convolution) -> [Vec<f32>; 4] {
+    let f = dnn.la();
+    let v = |seed, n| f.vctr_from(&values(seed, n)).unwrap();
+    let t = |seed, d: tensor_core::Desc| tensor_from(f, d, &values(seed, d.size())).unwrap();
+    let (x, w, b, dy) = (
+        t(1, g.input_desc()),
+        v(2, g.weights_len()),
+        v(3, g.out_channels()),
+        t(4, g.output_desc()),
+    );
+    let mut y = tensor_core::tensor(f, g.output_desc()).unwrap();
+    let mut dx = tensor_core::tensor(f, g.input_desc()).unwrap();
+    let mut dw = f.vctr(g.weights_len()).unwrap();
+    let mut db = f.vctr(g.out_channels()).unwrap();
+    dnn.convolution_forward(g, &x, &w, &b, &mut y).unwrap();
+    dnn.convolution_backward_data(g, &dy, &w, &mut dx).unwrap();
+    dnn.convolution_backward_weights(g, 0.5, &x, &dy, &mut dw, &mut db)
+        .unwrap();
+    [
+        y.to_vec().unwrap(),
+        dx.to_vec().unwrap(),
+        dw.to_vec().unwrap(),
+        db.to_vec().unwrap(),
+    ]
+}
+
+#[test]
+fn convolutions_match_the_native_kernels() {
+    if tensor_dnnl::test_factory().is_none() {
+        return;
+    }
+    // the implementation kept at hand, to ask which primitives oneDNN chose
+    let dn = std::sync::Arc::new(tensor_dnnl::DnnlDnn::new().unwrap());
+    let dnnl = DnnFactory::with(&native_float(), dn.clone());
+    let native = DnnFactory::new(&native_float());
+    // (n, c, h, w, oc, kernel, strides, padding, dilation)
+    let cases: &[(
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        [usize; 2],
+        [usize; 2],
+        [usize; 2],
+        [usize; 2],
+    )] = &[
+        (2, 1, 28, 28, 32, [3, 3], [1, 1], [0, 0], [1, 1]),
+        (3, 32, 13, 13, 64, [3, 3], [1, 1], [0, 0], [1, 1]),
+        (1, 3, 9, 7, 5, [3, 2], [2, 1], [1, 0], [1, 1]),
+        (2, 4, 11, 10, 6, [3, 3], [2, 2], [1, 1], [1, 1]),
+        (2, 2, 12, 12, 3, [3, 3], [1, 1], [2, 2], [2, 2]),
+        (1, 16, 8, 8, 16, [1, 1], [1, 1], [0, 0], [1, 1]),
+        (4, 3, 5, 5, 2, [5, 5], [1, 1], [0, 0], [1, 1]),
+        (2, 2, 6, 9, 3, [2, 2], [2, 2], [0, 0], [1, 1]),
+    ];
+    for &(n, c, h, w, oc, k, s, p, d) in cases {
+        let input = desc([n, c, h, w], DataType::Float, TensorLayout::Nchw).unwrap();
+        let g = Convolution::new(&input, oc, k, s, p, d).unwrap();
+        let what = format!(
+            "{n}x{c}x{h}x{w} → {oc}, kernel {k:?}, strides {s:?}, padding {p:?}, dilation {d:?}"
+        );
+        let a = run(&dnnl, &g);
+        let b = run(&native, &g);
+        // oneDNN ran it (no silent fallback to the native kernels)
+        let imp = dn.convolution_implementation(&g);
+        println!("{what}: {imp:?}");
+        let imp = imp.unwrap_or_else(|| panic!("{what}: oneDNN has no implementation"));
+        assert_eq!(imp.split(" / ").count(), 3, "{imp}");
+        for (name, i) in [("y", 0), ("dx", 1), ("dw", 2), ("db", 3)] {
+            close(&format!("{what}: {name}"), &a[i], &b[i]);
+        }
+        // the same call again reuses the primitives and gives the same numbers
+        assert_eq!(run(&dnnl, &g), a, "{what}: a second run differs");
+    }
+}
+
+#[test]
+fn a_cnn_trains_on_dnnl_as_on_native() {
+    let Some(dnnl) = tensor_dnnl::test_factory() else {
+        return;
+    };
+    let fac = native_float();
+    let input = desc([16, 1, 10, 10], DataType::Float, TensorLayout::Nchw).unwrap();
+    let layers = [
+        convo(4, [3, 3], Activation::Relu),
+        convo(6, [3, 3], Activation::Relu).padding([1, 1]),
+        pooling([2, 2], PoolAlgo::Max),
+        dense(3, Activation::Softmax),
+    ];
+    let n = 48;
+    let xs = values(7, n * 100);
+    let labels: Vec<f32> = (0..n * 3)
+        .map(|i| if i % 3 == (i / 3) % 3 { 1.0 } else { 0.0 })
+        .collect();
+    let x = tensor_from(
+        &fac,
+        desc([n, 1, 10, 10], DataType::Float, TensorLayout::Nchw).unwrap(),
+        &xs,
+    )
+    .unwrap();
+    let y = tensor_from(
+        &fac,
+        desc([n, 3], DataType::Float, TensorLayout::Nc).unwrap(),
+        &labels,
+    )
+    .unwrap();
+    let mut costs = vec![];
+    for dnn in [dnnl, DnnFactory::new(&fac)] {
+        let mut net = network(dnn, input, &layers).unwrap();
+        net.init(&mut seeded_rng(3), Init::He).unwrap();
+        net.set_optimizer(Adam::default()).unwrap();
+        let c = train(
+            &mut net,
+            &x,
+            &y,
+            Cost::SoftmaxCrossEntropy,
+            &TrainOptions::new(8, 0.01),
+            |_| {},
+        )
+        .unwrap();
+        costs.push((
+            c,
+            net.forward(&x.subtensor(0, 0, 16).unwrap())
+                .unwrap()
+                .to_vec()
+                .unwrap(),
+        ));
+    }
+    let ((c_dnnl, out_dnnl), (c_native, out_native)) = (&costs[0], &costs[1]);
+    assert!(c_dnnl[7] < c_dnnl[0], "{c_dnnl:?}");
+    for (a, b) in c_dnnl.iter().zip(c_native) {
+        assert!(
+            (a - b).abs() <= 1e-3 * b.abs().max(1.0),
+            "{c_dnnl:?} vs {c_native:?}"
+        );
+    }
+    close("outputs after training", out_dnnl, out_native);
+}
