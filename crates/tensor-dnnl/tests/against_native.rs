@@ -57,6 +57,19 @@ fn run(dnn: &DnnFactory<f32>, g: &Convolution) -> [Vec<f32>; 4] {
     ]
 }
 
+/// (n, c, h, w, oc, kernel, strides, padding, dilation)
+type Case = (
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    [usize; 2],
+    [usize; 2],
+    [usize; 2],
+    [usize; 2],
+);
+
 #[test]
 fn convolutions_match_the_native_kernels() {
     if tensor_dnnl::test_factory().is_none() {
@@ -67,17 +80,7 @@ fn convolutions_match_the_native_kernels() {
     let dnnl = DnnFactory::with(&native_float(), dn.clone());
     let native = DnnFactory::new(&native_float());
     // (n, c, h, w, oc, kernel, strides, padding, dilation)
-    let cases: &[(
-        usize,
-        usize,
-        usize,
-        usize,
-        usize,
-        [usize; 2],
-        [usize; 2],
-        [usize; 2],
-        [usize; 2],
-    )] = &[
+    let cases: &[Case] = &[
         (2, 1, 28, 28, 32, [3, 3], [1, 1], [0, 0], [1, 1]),
         (3, 32, 13, 13, 64, [3, 3], [1, 1], [0, 0], [1, 1]),
         (1, 3, 9, 7, 5, [3, 2], [2, 1], [1, 0], [1, 1]),
