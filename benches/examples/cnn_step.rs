@@ -1,33 +1,39 @@
-//! The peer CNN workload (`../shared/peers/cnn.py`): seconds per training step at
-//! batch 128, and where a step spends its time, layer by layer.
+//! The CNN training steps at batch 128, on the native kernels and on oneDNN
+//! (tensor-dnnl, when installed): the peer workload (`../shared/peers/cnn.py`: conv 32
+//! → pool → conv 64 → pool → dense 128 → 10) and the Fashion-MNIST chapter's network
+//! (Deep Diamond's: conv 32 → conv 64 → pool → dropout → dense 128 → dropout → 10),
+//! with where each step spends its time, layer by layer.
 //!
-//! `cargo run --release -p dlfp-benches --example cnn_step`
+//! `cargo run --release -p dlfp-benches --example cnn_step [native|dnnl]`
 
 use la_core::prelude::*;
-use nn_dnn::{convo, dense, network, pooling, LayerTime};
+use nn_dnn::{convo, dense, network, pooling, Blueprint, LayerTime};
 use nn_inference::{Activation, Init};
 use nn_train::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
-use tensor_core::{desc, tensor_from, DataType, TensorLayout};
+use tensor_core::{desc, tensor_from, DataType, DnnFactory, TensorLayout};
 
-fn main() -> std::result::Result<(), nn_train::Error> {
-    let f = native_float();
+fn peer_cnn() -> Vec<Blueprint<f32>> {
+    vec![
+        convo(32, [3, 3], Activation::Relu),
+        pooling([2, 2], PoolAlgo::Max),
+        convo(64, [3, 3], Activation::Relu),
+        pooling([2, 2], PoolAlgo::Max),
+        dense(128, Activation::Relu),
+        dense(10, Activation::Softmax),
+    ]
+}
+
+/// Median and minimum seconds per training step, and the per-layer times (ms).
+fn measure(
+    dnn: DnnFactory<f32>,
+    layers: &[Blueprint<f32>],
+) -> nn_train::Result<(f64, f64, Vec<(String, f64, f64)>)> {
+    let f = dnn.la().clone();
     let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw)?;
-    let mut net = network(
-        &f,
-        input,
-        &[
-            convo(32, [3, 3], Activation::Relu),
-            pooling([2, 2], PoolAlgo::Max),
-            convo(64, [3, 3], Activation::Relu),
-            pooling([2, 2], PoolAlgo::Max),
-            dense(128, Activation::Relu),
-            dense(10, Activation::Softmax),
-        ],
-    )?;
+    let mut net = network(dnn, input, layers)?;
     net.init(&mut seeded_rng(1), Init::He)?;
     net.set_optimizer(Adam::default())?;
-    println!("{net}");
     let mut xv = f.vctr(128 * 784)?;
     rand_uniform(&mut seeded_rng(2), &mut xv)?;
     let x = tensor_from(&f, input, &xv.to_vec()?)?;
@@ -44,7 +50,7 @@ fn main() -> std::result::Result<(), nn_train::Error> {
     for _ in 0..5 {
         net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 1e-3)?;
     }
-    let steps = 30;
+    let steps = 20;
     let mut runs = vec![];
     for _ in 0..3 {
         let t = std::time::Instant::now();
@@ -58,18 +64,50 @@ fn main() -> std::result::Result<(), nn_train::Error> {
     for _ in 0..steps {
         net.forward_backward_timed(&x, &y, Cost::SoftmaxCrossEntropy, &mut times)?;
     }
-    println!(
-        "\ntraining step, batch 128: median {:.1} ms (min {:.1})",
-        runs[1] * 1e3,
-        runs[0] * 1e3
-    );
-    for (l, t) in net.layers().iter().zip(&times) {
-        println!(
-            "  {:<8} forward {:>6.2} ms  backward {:>6.2} ms",
-            l.kind(),
-            t.forward / steps as f64 * 1e3,
-            t.backward / steps as f64 * 1e3
-        );
+    let per_layer = net
+        .layers()
+        .iter()
+        .zip(&times)
+        .map(|(l, t)| {
+            (
+                format!("{} {:?}", l.kind(), l.output_desc().shape()),
+                t.forward / steps as f64 * 1e3,
+                t.backward / steps as f64 * 1e3,
+            )
+        })
+        .collect();
+    Ok((runs[1], runs[0], per_layer))
+}
+
+fn main() -> nn_train::Result<()> {
+    let which = std::env::args().nth(1);
+    let mut factories = vec![];
+    if which.as_deref() != Some("dnnl") {
+        factories.push(("native", DnnFactory::new(&native_float())));
+    }
+    if which.as_deref() != Some("native") {
+        match tensor_dnnl::dnnl_float(&native_float()) {
+            Ok(d) => factories.push(("dnnl", d)),
+            Err(e) => println!("dnnl: SKIP: {e}"),
+        }
+    }
+    let fashion = chapters::cnn::CnnConfig::deep_diamond().blueprints();
+    for (name, layers) in [
+        ("cnn.py (peer workload)", peer_cnn()),
+        ("Fashion-MNIST chapter", fashion),
+    ] {
+        println!("\n{name}, batch 128:");
+        for (fname, dnn) in &factories {
+            let (median, min, per_layer) = measure(dnn.clone(), &layers)?;
+            println!(
+                "  {fname:<7} training step: median {:.1} ms (min {:.1})",
+                median * 1e3,
+                min * 1e3
+            );
+            for (l, fw, bw) in per_layer {
+                println!("            {l:<24} forward {fw:>6.2} ms  backward {bw:>6.2} ms");
+            }
+        }
     }
     Ok(())
 }

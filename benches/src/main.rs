@@ -274,83 +274,23 @@ fn main() {
     }
 
     // nn-dnn: the peer CNN workload (../shared/peers/cnn.py), seconds per training step
-    // at batch 128, and each layer's share (benches/examples/cnn_step.rs prints more).
-    {
-        use nn_dnn::{convo, dense, network, pooling, LayerTime};
-        use nn_inference::{Activation, Init};
-        use nn_train::{Adam, Cost};
-        use tensor_core::dnn::PoolAlgo;
-        use tensor_core::{desc, tensor_from, DataType, TensorLayout};
-        let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw).expect("desc");
-        let mut net = network(
-            &ff,
-            input,
-            &[
-                convo(32, [3, 3], Activation::Relu),
-                pooling([2, 2], PoolAlgo::Max),
-                convo(64, [3, 3], Activation::Relu),
-                pooling([2, 2], PoolAlgo::Max),
-                dense(128, Activation::Relu),
-                dense(10, Activation::Softmax),
-            ],
-        )
-        .expect("network");
-        net.init(&mut seeded_rng(1), Init::He).expect("init");
-        net.set_optimizer(Adam::default()).expect("adam");
-        let mut xv = ff.vctr(input.size()).expect("allocation");
-        rand_uniform(&mut seeded_rng(2), &mut xv).expect("rand");
-        let x = tensor_from(&ff, input, &xv.to_vec().expect("read")).expect("x");
-        let labels: Vec<f32> = (0..1280)
-            .map(|i| {
-                if i % 10 == (i / 10 * 7) % 10 {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let yd = desc([128, 10], DataType::Float, TensorLayout::Nc).expect("desc");
-        let y = tensor_from(&ff, yd, &labels).expect("y");
-        let mut step = || {
-            net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 1e-3)
-                .expect("step");
-        };
-        for _ in 0..5 {
-            step();
+    // at batch 128, and each layer's share (benches/examples/cnn_step.rs prints more),
+    // on the native kernels and on oneDNN (tensor-dnnl) when it is installed.
+    // `cnn_fashion_step` (the peers' workload name) is the faster of the two: what the
+    // CNN chapters run (tensor_dnnl::fastest_float).
+    let p32 = peak(threads, false);
+    let native = tensor_core::DnnFactory::new(&ff);
+    let (r, mut fastest) = cnn_rows(native, "cnn_fashion_step_native", p32, &ratio);
+    rows.extend(r);
+    match tensor_dnnl::dnnl_float(&ff) {
+        Ok(dnnl) => {
+            let (r, s) = cnn_rows(dnnl, "cnn_fashion_step_dnnl", p32, &ratio);
+            rows.extend(r);
+            fastest = fastest.min(s);
         }
-        let s = median_secs(5, || {
-            for _ in 0..10 {
-                step();
-            }
-        }) / 10.0;
-        record("cnn_fashion_step", s);
-        // forward + backward FLOPs of the two convolutions and two dense layers
-        let flops = 3.0
-            * 2.0
-            * 128.0
-            * (676.0 * 32.0 * 9.0 + 121.0 * 64.0 * 288.0 + 128.0 * 1600.0 + 10.0 * 128.0);
-        rows.push(Row {
-            what: "CNN training step, batch 128 (cnn.py network, Adam)".into(),
-            time: format!("{:.1} ms", s * 1e3),
-            rate: format!("{:.0} GFLOP/s", flops / s / 1e9),
-            peak: ratio(flops / s / 1e9, peak(threads, false)),
-            target: "≤ 0.8x PyTorch (PyTorch 40.3 ms, JAX 88.4 ms measured 2026-12-01)".into(),
-        });
-        let mut times = vec![LayerTime::default(); net.layers().len()];
-        for _ in 0..10 {
-            net.forward_backward_timed(&x, &y, Cost::SoftmaxCrossEntropy, &mut times)
-                .expect("timed");
-        }
-        for (l, t) in net.layers().iter().zip(&times) {
-            rows.push(Row {
-                what: format!("  CNN layer {} {:?}", l.kind(), l.output_desc().shape()),
-                time: format!("{:.2} + {:.2} ms", t.forward * 100.0, t.backward * 100.0),
-                rate: "forward + backward".into(),
-                peak: String::new(),
-                target: String::new(),
-            });
-        }
+        Err(e) => println!("(oneDNN rows skipped: {e})"),
     }
+    record("cnn_fashion_step", fastest);
 
     // datasets: loading and encoding the real files (skipped without them), and the
     // IMDB chapter's training (10000-16-16-1, 20 epochs, mini-batches of 512).
@@ -527,4 +467,92 @@ fn main() {
             r.what, r.time, r.rate, r.peak, r.target
         );
     }
+}
+
+/// The CNN step rows (the step, then each layer's forward + backward) on `dnn` and
+/// the step's seconds, recorded as `workload`.
+fn cnn_rows(
+    dnn: tensor_core::DnnFactory<f32>,
+    workload: &str,
+    peak: f64,
+    ratio: &dyn Fn(f64, f64) -> String,
+) -> (Vec<Row>, f64) {
+    let mut rows = vec![];
+    let ff = dnn.la().clone();
+    let name = dnn.dnn_name();
+    use nn_dnn::{convo, dense, network, pooling, LayerTime};
+    use nn_inference::{Activation, Init};
+    use nn_train::{Adam, Cost};
+    use tensor_core::dnn::PoolAlgo;
+    use tensor_core::{desc, tensor_from, DataType, TensorLayout};
+    let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw).expect("desc");
+    let mut net = network(
+        dnn,
+        input,
+        &[
+            convo(32, [3, 3], Activation::Relu),
+            pooling([2, 2], PoolAlgo::Max),
+            convo(64, [3, 3], Activation::Relu),
+            pooling([2, 2], PoolAlgo::Max),
+            dense(128, Activation::Relu),
+            dense(10, Activation::Softmax),
+        ],
+    )
+    .expect("network");
+    net.init(&mut seeded_rng(1), Init::He).expect("init");
+    net.set_optimizer(Adam::default()).expect("adam");
+    let mut xv = ff.vctr(input.size()).expect("allocation");
+    rand_uniform(&mut seeded_rng(2), &mut xv).expect("rand");
+    let x = tensor_from(&ff, input, &xv.to_vec().expect("read")).expect("x");
+    let labels: Vec<f32> = (0..1280)
+        .map(|i| {
+            if i % 10 == (i / 10 * 7) % 10 {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let yd = desc([128, 10], DataType::Float, TensorLayout::Nc).expect("desc");
+    let y = tensor_from(&ff, yd, &labels).expect("y");
+    let mut step = || {
+        net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 1e-3)
+            .expect("step");
+    };
+    for _ in 0..5 {
+        step();
+    }
+    let s = median_secs(5, || {
+        for _ in 0..10 {
+            step();
+        }
+    }) / 10.0;
+    record(workload, s);
+    // forward + backward FLOPs of the two convolutions and two dense layers
+    let flops = 3.0
+        * 2.0
+        * 128.0
+        * (676.0 * 32.0 * 9.0 + 121.0 * 64.0 * 288.0 + 128.0 * 1600.0 + 10.0 * 128.0);
+    rows.push(Row {
+        what: format!("CNN training step, batch 128 (cnn.py network, Adam), {name}"),
+        time: format!("{:.1} ms", s * 1e3),
+        rate: format!("{:.0} GFLOP/s", flops / s / 1e9),
+        peak: ratio(flops / s / 1e9, peak),
+        target: "≤ 0.8x PyTorch (PyTorch 40.3 ms, JAX 88.4 ms measured 2026-12-01)".into(),
+    });
+    let mut times = vec![LayerTime::default(); net.layers().len()];
+    for _ in 0..10 {
+        net.forward_backward_timed(&x, &y, Cost::SoftmaxCrossEntropy, &mut times)
+            .expect("timed");
+    }
+    for (l, t) in net.layers().iter().zip(&times) {
+        rows.push(Row {
+            what: format!("  CNN layer {} {:?}", l.kind(), l.output_desc().shape()),
+            time: format!("{:.2} + {:.2} ms", t.forward * 100.0, t.backward * 100.0),
+            rate: "forward + backward".into(),
+            peak: String::new(),
+            target: String::new(),
+        });
+    }
+    (rows, s)
 }

@@ -159,9 +159,9 @@ pub(crate) fn run() {
         "apt-get install libclblast1",
     );
     line(
-        "oneDNN (tensor-dnnl, planned)",
-        present(&["libdnnl.so.3", "libdnnl.so.2", "libdnnl.so"]),
-        "apt-get install libdnnl-dev",
+        "oneDNN 2.x (tensor-dnnl)",
+        present(&["libdnnl.so.2"]),
+        "apt-get install libdnnl2",
     );
     line(
         "CUDA driver (la-cuda, planned)",
@@ -194,7 +194,7 @@ pub(crate) fn run() {
     );
     println!(
         "\nThe main job (`cargo xtask examples`) needs none of these: the native backend is built in,\n\
-         and the OpenCL parts print what to install when OpenCL is missing. `cargo xtask test` needs all\n\
-         but CUDA and oneDNN."
+         and the OpenCL and oneDNN parts print what to install when they are missing. `cargo xtask test`\n\
+         needs all but CUDA and cuDNN."
     );
 }

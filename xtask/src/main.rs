@@ -69,6 +69,7 @@ fn env() -> Vec<(&'static str, String)> {
         "DLFP_REQUIRE_MKL",
         "DLFP_REQUIRE_OPENBLAS",
         "DLFP_REQUIRE_MPI",
+        "DLFP_REQUIRE_DNNL",
     ] {
         if std::env::var_os(var).is_none() {
             vars.push((var, "1".to_string()));

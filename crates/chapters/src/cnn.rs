@@ -46,6 +46,10 @@ pub struct CnnConfig {
     /// Check the dataset files against their published SHA-256 sums (default:
     /// [`datasets::Verify::from_env`]); `Verify::Skip` for your own modified files.
     pub verify: datasets::Verify,
+    /// Run the convolutions on oneDNN when it is installed
+    /// ([`tensor_dnnl::fastest_float`]: the faster path on this project's CPU);
+    /// `false`: the native kernels.
+    pub dnnl: bool,
     /// Write a report (cost and accuracy curves on the training and validation
     /// images, the confusion matrix, misclassified test images) under this folder.
     pub reports: Option<std::path::PathBuf>,
@@ -70,6 +74,7 @@ impl CnnConfig {
             verbose: true,
             save_to: None,
             verify: datasets::Verify::from_env(),
+            dnnl: true,
             reports: None,
         }
     }
@@ -137,11 +142,16 @@ pub fn image_cnn(
     let mut input = x.desc().shape().to_vec();
     input[0] = cfg.batch;
     let input = desc(&input, DataType::Float, TensorLayout::Nchw)?;
-    let mut net = network(&fac, input, &cfg.blueprints())?;
+    let dnn = if cfg.dnnl {
+        tensor_dnnl::fastest_float(&fac)
+    } else {
+        tensor_core::DnnFactory::new(&fac)
+    };
+    let mut net = network(dnn.clone(), input, &cfg.blueprints())?;
     net.init(&mut seeded_rng(cfg.seed), Init::He)?;
     net.set_optimizer(Adam::default())?;
     if cfg.verbose {
-        println!("{net}\n");
+        println!("{net}\nDNN implementation: {}\n", dnn.dnn_name());
     }
     let accuracy = |net: &mut nn_dnn::Network<f32>, x: &Tensor<f32>, y: &Tensor<f32>| {
         let pred = net.infer(x)?;
@@ -196,7 +206,7 @@ pub fn image_cnn(
         }
         nn_dnn::save(&net, path)?;
         // a fresh network from the file predicts what the trained one does
-        let mut loaded = network(&fac, input, &cfg.blueprints())?;
+        let mut loaded = network(dnn.clone(), input, &cfg.blueprints())?;
         nn_dnn::load(&mut loaded, path)?;
         let reloaded = accuracy(&mut loaded, &xt, &yt)?;
         if cfg.verbose {
@@ -266,6 +276,7 @@ pub fn image_cnn(
                         ),
                     ),
                     ("seed".into(), cfg.seed.to_string()),
+                    ("DNN implementation".into(), dnn.dnn_name()),
                 ],
                 metrics: vec![
                     ("test accuracy".into(), cm.accuracy()),
@@ -319,7 +330,8 @@ pub fn mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Err
 }
 
 /// The body of the `fashion_mnist_cnn` and `mnist_cnn` binaries: parses `[--epochs N]`
-/// (default 10), runs `cnn` on the data in `dir` with Deep Diamond's settings, saving
+/// (default 10) and `[--native]` (the native convolutions instead of oneDNN's), runs
+/// `cnn` on the data in `dir` with Deep Diamond's settings, saving
 /// the network to `target/models/{name}-cnn.safetensors`, and prints the results.
 pub fn chapter_main(
     chapter: &str,
@@ -327,13 +339,15 @@ pub fn chapter_main(
     cnn: fn(&Path, &CnnConfig) -> std::result::Result<Report, Error>,
 ) -> std::process::ExitCode {
     crate::e2e::report_errors(|| {
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mut args: Vec<String> = std::env::args().skip(1).collect();
+        let native = args.iter().any(|a| a == "--native");
+        args.retain(|a| a != "--native");
         let epochs = match args.as_slice() {
             [] => 10,
             [flag, n] if flag == "--epochs" => n
                 .parse()
                 .map_err(|_| format!("--epochs {n}: not a number"))?,
-            _ => return Err(format!("usage: {name}-cnn [--epochs N]").into()),
+            _ => return Err(format!("usage: {name}-cnn [--epochs N] [--native]").into()),
         };
         crate::heading("Part VII", chapter);
         let target = crate::e2e::target_dir();
@@ -341,6 +355,7 @@ pub fn chapter_main(
             epochs,
             save_to: Some(target.join(format!("models/{name}-cnn.safetensors"))),
             reports: Some(target.join("reports")),
+            dnnl: !native,
             ..CnnConfig::deep_diamond()
         };
         let r = cnn(&datasets::dir(name), &cfg)?;

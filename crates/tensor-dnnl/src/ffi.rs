@@ -170,6 +170,15 @@ fn candidates() -> Vec<String> {
 }
 
 fn load() -> Result<Api, String> {
+    // oneDNN runs on GNU OpenMP, whose threads by default spin for a while after each
+    // primitive; the native kernels that run between convolutions (pooling, dense
+    // layers, on rayon's threads) then compete with them for the cores: pooling took
+    // 1.48 ms instead of 0.59 on 2 cores. Passive waiting gives the cores back. libgomp
+    // reads this when it loads, so it must be set before oneDNN (which loads it) is
+    // opened; a value the user set is kept.
+    if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+        std::env::set_var("OMP_WAIT_POLICY", "PASSIVE");
+    }
     let names = candidates();
     let mut last = String::new();
     for name in &names {
