@@ -24,11 +24,11 @@ fn peer_cnn() -> Vec<Blueprint<f32>> {
     ]
 }
 
-/// Median and minimum seconds per training step, and the per-layer times (ms).
-fn measure(
-    dnn: DnnFactory<f32>,
-    layers: &[Blueprint<f32>],
-) -> nn_train::Result<(f64, f64, Vec<(String, f64, f64)>)> {
+/// Median and minimum seconds per training step, and each layer's name with its
+/// forward and backward milliseconds.
+type Measured = (f64, f64, Vec<(String, f64, f64)>);
+
+fn measure(dnn: DnnFactory<f32>, layers: &[Blueprint<f32>]) -> nn_train::Result<Measured> {
     let f = dnn.la().clone();
     let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw)?;
     let mut net = network(dnn, input, layers)?;
