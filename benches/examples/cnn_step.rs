@@ -4,7 +4,8 @@
 //! (Deep Diamond's: conv 32 → conv 64 → pool → dropout → dense 128 → dropout → 10),
 //! with where each step spends its time, layer by layer.
 //!
-//! `cargo run --release -p dlfp-benches --example cnn_step [native|dnnl]`
+//! `cargo run --release -p dlfp-benches --example cnn_step [native|dnnl]` (`dnnl`:
+//! oneDNN's default operations and every operation it has, `dnnl-all`)
 
 use la_core::prelude::*;
 use nn_dnn::{convo, dense, network, pooling, Blueprint, LayerTime};
@@ -89,6 +90,11 @@ fn main() -> nn_train::Result<()> {
         match tensor_dnnl::dnnl_float(&native_float()) {
             Ok(d) => factories.push(("dnnl", d)),
             Err(e) => println!("dnnl: SKIP: {e}"),
+        }
+        // every operation oneDNN has (pooling and softmax too), to compare
+        if let Ok(all) = tensor_dnnl::DnnlDnn::with_ops(tensor_dnnl::DnnlOps::all()) {
+            let f = DnnFactory::with(&native_float(), std::sync::Arc::new(all));
+            factories.push(("dnnl-all", f));
         }
     }
     let fashion = chapters::cnn::CnnConfig::deep_diamond().blueprints();

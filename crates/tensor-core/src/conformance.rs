@@ -278,7 +278,12 @@ pub fn errors<T: Scalar>(f: &Factory<T>) {
 /// The DNN primitives ([`crate::dnn`]) through a [`DnnFactory`] on `f`: bias + activation, activation
 /// derivative × error, column softmax, on both layouts and a submatrix, against f64.
 pub fn dnn_primitives<T: Scalar>(f: &Factory<T>) {
-    let dnn = DnnFactory::new(f);
+    dnn_primitives_on(&DnnFactory::new(f));
+}
+
+/// [`dnn_primitives`] through a given DNN implementation (tensor-dnnl's, say).
+pub fn dnn_primitives_on<T: Scalar>(dnn: &DnnFactory<T>) {
+    let f = dnn.la();
     let (m, n) = (7usize, 300usize);
     let zd = f64s(&ts::<T>(
         &data(m * n, 51).iter().map(|v| 3.0 * v).collect::<Vec<_>>(),

@@ -5,15 +5,13 @@
 //! chosen format differs (Deep Diamond's `connector`). Executions then allocate
 //! nothing.
 
-use std::ffi::c_int;
-
 use tensor_core::dnn::Convolution;
 
 use crate::dnnl::{
-    conv_backward_data_desc, conv_backward_weights_desc, conv_forward_desc, Context, ConvGeometry,
-    Memory, Primitive, Result,
+    conv_backward_data_desc, conv_backward_weights_desc, conv_forward_desc, dims, Context,
+    ConvGeometry, Memory, Op, Primitive, Result,
 };
-use crate::ffi::{self, ConvDesc, MemoryDesc};
+use crate::ffi::{self, MemoryDesc};
 
 /// A geometry's identity: batch, channels, sizes, kernel, strides, padding, dilation.
 pub(crate) type Key = [usize; 13];
@@ -95,29 +93,6 @@ impl Slot {
     }
 }
 
-/// A primitive with its scratchpad (owned here, so executions allocate nothing).
-struct Op {
-    prim: Primitive,
-    scratch: Option<Memory>,
-}
-
-impl Op {
-    fn new(ctx: &Context, call: &str, desc: &ConvDesc, hint: Option<&Op>) -> Result<Op> {
-        let prim = Primitive::new(ctx, call, desc, hint.map(|h| &h.prim))?;
-        let smd = prim.md(ffi::QUERY_SCRATCHPAD_MD)?;
-        let scratch = if smd.size() > 0 {
-            Some(Memory::owned(ctx, &smd)?)
-        } else {
-            None
-        };
-        Ok(Op { prim, scratch })
-    }
-
-    fn run(&self, ctx: &Context, args: &[(c_int, &Memory)]) -> Result<()> {
-        self.prim.execute(ctx, args, self.scratch.as_ref())
-    }
-}
-
 /// The three primitives of one geometry and their arguments.
 pub(crate) struct ConvPrims {
     fwd: Op,
@@ -140,14 +115,6 @@ impl std::fmt::Debug for ConvPrims {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ConvPrims({})", self.implementation())
     }
-}
-
-fn dims(v: &[usize]) -> ffi::Dims {
-    let mut d = [0i64; 12];
-    for (o, &x) in d.iter_mut().zip(v) {
-        *o = x as i64;
-    }
-    d
 }
 
 impl ConvPrims {
@@ -192,11 +159,11 @@ impl ConvPrims {
             pad_r,
         };
         let fd = conv_forward_desc(&any_x, &any_w, &user_b, &any_y, &geo)?;
-        let fwd = Op::new(ctx, "convolution forward", &fd, None)?;
+        let fwd = Op::new(ctx, "convolution forward", &*fd, None)?;
         let bd = conv_backward_data_desc(&any_x, &any_w, &any_y, &geo)?;
-        let bwd_data = Op::new(ctx, "convolution backward data", &bd, Some(&fwd))?;
+        let bwd_data = Op::new(ctx, "convolution backward data", &*bd, Some(&fwd))?;
         let bw = conv_backward_weights_desc(&any_x, &any_w, &user_b, &any_y, &geo)?;
-        let bwd_weights = Op::new(ctx, "convolution backward weights", &bw, Some(&fwd))?;
+        let bwd_weights = Op::new(ctx, "convolution backward weights", &*bw, Some(&fwd))?;
         let (fp, dp, wp) = (&fwd.prim, &bwd_data.prim, &bwd_weights.prim);
         Ok(ConvPrims {
             f_src: Slot::new(ctx, &user_x, &fp.md(ffi::QUERY_SRC_MD)?, true)?,

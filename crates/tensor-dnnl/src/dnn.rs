@@ -12,34 +12,109 @@ use tensor_core::dnn::{Convolution, Dnn, MlpPass, Pooling, Workspace};
 
 use crate::conv::{key, ConvPrims, Key};
 use crate::dnnl::Context;
+use crate::pool::{pool_key, PoolKey, PoolPrims, SoftmaxKey, SoftmaxPrim};
 
-/// What oneDNN holds: its engine and stream, and each convolution geometry's
-/// primitives (`None`: oneDNN has no implementation for it; the native kernels run).
-#[derive(Debug)]
+/// Which operations run on oneDNN (the others on the native kernels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnnlOps {
+    /// Convolution forward, backward data, backward weights.
+    pub convolution: bool,
+    /// Max and average pooling, forward and backward.
+    pub pooling: bool,
+    /// The column softmax of a classifier's output.
+    pub softmax: bool,
+}
+
+impl Default for DnnlOps {
+    /// What is faster on oneDNN on this project's 2-core AVX-512 machine
+    /// (`cargo run --release -p dlfp-benches --example cnn_step`, docs/benchmarks.md):
+    /// the convolutions; pooling and softmax stay native.
+    fn default() -> Self {
+        DnnlOps {
+            convolution: true,
+            pooling: false,
+            softmax: false,
+        }
+    }
+}
+
+impl DnnlOps {
+    /// Every operation oneDNN has.
+    pub fn all() -> Self {
+        DnnlOps {
+            convolution: true,
+            pooling: true,
+            softmax: true,
+        }
+    }
+}
+
+/// What oneDNN holds: its engine and stream, and each geometry's primitives (`None`:
+/// oneDNN has no implementation for it; the native kernels run).
 struct State {
     convs: HashMap<Key, Option<ConvPrims>>,
+    pools: HashMap<PoolKey, Option<PoolPrims>>,
+    softmaxes: HashMap<SoftmaxKey, Option<SoftmaxPrim>>,
     // dropped last: the primitives above belong to this engine
     ctx: Context,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} convolution, {} pooling, {} softmax geometries",
+            self.convs.len(),
+            self.pools.len(),
+            self.softmaxes.len()
+        )
+    }
 }
 
 /// oneDNN as a tensor-core DNN implementation for `f32` on host memory.
 #[derive(Debug)]
 pub struct DnnlDnn {
     state: Mutex<State>,
+    ops: DnnlOps,
     native: Arc<dyn Dnn<f32>>,
 }
 
 impl DnnlDnn {
-    /// A CPU engine and stream; an error when oneDNN cannot be loaded (it names the
-    /// package to install).
+    /// A CPU engine and stream, with [`DnnlOps::default`]; an error when oneDNN
+    /// cannot be loaded (it names the package to install).
     pub fn new() -> Result<DnnlDnn> {
+        DnnlDnn::with_ops(DnnlOps::default())
+    }
+
+    /// [`DnnlDnn::new`] with a choice of operations on oneDNN.
+    pub fn with_ops(ops: DnnlOps) -> Result<DnnlDnn> {
         Ok(DnnlDnn {
             state: Mutex::new(State {
                 convs: HashMap::new(),
+                pools: HashMap::new(),
+                softmaxes: HashMap::new(),
                 ctx: Context::cpu()?,
             }),
+            ops,
             native: tensor_core::native::native_dnn::<f32>(),
         })
+    }
+
+    /// The implementations oneDNN chose for pooling `g` (forward / backward),
+    /// creating its primitives if needed; `None` when oneDNN has none.
+    pub fn pooling_implementation(&self, g: &Pooling) -> Option<String> {
+        let mut st = self.state();
+        let State { pools, ctx, .. } = &mut *st;
+        pools
+            .entry(pool_key(g))
+            .or_insert_with(|| PoolPrims::new(ctx, g).ok())
+            .as_ref()
+            .map(PoolPrims::implementation)
+    }
+
+    /// The operations this implementation runs on oneDNN.
+    pub fn ops(&self) -> DnnlOps {
+        self.ops
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -51,7 +126,7 @@ impl DnnlDnn {
     /// needed; `None` when oneDNN has none and the native kernels run instead.
     pub fn convolution_implementation(&self, g: &Convolution) -> Option<String> {
         let mut st = self.state();
-        let State { convs, ctx } = &mut *st;
+        let State { convs, ctx, .. } = &mut *st;
         prims(convs, ctx, g).map(|p| p.implementation())
     }
 }
@@ -127,7 +202,35 @@ impl Dnn<f32> for DnnlDnn {
     }
 
     fn softmax(&self, ws: &mut Workspace<f32>, x: &mut MatrixViewMut<'_, f32>) -> Result<()> {
-        self.native.softmax(ws, x)
+        if !self.ops.softmax || x.mrows() == 0 || x.ncols() == 0 {
+            return self.native.softmax(ws, x);
+        }
+        let r = x.region();
+        let k: SoftmaxKey = [r.n, r.m, r.cs, r.rs];
+        let mut st = self.state();
+        let State { softmaxes, ctx, .. } = &mut *st;
+        let prim = softmaxes
+            .entry(k)
+            .or_insert_with(|| SoftmaxPrim::new(ctx, &k).ok());
+        // oneDNN sizes a strided matrix as its largest stride times its dimension,
+        // which may reach past the storage of a view at its end: then native
+        let room = x
+            .storage()
+            .host()
+            .map_or(0, |b| b.len().saturating_sub(r.offset));
+        match prim {
+            Some(p) if p.elements() <= room => {
+                let buf = x
+                    .storage_mut()
+                    .host_mut()
+                    .ok_or_else(|| not_host("softmax"))?;
+                p.run(ctx, &mut buf[r.offset..])
+            }
+            _ => {
+                drop(st);
+                self.native.softmax(ws, x)
+            }
+        }
     }
 
     fn convolution_forward(
@@ -139,8 +242,11 @@ impl Dnn<f32> for DnnlDnn {
         b: &VectorView<'_, f32>,
         y: &mut VectorViewMut<'_, f32>,
     ) -> Result<()> {
+        if !self.ops.convolution {
+            return self.native.convolution_forward(ws, g, x, w, b, y);
+        }
         let mut st = self.state();
-        let State { convs, ctx } = &mut *st;
+        let State { convs, ctx, .. } = &mut *st;
         match prims(convs, ctx, g) {
             Some(p) => p.forward(ctx, flat(x)?, flat(w)?, flat(b)?, flat_mut(y)?),
             None => self.native.convolution_forward(ws, g, x, w, b, y),
@@ -155,8 +261,11 @@ impl Dnn<f32> for DnnlDnn {
         w: &VectorView<'_, f32>,
         dx: &mut VectorViewMut<'_, f32>,
     ) -> Result<()> {
+        if !self.ops.convolution {
+            return self.native.convolution_backward_data(ws, g, dy, w, dx);
+        }
         let mut st = self.state();
-        let State { convs, ctx } = &mut *st;
+        let State { convs, ctx, .. } = &mut *st;
         match prims(convs, ctx, g) {
             Some(p) => p.backward_data(ctx, flat(dy)?, flat(w)?, flat_mut(dx)?),
             None => self.native.convolution_backward_data(ws, g, dy, w, dx),
@@ -173,9 +282,14 @@ impl Dnn<f32> for DnnlDnn {
         dw: &mut VectorViewMut<'_, f32>,
         db: &mut VectorViewMut<'_, f32>,
     ) -> Result<()> {
+        if !self.ops.convolution {
+            return self
+                .native
+                .convolution_backward_weights(ws, g, alpha, x, dy, dw, db);
+        }
         {
             let mut st = self.state();
-            let State { convs, ctx } = &mut *st;
+            let State { convs, ctx, .. } = &mut *st;
             match prims(convs, ctx, g) {
                 Some(p) => {
                     p.backward_weights(ctx, flat(x)?, flat(dy)?, flat_mut(dw)?, flat_mut(db)?)?
@@ -202,9 +316,25 @@ impl Dnn<f32> for DnnlDnn {
         y: &mut VectorViewMut<'_, f32>,
         arg: &mut VectorViewMut<'_, f32>,
     ) -> Result<()> {
-        self.native.pooling_forward(ws, g, x, y, arg)
+        if !self.ops.pooling {
+            return self.native.pooling_forward(ws, g, x, y, arg);
+        }
+        let mut st = self.state();
+        let State { pools, ctx, .. } = &mut *st;
+        match pools
+            .entry(pool_key(g))
+            .or_insert_with(|| PoolPrims::new(ctx, g).ok())
+        {
+            Some(p) => p.forward(ctx, flat(x)?, flat_mut(y)?, flat_mut(arg)?),
+            None => {
+                drop(st);
+                self.native.pooling_forward(ws, g, x, y, arg)
+            }
+        }
     }
 
+    /// With [`DnnlOps::pooling`], `arg` holds oneDNN's workspace from the forward
+    /// pass of this implementation (not the native positions).
     fn pooling_backward(
         &self,
         ws: &mut Workspace<f32>,
@@ -213,7 +343,21 @@ impl Dnn<f32> for DnnlDnn {
         arg: &VectorView<'_, f32>,
         dx: &mut VectorViewMut<'_, f32>,
     ) -> Result<()> {
-        self.native.pooling_backward(ws, g, dy, arg, dx)
+        if !self.ops.pooling {
+            return self.native.pooling_backward(ws, g, dy, arg, dx);
+        }
+        let mut st = self.state();
+        let State { pools, ctx, .. } = &mut *st;
+        match pools
+            .entry(pool_key(g))
+            .or_insert_with(|| PoolPrims::new(ctx, g).ok())
+        {
+            Some(p) => p.backward(ctx, flat(dy)?, flat(arg)?, flat_mut(dx)?),
+            None => {
+                drop(st);
+                self.native.pooling_backward(ws, g, dy, arg, dx)
+            }
+        }
     }
 
     fn convolution_workspace_len(&self, g: &Convolution) -> usize {

@@ -9,7 +9,7 @@ use std::ptr;
 
 use la_core::Error;
 
-use crate::ffi::{self, Api, ConvDesc, ExecArg, Handle, MemoryDesc, Status};
+use crate::ffi::{self, Api, ConvDesc, ExecArg, Handle, MemoryDesc, PoolDesc, SoftmaxDesc, Status};
 
 pub(crate) type Result<T> = std::result::Result<T, Error>;
 
@@ -101,7 +101,8 @@ impl Drop for Context {
     }
 }
 
-fn dims(v: &[usize]) -> ffi::Dims {
+/// Up to 12 sizes as oneDNN's dims (the rest 0).
+pub(crate) fn dims(v: &[usize]) -> ffi::Dims {
     let mut d = [0i64; 12];
     for (o, &x) in d.iter_mut().zip(v) {
         *o = x as i64;
@@ -279,12 +280,12 @@ impl Drop for Attr {
 }
 
 impl Primitive {
-    /// The primitive of a convolution descriptor (`hint`: the forward primitive a
-    /// backward one pairs with), with a user scratchpad.
+    /// The primitive of an op descriptor (`hint`: the forward primitive a backward
+    /// one pairs with), with a user scratchpad.
     pub(crate) fn new(
         ctx: &Context,
         call: &str,
-        op_desc: &ConvDesc,
+        op_desc: &dyn OpDesc,
         hint: Option<&Primitive>,
     ) -> Result<Primitive> {
         let a = api()?;
@@ -295,13 +296,7 @@ impl Primitive {
         // only way to make one), the attribute and engine are alive, `hint` is null or
         // a live primitive descriptor.
         check(call, unsafe {
-            (a.pd_create)(
-                &mut pd,
-                op_desc as *const ConvDesc as *const c_void,
-                attr.0,
-                ctx.engine,
-                hint,
-            )
+            (a.pd_create)(&mut pd, op_desc.as_ptr(), attr.0, ctx.engine, hint)
         })?;
         Primitive::from_pd(call, pd)
     }
@@ -415,6 +410,138 @@ impl Drop for Primitive {
             }
         }
     }
+}
+
+/// An op descriptor made by one of the functions below (the only way to make one).
+pub(crate) trait OpDesc {
+    fn as_ptr(&self) -> *const c_void;
+}
+
+impl OpDesc for ConvDesc {
+    fn as_ptr(&self) -> *const c_void {
+        self as *const ConvDesc as *const c_void
+    }
+}
+
+impl OpDesc for PoolDesc {
+    fn as_ptr(&self) -> *const c_void {
+        self as *const PoolDesc as *const c_void
+    }
+}
+
+impl OpDesc for SoftmaxDesc {
+    fn as_ptr(&self) -> *const c_void {
+        self as *const SoftmaxDesc as *const c_void
+    }
+}
+
+/// A primitive with its scratchpad (owned here, so executions allocate nothing).
+pub(crate) struct Op {
+    pub(crate) prim: Primitive,
+    scratch: Option<Memory>,
+}
+
+impl Op {
+    pub(crate) fn new(
+        ctx: &Context,
+        call: &str,
+        desc: &dyn OpDesc,
+        hint: Option<&Op>,
+    ) -> Result<Op> {
+        let prim = Primitive::new(ctx, call, desc, hint.map(|h| &h.prim))?;
+        let smd = prim.md(ffi::QUERY_SCRATCHPAD_MD)?;
+        let scratch = if smd.size() > 0 {
+            Some(Memory::owned(ctx, &smd)?)
+        } else {
+            None
+        };
+        Ok(Op { prim, scratch })
+    }
+
+    /// Runs the primitive on `args` with its scratchpad.
+    pub(crate) fn run(&self, ctx: &Context, args: &[(c_int, &Memory)]) -> Result<()> {
+        self.prim.execute(ctx, args, self.scratch.as_ref())
+    }
+}
+
+/// A pooling's algorithm, strides, kernel, dilation (0) and padding as oneDNN's dims.
+pub(crate) struct PoolGeometry {
+    pub(crate) algo: c_int,
+    pub(crate) strides: ffi::Dims,
+    pub(crate) kernel: ffi::Dims,
+    pub(crate) pad_l: ffi::Dims,
+    pub(crate) pad_r: ffi::Dims,
+}
+
+/// The forward pooling descriptor (`training`: keeps a workspace for max pooling).
+pub(crate) fn pool_forward_desc(
+    src: &MemoryDesc,
+    dst: &MemoryDesc,
+    g: &PoolGeometry,
+    training: bool,
+) -> Result<Box<PoolDesc>> {
+    let a = api()?;
+    let mut d = Box::new(PoolDesc([0; 3288]));
+    let prop = if training {
+        ffi::FORWARD_TRAINING
+    } else {
+        ffi::FORWARD_INFERENCE
+    };
+    let dilation = [0i64; 12];
+    // SAFETY: `d` is a writable descriptor of the 2.x size, both memory descriptors
+    // are initialised and the dims arrays hold 12 entries.
+    check("dnnl_pooling_v2_forward_desc_init", unsafe {
+        (a.pool_fwd_init)(
+            &mut *d,
+            prop,
+            g.algo,
+            src,
+            dst,
+            g.strides.as_ptr(),
+            g.kernel.as_ptr(),
+            dilation.as_ptr(),
+            g.pad_l.as_ptr(),
+            g.pad_r.as_ptr(),
+        )
+    })?;
+    Ok(d)
+}
+
+/// The backward pooling descriptor.
+pub(crate) fn pool_backward_desc(
+    diff_src: &MemoryDesc,
+    diff_dst: &MemoryDesc,
+    g: &PoolGeometry,
+) -> Result<Box<PoolDesc>> {
+    let a = api()?;
+    let mut d = Box::new(PoolDesc([0; 3288]));
+    let dilation = [0i64; 12];
+    // SAFETY: as in `pool_forward_desc`.
+    check("dnnl_pooling_v2_backward_desc_init", unsafe {
+        (a.pool_bwd_init)(
+            &mut *d,
+            g.algo,
+            diff_src,
+            diff_dst,
+            g.strides.as_ptr(),
+            g.kernel.as_ptr(),
+            dilation.as_ptr(),
+            g.pad_l.as_ptr(),
+            g.pad_r.as_ptr(),
+        )
+    })?;
+    Ok(d)
+}
+
+/// The softmax (inference) descriptor over dimension `axis` of `data`.
+pub(crate) fn softmax_desc(data: &MemoryDesc, axis: usize) -> Result<Box<SoftmaxDesc>> {
+    let a = api()?;
+    let mut d = Box::new(SoftmaxDesc([0; 1408]));
+    // SAFETY: `d` is a writable descriptor of the 2.x size, `data` is initialised.
+    check("dnnl_softmax_forward_desc_init", unsafe {
+        (a.softmax_fwd_init)(&mut *d, ffi::FORWARD_INFERENCE, data, axis as c_int)
+    })?;
+    Ok(d)
 }
 
 /// A convolution's strides, dilations (oneDNN's: 0 for a dense kernel) and padding on

@@ -21,6 +21,12 @@ pub(crate) const FORMAT_ANY: c_int = 1;
 pub(crate) const ENGINE_CPU: c_int = 1;
 pub(crate) const STREAM_DEFAULT: u32 = 1;
 pub(crate) const FORWARD_TRAINING: c_int = 64;
+pub(crate) const FORWARD_INFERENCE: c_int = 96;
+pub(crate) const POOLING_MAX: c_int = 0x1ff;
+pub(crate) const POOLING_AVG_INCLUDE_PADDING: c_int = 0x2ff;
+pub(crate) const POOLING_AVG_EXCLUDE_PADDING: c_int = 0x3ff;
+pub(crate) const ARG_WORKSPACE: c_int = 64;
+pub(crate) const QUERY_WORKSPACE_MD: c_int = 135;
 pub(crate) const CONVOLUTION_DIRECT: c_int = 1;
 pub(crate) const ARG_SRC: c_int = 1;
 pub(crate) const ARG_DST: c_int = 17;
@@ -51,6 +57,14 @@ pub(crate) struct MemoryDesc(pub(crate) [u8; 696]);
 /// `dnnl_convolution_desc_t` (5976 bytes, 8-byte aligned).
 #[repr(C, align(8))]
 pub(crate) struct ConvDesc(pub(crate) [u8; 5976]);
+
+/// `dnnl_pooling_v2_desc_t` (3288 bytes, 8-byte aligned).
+#[repr(C, align(8))]
+pub(crate) struct PoolDesc(pub(crate) [u8; 3288]);
+
+/// `dnnl_softmax_desc_t` (1408 bytes, 8-byte aligned).
+#[repr(C, align(8))]
+pub(crate) struct SoftmaxDesc(pub(crate) [u8; 1408]);
 
 /// `dnnl_exec_arg_t`.
 #[repr(C)]
@@ -108,6 +122,30 @@ type ConvBwdWeightsInit = unsafe extern "C" fn(
     *const i64,
 ) -> Status;
 
+type PoolFwdInit = unsafe extern "C" fn(
+    *mut PoolDesc,
+    c_int,
+    c_int,
+    *const MemoryDesc,
+    *const MemoryDesc,
+    *const i64,
+    *const i64,
+    *const i64,
+    *const i64,
+    *const i64,
+) -> Status;
+type PoolBwdInit = unsafe extern "C" fn(
+    *mut PoolDesc,
+    c_int,
+    *const MemoryDesc,
+    *const MemoryDesc,
+    *const i64,
+    *const i64,
+    *const i64,
+    *const i64,
+    *const i64,
+) -> Status;
+
 /// The entry points, resolved once.
 pub(crate) struct Api {
     _lib: Library,
@@ -130,6 +168,10 @@ pub(crate) struct Api {
     pub(crate) conv_fwd_init: ConvFwdInit,
     pub(crate) conv_bwd_data_init: ConvBwdDataInit,
     pub(crate) conv_bwd_weights_init: ConvBwdWeightsInit,
+    pub(crate) pool_fwd_init: PoolFwdInit,
+    pub(crate) pool_bwd_init: PoolBwdInit,
+    pub(crate) softmax_fwd_init:
+        unsafe extern "C" fn(*mut SoftmaxDesc, c_int, *const MemoryDesc, c_int) -> Status,
     pub(crate) pd_create:
         unsafe extern "C" fn(*mut Handle, *const c_void, Handle, Handle, Handle) -> Status,
     pub(crate) pd_query_md: unsafe extern "C" fn(Handle, c_int, c_int) -> *const MemoryDesc,
@@ -215,6 +257,9 @@ fn load() -> Result<Api, String> {
             conv_fwd_init: sym!("dnnl_dilated_convolution_forward_desc_init"),
             conv_bwd_data_init: sym!("dnnl_dilated_convolution_backward_data_desc_init"),
             conv_bwd_weights_init: sym!("dnnl_dilated_convolution_backward_weights_desc_init"),
+            pool_fwd_init: sym!("dnnl_pooling_v2_forward_desc_init"),
+            pool_bwd_init: sym!("dnnl_pooling_v2_backward_desc_init"),
+            softmax_fwd_init: sym!("dnnl_softmax_forward_desc_init"),
             pd_create: sym!("dnnl_primitive_desc_create"),
             pd_query_md: sym!("dnnl_primitive_desc_query_md"),
             pd_query: sym!("dnnl_primitive_desc_query"),

@@ -56,14 +56,14 @@ mod conv;
 mod dnn;
 mod dnnl;
 mod ffi;
+mod pool;
 
 use std::sync::Arc;
 
 use la_core::prelude::*;
-use la_core::Dense;
 use tensor_core::DnnFactory;
 
-pub use dnn::DnnlDnn;
+pub use dnn::{DnnlDnn, DnnlOps};
 
 /// oneDNN's version `(major, minor, patch)`, or the error that says how to install it.
 pub fn version() -> Result<(i32, i32, i32)> {
@@ -74,8 +74,7 @@ pub fn version() -> Result<(i32, i32, i32)> {
 /// book's DNNL factory. An error when oneDNN cannot be loaded, or when `la` keeps
 /// its memory on a device.
 pub fn dnnl_float(la: &Factory<f32>) -> Result<DnnFactory<f32>> {
-    let probe = la.vctr(1)?;
-    if probe.storage().host().is_none() {
+    if !la.is_host() {
         return Err(Error::Backend {
             backend: "dnnl".into(),
             message: format!(

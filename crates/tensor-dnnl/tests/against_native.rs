@@ -173,3 +173,100 @@ fn a_cnn_trains_on_dnnl_as_on_native() {
     }
     close("outputs after training", out_dnnl, out_native);
 }
+
+#[test]
+fn the_dnn_primitive_conformance_suite_passes_on_dnnl() {
+    if let Some(dnnl) = tensor_dnnl::test_factory() {
+        tensor_core::conformance::dnn_primitives_on(&dnnl);
+    }
+}
+
+/// Pooling forward and backward (y, dx) on `dnn`.
+fn pool_run(dnn: &DnnFactory<f32>, g: &tensor_core::dnn::Pooling) -> [Vec<f32>; 2] {
+    let f = dnn.la();
+    let t = |seed, d: tensor_core::Desc| tensor_from(f, d, &values(seed, d.size())).unwrap();
+    let (x, dy) = (t(5, g.input_desc()), t(6, g.output_desc()));
+    let mut y = tensor_core::tensor(f, g.output_desc()).unwrap();
+    let mut dx = tensor_core::tensor(f, g.input_desc()).unwrap();
+    let mut arg = f.vctr(g.workspace_len().max(1)).unwrap();
+    dnn.pooling_forward(
+        g,
+        &x,
+        &mut y,
+        &mut arg.subvector_mut(0, g.workspace_len()).unwrap(),
+    )
+    .unwrap();
+    dnn.pooling_backward(
+        g,
+        &dy,
+        &arg.subvector(0, g.workspace_len()).unwrap(),
+        &mut dx,
+    )
+    .unwrap();
+    [y.to_vec().unwrap(), dx.to_vec().unwrap()]
+}
+
+#[test]
+fn pooling_and_softmax_on_dnnl_match_the_native_kernels() {
+    if tensor_dnnl::test_factory().is_none() {
+        return;
+    }
+    let dn =
+        std::sync::Arc::new(tensor_dnnl::DnnlDnn::with_ops(tensor_dnnl::DnnlOps::all()).unwrap());
+    let dnnl = DnnFactory::with(&native_float(), dn.clone());
+    let native = DnnFactory::new(&native_float());
+    for (shape, k, s, p, algo) in [
+        ([2, 3, 8, 8], [2, 2], [2, 2], [0, 0], PoolAlgo::Max),
+        ([1, 2, 7, 9], [3, 3], [2, 2], [1, 1], PoolAlgo::Max),
+        (
+            [2, 2, 6, 6],
+            [3, 3],
+            [1, 1],
+            [1, 1],
+            PoolAlgo::AvgIncludePadding,
+        ),
+        (
+            [2, 2, 6, 5],
+            [3, 3],
+            [1, 1],
+            [1, 1],
+            PoolAlgo::AvgExcludePadding,
+        ),
+        (
+            [3, 4, 5, 5],
+            [2, 2],
+            [2, 2],
+            [0, 0],
+            PoolAlgo::AvgExcludePadding,
+        ),
+    ] {
+        let input = desc(shape, DataType::Float, TensorLayout::Nchw).unwrap();
+        let g = tensor_core::dnn::Pooling::new(&input, algo, k, s, p).unwrap();
+        let (a, b) = (pool_run(&dnnl, &g), pool_run(&native, &g));
+        let what = format!("{shape:?} {algo:?} kernel {k:?} strides {s:?} padding {p:?}");
+        close(&format!("{what}: y"), &a[0], &b[0]);
+        close(&format!("{what}: dx"), &a[1], &b[1]);
+        let imp = dn.pooling_implementation(&g);
+        println!("{what}: {imp:?}");
+        assert!(imp.is_some(), "{what}: oneDNN has no implementation");
+    }
+    // softmax of each column, on a whole matrix and on a submatrix, both layouts
+    for layout in [Layout::ColumnMajor, Layout::RowMajor] {
+        let v = values(9, 12 * 40);
+        let mut outs = vec![];
+        for dnn in [&dnnl, &native] {
+            let mut m = dnn.la().ge_from(12, 40, &v, layout).unwrap();
+            dnn.softmax(&mut m).unwrap();
+            let mut sub = dnn.la().ge_from(12, 40, &v, layout).unwrap();
+            dnn.softmax(&mut sub.submatrix_mut(1, 2, 10, 30).unwrap())
+                .unwrap();
+            outs.push((m.to_vec().unwrap(), sub.to_vec().unwrap()));
+        }
+        close(&format!("softmax {layout:?}"), &outs[0].0, &outs[1].0);
+        close(
+            &format!("softmax of a submatrix {layout:?}"),
+            &outs[0].1,
+            &outs[1].1,
+        );
+    }
+}
