@@ -598,3 +598,122 @@ pub fn bad_input_sweep<T: Scalar>(f: &Factory<T>) {
     }
     s.finish();
 }
+
+/// Deep Diamond's source and weights for its convolution and pooling tests
+/// (dnnl_test.clj).
+const SRC: [f64; 32] = [
+    0.0, 43.0, 3.0, 30.0, 0.0, 98.0, 0.0, 0.0, 7.0, 38.0, 0.0, 0.0, 19.0, 20.0, 175.0, 50.0, 0.0,
+    0.0, 7.0, 19.0, 43.0, 98.0, 38.0, 20.0, 3.0, 0.0, 0.0, 175.0, 30.0, 0.0, 0.0, 50.0,
+];
+const WEIGHTS: [f64; 9] = [-2.0, 0.0, 1.0, 0.0, 1.0, 0.0, -1.0, -2.0, 0.0];
+
+fn golden_close<T: Scalar>(got: &[T], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let g = g.as_f64();
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "element {i}: {g} vs {w}\n{got:?}\nvs {want:?}"
+        );
+    }
+}
+
+fn golden_of<T: Scalar>(v: &[f64]) -> Vec<T> {
+    v.iter().map(|&x| T::of(x)).collect()
+}
+
+fn golden_desc<T: Scalar>(shape: [usize; 4]) -> Desc {
+    desc(shape, DataType::of::<T>(), TensorLayout::Nchw).unwrap()
+}
+
+/// Deep Diamond's golden values (its dnnl_test.clj) for convolution forward, backward
+/// data, backward weights, max and average pooling forward and backward, through the
+/// DNN implementation of `dnn` (native, composed, oneDNN, ...).
+pub fn dnn_golden_values_on<T: Scalar>(dnn: &DnnFactory<T>) {
+    golden_convolution(dnn);
+    golden_pooling(dnn);
+}
+
+fn golden_convolution<T: Scalar>(dnn: &DnnFactory<T>) {
+    use crate::dnn::Convolution;
+    let f = dnn.la();
+    let xd = golden_desc::<T>([2, 1, 4, 4]);
+    let g = Convolution::new(&xd, 1, [3, 3], [1, 1], [0, 0], [1, 1]).unwrap();
+    let x = tensor_from(f, xd, &golden_of::<T>(&SRC)).unwrap();
+    let w = f.vctr_from(&golden_of::<T>(&WEIGHTS)).unwrap();
+    let b = f.vctr_from(&golden_of::<T>(&[0.5])).unwrap();
+    let mut y = tensor(f, g.output_desc()).unwrap();
+    dnn.convolution_forward(&g, &x, &w, &b, &mut y).unwrap();
+    golden_close(
+        &y.to_vec().unwrap(),
+        &[18.5, -93.5, -20.5, -565.5, 102.5, 57.5, -77.5, -175.5],
+        1e-6,
+    );
+
+    let dy = tensor_from(
+        f,
+        g.output_desc(),
+        &golden_of::<T>(&[0.2, 0.3, 0.8, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    )
+    .unwrap();
+    let mut dx = tensor(f, xd).unwrap();
+    dnn.convolution_backward_data(&g, &dy, &w, &mut dx).unwrap();
+    golden_close(
+        &dx.to_vec().unwrap(),
+        &[
+            -0.4, -0.6, 0.2, 0.3, -1.6, -1.8, 1.1, 1.0, -0.2, 0.1, 0.4, 0.0, -0.8, -2.6, -2.0, 0.0,
+            -2.0, -2.0, 1.0, 1.0, -2.0, -1.0, 2.0, 1.0, -1.0, -2.0, -1.0, 0.0, -1.0, -3.0, -2.0,
+            0.0,
+        ],
+        1e-6,
+    );
+    let (mut dw, mut db) = (f.vctr(9).unwrap(), f.vctr(1).unwrap());
+    dnn.convolution_backward_weights(&g, T::one(), &x, &dy, &mut dw, &mut db)
+        .unwrap();
+    golden_close(
+        &dw.to_vec().unwrap(),
+        &[251.9, 230.9, 93.6, 217.0, 186.0, 233.0, 81.0, 198.6, 415.0],
+        1e-6,
+    );
+    golden_close(&db.to_vec().unwrap(), &[6.3], 1e-6);
+}
+
+fn golden_pooling<T: Scalar>(dnn: &DnnFactory<T>) {
+    use crate::dnn::{PoolAlgo, Pooling};
+    let f = dnn.la();
+    let xd = golden_desc::<T>([2, 1, 4, 4]);
+    let x = tensor_from(f, xd, &golden_of::<T>(&SRC)).unwrap();
+    let g = Pooling::new(&xd, PoolAlgo::Max, [2, 2], [2, 2], [0, 0]).unwrap();
+    let mut y = tensor(f, g.output_desc()).unwrap();
+    let mut arg = f.vctr(g.workspace_len()).unwrap();
+    dnn.pooling_forward(&g, &x, &mut y, &mut arg).unwrap();
+    golden_close(
+        &y.to_vec().unwrap(),
+        &[98.0, 30.0, 38.0, 175.0, 98.0, 38.0, 30.0, 175.0],
+        0.0,
+    );
+    let dy = tensor_from(f, g.output_desc(), &golden_of::<T>(&[2.0; 8])).unwrap();
+    let mut dx = tensor(f, xd).unwrap();
+    dnn.pooling_backward(&g, &dy, &arg, &mut dx).unwrap();
+    golden_close(
+        &dx.to_vec().unwrap(),
+        &[
+            0.0, 0.0, 0.0, 2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0,
+            0.0, 0.0, 0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0,
+        ],
+        0.0,
+    );
+
+    let g = Pooling::new(&xd, PoolAlgo::AvgIncludePadding, [2, 2], [2, 2], [0, 0]).unwrap();
+    dnn.pooling_forward(&g, &x, &mut y, &mut f.vctr(0).unwrap())
+        .unwrap();
+    golden_close(
+        &y.to_vec().unwrap(),
+        &[35.25, 8.25, 21.0, 56.25, 35.25, 21.0, 8.25, 56.25],
+        0.0,
+    );
+    let dy = tensor_from(f, g.output_desc(), &golden_of::<T>(&[4.0; 8])).unwrap();
+    dnn.pooling_backward(&g, &dy, &f.vctr(0).unwrap(), &mut dx)
+        .unwrap();
+    golden_close(&dx.to_vec().unwrap(), &[1.0; 32], 0.0);
+}

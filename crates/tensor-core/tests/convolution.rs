@@ -7,12 +7,6 @@ use proptest::prelude::*;
 use tensor_core::dnn::{Convolution, PoolAlgo, Pooling};
 use tensor_core::{desc, tensor, tensor_from, AsTensor, DataType, DnnFactory, TensorLayout};
 
-const SRC: [f64; 32] = [
-    0.0, 43.0, 3.0, 30.0, 0.0, 98.0, 0.0, 0.0, 7.0, 38.0, 0.0, 0.0, 19.0, 20.0, 175.0, 50.0, 0.0,
-    0.0, 7.0, 19.0, 43.0, 98.0, 38.0, 20.0, 3.0, 0.0, 0.0, 175.0, 30.0, 0.0, 0.0, 50.0,
-];
-const WEIGHTS: [f64; 9] = [-2.0, 0.0, 1.0, 0.0, 1.0, 0.0, -1.0, -2.0, 0.0];
-
 fn close<T: Scalar>(got: &[T], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
@@ -30,88 +24,6 @@ fn of<T: Scalar>(v: &[f64]) -> Vec<T> {
 
 fn nchw<T: Scalar>(shape: [usize; 4]) -> tensor_core::Desc {
     desc(shape, DataType::of::<T>(), TensorLayout::Nchw).unwrap()
-}
-
-fn golden_convolution<T: Scalar>(f: &Factory<T>) {
-    let dnn = DnnFactory::new(f);
-    let xd = nchw::<T>([2, 1, 4, 4]);
-    let g = Convolution::new(&xd, 1, [3, 3], [1, 1], [0, 0], [1, 1]).unwrap();
-    let x = tensor_from(f, xd, &of::<T>(&SRC)).unwrap();
-    let w = f.vctr_from(&of::<T>(&WEIGHTS)).unwrap();
-    let b = f.vctr_from(&of::<T>(&[0.5])).unwrap();
-    let mut y = tensor(f, g.output_desc()).unwrap();
-    dnn.convolution_forward(&g, &x, &w, &b, &mut y).unwrap();
-    close(
-        &y.to_vec().unwrap(),
-        &[18.5, -93.5, -20.5, -565.5, 102.5, 57.5, -77.5, -175.5],
-        1e-6,
-    );
-
-    let dy = tensor_from(
-        f,
-        g.output_desc(),
-        &of::<T>(&[0.2, 0.3, 0.8, 1.0, 1.0, 1.0, 1.0, 1.0]),
-    )
-    .unwrap();
-    let mut dx = tensor(f, xd).unwrap();
-    dnn.convolution_backward_data(&g, &dy, &w, &mut dx).unwrap();
-    close(
-        &dx.to_vec().unwrap(),
-        &[
-            -0.4, -0.6, 0.2, 0.3, -1.6, -1.8, 1.1, 1.0, -0.2, 0.1, 0.4, 0.0, -0.8, -2.6, -2.0, 0.0,
-            -2.0, -2.0, 1.0, 1.0, -2.0, -1.0, 2.0, 1.0, -1.0, -2.0, -1.0, 0.0, -1.0, -3.0, -2.0,
-            0.0,
-        ],
-        1e-6,
-    );
-    let (mut dw, mut db) = (f.vctr(9).unwrap(), f.vctr(1).unwrap());
-    dnn.convolution_backward_weights(&g, T::one(), &x, &dy, &mut dw, &mut db)
-        .unwrap();
-    close(
-        &dw.to_vec().unwrap(),
-        &[251.9, 230.9, 93.6, 217.0, 186.0, 233.0, 81.0, 198.6, 415.0],
-        1e-6,
-    );
-    close(&db.to_vec().unwrap(), &[6.3], 1e-6);
-}
-
-fn golden_pooling<T: Scalar>(f: &Factory<T>) {
-    let dnn = DnnFactory::new(f);
-    let xd = nchw::<T>([2, 1, 4, 4]);
-    let x = tensor_from(f, xd, &of::<T>(&SRC)).unwrap();
-    let g = Pooling::new(&xd, PoolAlgo::Max, [2, 2], [2, 2], [0, 0]).unwrap();
-    let mut y = tensor(f, g.output_desc()).unwrap();
-    let mut arg = f.vctr(g.workspace_len()).unwrap();
-    dnn.pooling_forward(&g, &x, &mut y, &mut arg).unwrap();
-    close(
-        &y.to_vec().unwrap(),
-        &[98.0, 30.0, 38.0, 175.0, 98.0, 38.0, 30.0, 175.0],
-        0.0,
-    );
-    let dy = tensor_from(f, g.output_desc(), &of::<T>(&[2.0; 8])).unwrap();
-    let mut dx = tensor(f, xd).unwrap();
-    dnn.pooling_backward(&g, &dy, &arg, &mut dx).unwrap();
-    close(
-        &dx.to_vec().unwrap(),
-        &[
-            0.0, 0.0, 0.0, 2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0,
-        ],
-        0.0,
-    );
-
-    let g = Pooling::new(&xd, PoolAlgo::AvgIncludePadding, [2, 2], [2, 2], [0, 0]).unwrap();
-    dnn.pooling_forward(&g, &x, &mut y, &mut f.vctr(0).unwrap())
-        .unwrap();
-    close(
-        &y.to_vec().unwrap(),
-        &[35.25, 8.25, 21.0, 56.25, 35.25, 21.0, 8.25, 56.25],
-        0.0,
-    );
-    let dy = tensor_from(f, g.output_desc(), &of::<T>(&[4.0; 8])).unwrap();
-    dnn.pooling_backward(&g, &dy, &f.vctr(0).unwrap(), &mut dx)
-        .unwrap();
-    close(&dx.to_vec().unwrap(), &[1.0; 32], 0.0);
 }
 
 fn factories_f32() -> Vec<Factory<f32>> {
@@ -132,12 +44,10 @@ fn factories_f64() -> Vec<Factory<f64>> {
 #[test]
 fn deep_diamond_golden_values() {
     for f in factories_f32() {
-        golden_convolution(&f);
-        golden_pooling(&f);
+        tensor_core::conformance::dnn_golden_values_on(&DnnFactory::new(&f));
     }
     for f in factories_f64() {
-        golden_convolution(&f);
-        golden_pooling(&f);
+        tensor_core::conformance::dnn_golden_values_on(&DnnFactory::new(&f));
     }
 }
 
@@ -427,15 +337,13 @@ fn device_factories_run_through_host_memory() {
     // OpenCL has no convolution kernels of its own: the composed default copies through
     // host memory and gives the native results
     if let Some(f) = la_opencl::test_factory::<f32>() {
-        golden_convolution(&f);
-        golden_pooling(&f);
+        tensor_core::conformance::dnn_golden_values_on(&DnnFactory::new(&f));
         let xd = nchw::<f32>([3, 2, 7, 6]);
         let g = Convolution::new(&xd, 3, [3, 2], [2, 1], [1, 1], [1, 2]).unwrap();
         matches_reference(&f, g, 11, 1e-4);
     }
     if let Some(f) = la_opencl::test_factory::<f64>() {
-        golden_convolution(&f);
-        golden_pooling(&f);
+        tensor_core::conformance::dnn_golden_values_on(&DnnFactory::new(&f));
     }
 }
 

@@ -175,9 +175,15 @@ fn a_cnn_trains_on_dnnl_as_on_native() {
 }
 
 #[test]
-fn the_dnn_primitive_conformance_suite_passes_on_dnnl() {
+fn the_dnn_conformance_suite_passes_on_dnnl() {
     if let Some(dnnl) = tensor_dnnl::test_factory() {
         tensor_core::conformance::dnn_primitives_on(&dnnl);
+        tensor_core::conformance::dnn_golden_values_on(&dnnl);
+        // every operation on oneDNN: Deep Diamond's golden values hold there too
+        let all = tensor_dnnl::DnnlDnn::with_ops(tensor_dnnl::DnnlOps::all()).unwrap();
+        let all = DnnFactory::with(&native_float(), std::sync::Arc::new(all));
+        tensor_core::conformance::dnn_primitives_on(&all);
+        tensor_core::conformance::dnn_golden_values_on(&all);
     }
 }
 
