@@ -7,47 +7,20 @@
 //! `cargo run --release -p dlfp-benches --example cnn_step [native|dnnl]` (`dnnl`:
 //! oneDNN's default operations and every operation it has, `dnnl-all`)
 
-use la_core::prelude::*;
-use nn_dnn::{convo, dense, network, pooling, Blueprint, LayerTime};
-use nn_inference::{Activation, Init};
-use nn_train::{Adam, Cost};
-use tensor_core::dnn::PoolAlgo;
-use tensor_core::{desc, tensor_from, DataType, DnnFactory, TensorLayout};
+#[path = "../src/cnn_workload.rs"]
+mod cnn_workload;
 
-fn peer_cnn() -> Vec<Blueprint<f32>> {
-    vec![
-        convo(32, [3, 3], Activation::Relu),
-        pooling([2, 2], PoolAlgo::Max),
-        convo(64, [3, 3], Activation::Relu),
-        pooling([2, 2], PoolAlgo::Max),
-        dense(128, Activation::Relu),
-        dense(10, Activation::Softmax),
-    ]
-}
+use la_core::prelude::*;
+use nn_dnn::{Blueprint, LayerTime};
+use nn_train::Cost;
+use tensor_core::DnnFactory;
 
 /// Median and minimum seconds per training step, and each layer's name with its
 /// forward and backward milliseconds.
 type Measured = (f64, f64, Vec<(String, f64, f64)>);
 
 fn measure(dnn: DnnFactory<f32>, layers: &[Blueprint<f32>]) -> nn_train::Result<Measured> {
-    let f = dnn.la().clone();
-    let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw)?;
-    let mut net = network(dnn, input, layers)?;
-    net.init(&mut seeded_rng(1), Init::He)?;
-    net.set_optimizer(Adam::default())?;
-    let mut xv = f.vctr(128 * 784)?;
-    rand_uniform(&mut seeded_rng(2), &mut xv)?;
-    let x = tensor_from(&f, input, &xv.to_vec()?)?;
-    let y: Vec<f32> = (0..1280)
-        .map(|i| {
-            if i % 10 == (i / 10 * 7) % 10 {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let y = tensor_from(&f, desc([128, 10], DataType::Float, TensorLayout::Nc)?, &y)?;
+    let (mut net, x, y) = cnn_workload::cnn_and_batch(dnn, layers)?;
     for _ in 0..5 {
         net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 1e-3)?;
     }
@@ -99,7 +72,7 @@ fn main() -> nn_train::Result<()> {
     }
     let fashion = chapters::cnn::CnnConfig::deep_diamond().blueprints();
     for (name, layers) in [
-        ("cnn.py (peer workload)", peer_cnn()),
+        ("cnn.py (peer workload)", cnn_workload::peer_cnn()),
         ("Fashion-MNIST chapter", fashion),
     ] {
         println!("\n{name}, batch 128:");

@@ -1,6 +1,8 @@
 //! The benchmark table printed by `cargo xtask bench`: medians of repeated runs,
 //! throughput, the ratio to this machine's measured FMA peak, and the issue targets.
 
+mod cnn_workload;
+
 use std::time::Instant;
 
 use la_core::native::simd::{measure_peak_gflops_f32, simd_level};
@@ -478,43 +480,11 @@ fn cnn_rows(
     ratio: &dyn Fn(f64, f64) -> String,
 ) -> (Vec<Row>, f64) {
     let mut rows = vec![];
-    let ff = dnn.la().clone();
     let name = dnn.dnn_name();
-    use nn_dnn::{convo, dense, network, pooling, LayerTime};
-    use nn_inference::{Activation, Init};
-    use nn_train::{Adam, Cost};
-    use tensor_core::dnn::PoolAlgo;
-    use tensor_core::{desc, tensor_from, DataType, TensorLayout};
-    let input = desc([128, 1, 28, 28], DataType::Float, TensorLayout::Nchw).expect("desc");
-    let mut net = network(
-        dnn,
-        input,
-        &[
-            convo(32, [3, 3], Activation::Relu),
-            pooling([2, 2], PoolAlgo::Max),
-            convo(64, [3, 3], Activation::Relu),
-            pooling([2, 2], PoolAlgo::Max),
-            dense(128, Activation::Relu),
-            dense(10, Activation::Softmax),
-        ],
-    )
-    .expect("network");
-    net.init(&mut seeded_rng(1), Init::He).expect("init");
-    net.set_optimizer(Adam::default()).expect("adam");
-    let mut xv = ff.vctr(input.size()).expect("allocation");
-    rand_uniform(&mut seeded_rng(2), &mut xv).expect("rand");
-    let x = tensor_from(&ff, input, &xv.to_vec().expect("read")).expect("x");
-    let labels: Vec<f32> = (0..1280)
-        .map(|i| {
-            if i % 10 == (i / 10 * 7) % 10 {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let yd = desc([128, 10], DataType::Float, TensorLayout::Nc).expect("desc");
-    let y = tensor_from(&ff, yd, &labels).expect("y");
+    use nn_dnn::LayerTime;
+    use nn_train::Cost;
+    let (mut net, x, y) =
+        cnn_workload::cnn_and_batch(dnn, &cnn_workload::peer_cnn()).expect("the CNN workload");
     let mut step = || {
         net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 1e-3)
             .expect("step");

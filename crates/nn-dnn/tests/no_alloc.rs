@@ -57,18 +57,24 @@ fn allocations_in_20_steps(batch: usize, layers: &[nn_dnn::Blueprint<f32>]) -> u
         &labels,
     )
     .unwrap();
-    // on a pool thread: parallel work then goes through the thread's own deque, not
-    // rayon's global injector (which allocates a block every 63 jobs)
+    in_20_warm_steps(|| {
+        net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
+            .unwrap();
+    })
+}
+
+/// Allocations during 20 calls of `step` after 5 warm-up calls (thread pool, lazy
+/// statics, workspace), on a pool thread: parallel work then goes through the
+/// thread's own deque, not rayon's global injector (which allocates a block every 63
+/// jobs).
+fn in_20_warm_steps(mut step: impl FnMut() + Send) -> usize {
     rayon::scope(|_| {
         for _ in 0..5 {
-            // warm-up: thread pool, lazy statics, workspace
-            net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
-                .unwrap();
+            step();
         }
         let before = ALLOCATIONS.load(Ordering::SeqCst);
         for _ in 0..20 {
-            net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
-                .unwrap();
+            step();
         }
         ALLOCATIONS.load(Ordering::SeqCst) - before
     })
@@ -103,17 +109,9 @@ fn sparse_allocations_in_20_steps() -> usize {
         &labels,
     )
     .unwrap();
-    rayon::scope(|_| {
-        for _ in 0..5 {
-            net.train_step_sparse(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
-                .unwrap();
-        }
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
-        for _ in 0..20 {
-            net.train_step_sparse(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
-                .unwrap();
-        }
-        ALLOCATIONS.load(Ordering::SeqCst) - before
+    in_20_warm_steps(|| {
+        net.train_step_sparse(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
+            .unwrap();
     })
 }
 

@@ -8,8 +8,8 @@
 use tensor_core::dnn::Convolution;
 
 use crate::dnnl::{
-    conv_backward_data_desc, conv_backward_weights_desc, conv_forward_desc, dims, Context,
-    ConvGeometry, Memory, Op, Primitive, Result,
+    conv_backward_data_desc, conv_backward_weights_desc, conv_forward_desc, dims, right_padding,
+    Context, ConvGeometry, Memory, Op, Primitive, Result,
 };
 use crate::ffi::{self, MemoryDesc};
 
@@ -139,19 +139,8 @@ impl ConvPrims {
             MemoryDesc::any(&y)?,
         );
         let dil: Vec<usize> = g.dilation().iter().map(|d| d - 1).collect();
-        // oneDNN wants the right padding that makes its output size the given one
-        let mut pad_r = [0i64; 12];
-        for (i, p) in pad_r.iter_mut().take(2).enumerate() {
-            let (o, s, k, d, pl, n) = (
-                g.out_size()[i] as i64,
-                g.strides()[i] as i64,
-                g.kernel()[i] as i64,
-                g.dilation()[i] as i64,
-                g.padding()[i] as i64,
-                g.in_size()[i] as i64,
-            );
-            *p = (o - 1) * s + (k - 1) * d + 1 - n - pl;
-        }
+        let extent = [0, 1].map(|i| (g.kernel()[i] - 1) * g.dilation()[i] + 1);
+        let pad_r = right_padding(g.out_size(), g.strides(), extent, g.padding(), g.in_size());
         let geo = ConvGeometry {
             strides: dims(&g.strides()),
             dilates: dims(&dil),

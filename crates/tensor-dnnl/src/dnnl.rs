@@ -101,6 +101,25 @@ impl Drop for Context {
     }
 }
 
+/// The right/bottom padding oneDNN wants for a window of `extent` (the dilated kernel)
+/// sliding with `strides` from `pad_l` over `input` to give `output` positions (it may
+/// be negative when the last stride does not fit).
+pub(crate) fn right_padding(
+    output: [usize; 2],
+    strides: [usize; 2],
+    extent: [usize; 2],
+    pad_l: [usize; 2],
+    input: [usize; 2],
+) -> ffi::Dims {
+    let mut pad_r = [0i64; 12];
+    for i in 0..2 {
+        pad_r[i] = (output[i] as i64 - 1) * strides[i] as i64 + extent[i] as i64
+            - input[i] as i64
+            - pad_l[i] as i64;
+    }
+    pad_r
+}
+
 /// Up to 12 sizes as oneDNN's dims (the rest 0).
 pub(crate) fn dims(v: &[usize]) -> ffi::Dims {
     let mut d = [0i64; 12];

@@ -8,8 +8,8 @@ use std::ffi::c_int;
 use tensor_core::dnn::{PoolAlgo, Pooling};
 
 use crate::dnnl::{
-    dims, pool_backward_desc, pool_forward_desc, softmax_desc, Context, Memory, Op, PoolGeometry,
-    Result,
+    dims, pool_backward_desc, pool_forward_desc, right_padding, softmax_desc, Context, Memory, Op,
+    PoolGeometry, Result,
 };
 use crate::ffi::{self, MemoryDesc};
 
@@ -52,8 +52,8 @@ pub(crate) struct PoolPrims {
 }
 
 impl PoolPrims {
-    /// `None` inside `Ok` is never returned: an error means oneDNN has no
-    /// implementation (or its workspace would not fit `arg`), and the caller falls back.
+    /// Creates the primitives for `g`; an error means oneDNN has no implementation (or
+    /// its workspace would not fit `arg`), and the caller falls back to native.
     pub(crate) fn new(ctx: &Context, g: &Pooling) -> Result<PoolPrims> {
         let (x, y) = (
             MemoryDesc::dense(g.input_desc().shape())?,
@@ -64,17 +64,13 @@ impl PoolPrims {
             PoolAlgo::AvgIncludePadding => ffi::POOLING_AVG_INCLUDE_PADDING,
             _ => ffi::POOLING_AVG_EXCLUDE_PADDING,
         };
-        let mut pad_r = [0i64; 12];
-        for (i, p) in pad_r.iter_mut().take(2).enumerate() {
-            let (o, s, k, pl, n) = (
-                g.out_size()[i] as i64,
-                g.strides()[i] as i64,
-                g.kernel()[i] as i64,
-                g.padding()[i] as i64,
-                g.in_size()[i] as i64,
-            );
-            *p = (o - 1) * s + k - n - pl;
-        }
+        let pad_r = right_padding(
+            g.out_size(),
+            g.strides(),
+            g.kernel(),
+            g.padding(),
+            g.in_size(),
+        );
         let geo = PoolGeometry {
             algo,
             strides: dims(&g.strides()),
