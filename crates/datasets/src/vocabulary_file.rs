@@ -37,7 +37,7 @@ impl Vocabulary {
 
     /// Reads a vocabulary written by [`Vocabulary::save`]. A file that is not one
     /// (wrong header, unknown tokenizer, a word count that differs from the lines, an
-    /// empty or repeated word, invalid UTF-8) is an [`Error::Format`] naming the line.
+    /// empty or repeated word, invalid UTF-8) is an [`Error::Format`](crate::Error::Format) naming the line.
     pub fn load(path: impl AsRef<Path>) -> Result<Vocabulary> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(io_error(path))?;
