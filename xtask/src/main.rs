@@ -299,6 +299,7 @@ const LIBRARIES: &[&str] = &[
     "la-mkl",
     "la-opencl",
     "tensor-core",
+    "tensor-dnnl",
     "nn-inference",
     "nn-train",
     "nn-dnn",
