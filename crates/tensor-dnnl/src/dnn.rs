@@ -1,6 +1,6 @@
-//! [`DnnlDnn`]: tensor-core's DNN capability with oneDNN's convolutions; everything
-//! oneDNN does not do faster here (bias + activation, activation backward, softmax,
-//! pooling, the fused small-network pass) is the native implementation's.
+//! [`DnnlDnn`]: tensor-core's DNN capability with oneDNN's convolutions (and, with
+//! [`DnnlOps`], its pooling and softmax); everything else (bias + activation,
+//! activation backward, the fused small-network pass) is the native implementation's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -8,10 +8,12 @@
 //! [`DnnlDnn`], whose convolutions — forward, backward data, backward weights — are
 //! oneDNN primitives created once per geometry with the memory formats oneDNN picks
 //! (`format_tag_any`), reordered from and to the tensors' `nchw`/`oihw` only where
-//! they differ. The rest (bias + activation, activation backward, softmax, pooling,
-//! the fused small-network pass) stays on the native kernels, which are as fast or
-//! faster on this CPU (see docs/benchmarks.md). A geometry oneDNN has no
-//! implementation for falls back to the native kernels too.
+//! they differ. Pooling (with oneDNN's workspace) and softmax are oneDNN primitives
+//! too, chosen with [`DnnlOps`]; by default they stay on the native kernels, which are
+//! faster for them on this CPU (docs/benchmarks.md), as do bias + activation,
+//! activation backward and the fused small-network pass, which have no oneDNN
+//! primitive here. A geometry oneDNN has no implementation for falls back to the
+//! native kernels too.
 //!
 //! oneDNN 2.x (Debian's `libdnnl2`, `apt-get install libdnnl2`) is opened at run time,
 //! so the crate builds with cargo alone and [`dnnl_float`] returns an error naming the
@@ -48,7 +50,8 @@
 //! |---|---|
 //! | `(dnnl-factory)` | [`dnnl_float(&native_float())`](dnnl_float) → `DnnFactory<f32>` |
 //! | `(convo ...)` on the DNNL engine | nn-dnn's [`convo`](https://docs.rs/nn-dnn) on that factory: oneDNN's convolution primitives |
-//! | DNNL primitive descriptors with `:any` formats, reorders | made once per geometry inside [`DnnlDnn`]; [`DnnlDnn::convolution_implementation`] names oneDNN's choice |
+//! | DNNL primitive descriptors with `:any` formats, reorders | made once per geometry inside [`DnnlDnn`]; [`DnnlDnn::convolution_implementation`] and [`DnnlDnn::pooling_implementation`] name oneDNN's choice |
+//! | `(pooling ...)`, `(softmax ...)` on DNNL | [`DnnlOps::all()`] with [`DnnlDnn::with_ops`] |
 //! | `with-release` | `Drop` |
 #![warn(missing_docs)]
 
