@@ -60,6 +60,59 @@ impl<T: Scalar> DenseLayer<T> {
         self.output.shape()[1]
     }
 
+    /// `y := f(W x + b)`, with `product` writing `W x` (dense or sparse `x`).
+    fn forward_with(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        y: &mut TensorViewMut<'_, T>,
+        product: impl FnOnce(&MatrixView<'_, T>, &mut MatrixViewMut<'_, T>) -> la_core::Result<()>,
+    ) -> Result<()> {
+        let w = self
+            .p
+            .weights
+            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+        let mut ym = y.view_mat_mut()?;
+        product(&w, &mut ym)?;
+        self.activation
+            .bias_forward_with(dnn, &self.p.bias, &mut ym)?;
+        Ok(())
+    }
+
+    /// The parameter gradients of the mean cost over `n` samples, from the output
+    /// error `dy` (its activation's derivative applied unless `pre_activation`), with
+    /// `weight_grad(1/n, d, ∂C/∂W)` writing the weight gradient `d xᵀ / n` (dense or
+    /// sparse `x`).
+    fn gradients_with(
+        &mut self,
+        dnn: &DnnFactory<T>,
+        n: usize,
+        y: &TensorView<'_, T>,
+        dy: &mut TensorViewMut<'_, T>,
+        pre_activation: bool,
+        weight_grad: impl FnOnce(
+            T,
+            &MatrixView<'_, T>,
+            &mut MatrixViewMut<'_, T>,
+        ) -> la_core::Result<()>,
+    ) -> Result<()> {
+        if !pre_activation {
+            activation_backward(dnn, self.activation, y, dy)?;
+        }
+        let inv_n = T::one() / T::of(n as f64);
+        let (m, k) = (self.outputs(), self.inputs);
+        let d = dy.view_mat()?;
+        let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
+        weight_grad(inv_n, &d, &mut gw)?;
+        mv_into(
+            inv_n,
+            &d,
+            &self.ones.subvector(0, n)?,
+            T::zero(),
+            &mut self.p.grad_b,
+        )?;
+        Ok(())
+    }
+
     /// The weights, `[out, in]` row-major, flattened.
     pub fn weights(&self) -> &Vector<T> {
         &self.p.weights
@@ -101,15 +154,8 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         y: &mut TensorViewMut<'_, T>,
         _training: bool,
     ) -> Result<()> {
-        let w = self
-            .p
-            .weights
-            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
-        let mut ym = y.view_mat_mut()?;
-        mm_into(T::one(), &w, &x.view_mat()?, T::zero(), &mut ym)?;
-        self.activation
-            .bias_forward_with(dnn, &self.p.bias, &mut ym)?;
-        Ok(())
+        let x = x.view_mat()?;
+        self.forward_with(dnn, y, |w, ym| mm_into(T::one(), w, &x, T::zero(), ym))
     }
 
     fn backward(
@@ -121,25 +167,22 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         dx: Option<&mut TensorViewMut<'_, T>>,
         pre_activation: bool,
     ) -> Result<()> {
-        if !pre_activation {
-            activation_backward(dnn, self.activation, y, dy)?;
-        }
-        let n = x.desc().shape()[0];
-        let inv_n = T::one() / T::of(n as f64);
-        let (m, k) = (self.outputs(), self.inputs);
-        let d = dy.view_mat()?;
-        let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
-        mm_into(inv_n, &d, &x.view_mat()?.trans(), T::zero(), &mut gw)?;
-        mv_into(
-            inv_n,
-            &d,
-            &self.ones.subvector(0, n)?,
-            T::zero(),
-            &mut self.p.grad_b,
-        )?;
+        let xm = x.view_mat()?;
+        self.gradients_with(dnn, xm.ncols(), y, dy, pre_activation, |inv_n, d, gw| {
+            mm_into(inv_n, d, &xm.trans(), T::zero(), gw)
+        })?;
         if let Some(dx) = dx {
-            let w = self.p.weights.view_ge(m, k, Layout::RowMajor)?;
-            mm_into(T::one(), &w.trans(), &d, T::zero(), &mut dx.view_mat_mut()?)?;
+            let w = self
+                .p
+                .weights
+                .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+            mm_into(
+                T::one(),
+                &w.trans(),
+                &dy.view_mat()?,
+                T::zero(),
+                &mut dx.view_mat_mut()?,
+            )?;
         }
         Ok(())
     }
@@ -151,15 +194,9 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         y: &mut TensorViewMut<'_, T>,
         _training: bool,
     ) -> Result<()> {
-        let w = self
-            .p
-            .weights
-            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
-        let mut ym = y.view_mat_mut()?;
-        sparse_mm_into(T::one(), &w, x, T::zero(), &mut ym)?;
-        self.activation
-            .bias_forward_with(dnn, &self.p.bias, &mut ym)?;
-        Ok(())
+        self.forward_with(dnn, y, |w, ym| {
+            sparse_mm_into(T::one(), w, x, T::zero(), ym)
+        })
     }
 
     fn backward_sparse(
@@ -170,23 +207,9 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         dy: &mut TensorViewMut<'_, T>,
         pre_activation: bool,
     ) -> Result<()> {
-        if !pre_activation {
-            activation_backward(dnn, self.activation, y, dy)?;
-        }
-        let n = x.ncols();
-        let inv_n = T::one() / T::of(n as f64);
-        let (m, k) = (self.outputs(), self.inputs);
-        let d = dy.view_mat()?;
-        let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
-        sparse_mm_t_into(inv_n, &d, x, T::zero(), &mut gw)?;
-        mv_into(
-            inv_n,
-            &d,
-            &self.ones.subvector(0, n)?,
-            T::zero(),
-            &mut self.p.grad_b,
-        )?;
-        Ok(())
+        self.gradients_with(dnn, x.ncols(), y, dy, pre_activation, |inv_n, d, gw| {
+            sparse_mm_t_into(inv_n, d, x, T::zero(), gw)
+        })
     }
 
     fn params(&mut self, visit: &mut dyn FnMut(Param<'_, T>) -> Result<()>) -> Result<()> {
