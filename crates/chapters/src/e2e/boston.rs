@@ -41,20 +41,11 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
     let fac = native_float();
     let (x, y) = (train_s.x.to_matrix(&fac)?, train_s.y.to_matrix(&fac)?);
     let (xt, yt) = (test_s.x.to_matrix(&fac)?, test_s.y.to_matrix(&fac)?);
-    let mut evaluate = |net: &mut InferenceNetwork<f32>| -> std::result::Result<[f64; 3], Error> {
-        let train_mae = nn_train::mae(&net.infer(&x)?, &y)?;
-        let p = net.infer(&xt)?;
-        Ok([
-            train_mae,
-            nn_train::cost_value(Cost::Quadratic, &p, &yt)?,
-            nn_train::mae(&p, &yt)?,
-        ])
+    let evaluation = Evaluation {
+        metric: |p, y| nn_train::mae(p, y),
+        fit: (&x, &y),
+        eval: (&xt, &yt),
     };
-    let evaluate = cfg
-        .run
-        .reports
-        .as_ref()
-        .map(|_| &mut evaluate as &mut Evaluate<'_>);
     let (mut net, secs, history) = train(
         &fac,
         Inputs::Dense(&x),
@@ -63,7 +54,7 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
         Activation::Relu,
         Activation::Linear,
         Cost::Quadratic,
-        evaluate,
+        cfg.run.reports.as_ref().map(|_| &evaluation),
     )?;
     let pred = net.infer(&xt)?;
     let mae = nn_train::mae(&pred, &yt)?;

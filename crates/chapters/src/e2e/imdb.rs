@@ -141,18 +141,11 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
         )),
         None => None,
     };
-    let mut evaluate = samples.as_ref().map(|((xf, yf), (xe, ye))| {
-        move |net: &mut InferenceNetwork<f32>| -> std::result::Result<[f64; 3], Error> {
-            let train_acc = nn_train::binary_accuracy(&net.infer(xf)?, yf)?;
-            let p = net.infer(xe)?;
-            Ok([
-                train_acc,
-                nn_train::cost_value(cfg.cost, &p, ye)?,
-                nn_train::binary_accuracy(&p, ye)?,
-            ])
-        }
+    let evaluation = samples.as_ref().map(|((xf, yf), (xe, ye))| Evaluation {
+        metric: |p, y| nn_train::binary_accuracy(p, y),
+        fit: (xf, yf),
+        eval: (xe, ye),
     });
-    let evaluate = evaluate.as_mut().map(|f| f as &mut Evaluate<'_>);
     let (mut net, secs, history) = if cfg.sparse {
         let x = x_fit.to_csc();
         train(
@@ -163,7 +156,7 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
             relu,
             out,
             cfg.cost,
-            evaluate,
+            evaluation.as_ref(),
         )?
     } else {
         let x = x_fit.to_matrix(&fac)?;
@@ -175,7 +168,7 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
             relu,
             out,
             cfg.cost,
-            evaluate,
+            evaluation.as_ref(),
         )?
     };
     if let Some(path) = &cfg.run.save_to {

@@ -52,20 +52,11 @@ pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error
         data.train.images.select(&some)?.to_matrix(&fac)?,
         hot.select(&some)?.to_matrix(&fac)?,
     );
-    let mut evaluate = |net: &mut InferenceNetwork<f32>| -> std::result::Result<[f64; 3], Error> {
-        let train_acc = nn_train::categorical_accuracy(&net.infer(&xs)?, &ys)?;
-        let p = net.infer(&xt)?;
-        Ok([
-            train_acc,
-            nn_train::cost_value(Cost::SoftmaxCrossEntropy, &p, &yt)?,
-            nn_train::categorical_accuracy(&p, &yt)?,
-        ])
+    let evaluation = Evaluation {
+        metric: |p, y| nn_train::categorical_accuracy(p, y),
+        fit: (&xs, &ys),
+        eval: (&xt, &yt),
     };
-    let evaluate = cfg
-        .run
-        .reports
-        .as_ref()
-        .map(|_| &mut evaluate as &mut Evaluate<'_>);
     let (mut net, secs, history) = train(
         &fac,
         Inputs::Dense(&x),
@@ -74,7 +65,7 @@ pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error
         Activation::Relu,
         Activation::Softmax,
         Cost::SoftmaxCrossEntropy,
-        evaluate,
+        cfg.run.reports.as_ref().map(|_| &evaluation),
     )?;
     let pred = net.infer(&xt)?;
     let cm = nn_train::confusion_matrix(&pred, &yt)?;

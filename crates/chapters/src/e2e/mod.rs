@@ -165,11 +165,35 @@ pub fn target_dir() -> std::path::PathBuf {
     std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
-/// A network's per-epoch evaluation: after each epoch, given a copy of the network,
-/// returns the metric on (a sample of) the training data, and the cost and the metric
-/// on the evaluation data.
-type Evaluate<'a> =
-    dyn FnMut(&mut InferenceNetwork<f32>) -> std::result::Result<[f64; 3], Error> + 'a;
+/// A metric of predictions against targets (accuracy, MAE).
+type Metric = fn(&MatrixView<'_, f32>, &Matrix<f32>) -> nn_train::Result<f64>;
+
+/// A network's per-epoch evaluation (the report's curves): the metric on (a sample
+/// of) the training data, and the training cost and the metric on the evaluation data.
+struct Evaluation<'a> {
+    metric: Metric,
+    /// Inputs and targets of the training sample.
+    fit: (&'a Matrix<f32>, &'a Matrix<f32>),
+    /// Inputs and targets of the evaluation data.
+    eval: (&'a Matrix<f32>, &'a Matrix<f32>),
+}
+
+impl Evaluation<'_> {
+    /// `[training metric, evaluation cost, evaluation metric]` of `net`.
+    fn measure(
+        &self,
+        net: &mut InferenceNetwork<f32>,
+        cost: Cost,
+    ) -> std::result::Result<[f64; 3], Error> {
+        let on_fit = (self.metric)(&net.infer(self.fit.0)?, self.fit.1)?;
+        let p = net.infer(self.eval.0)?;
+        Ok([
+            on_fit,
+            nn_train::cost_value(cost, &p, self.eval.1)?,
+            (self.metric)(&p, self.eval.1)?,
+        ])
+    }
+}
 
 /// Copies the weights and biases of `src` into `dst` (same architecture).
 fn copy_params(src: &InferenceNetwork<f32>, dst: &mut InferenceNetwork<f32>) -> Result<()> {
@@ -212,8 +236,8 @@ type Trained = (InferenceNetwork<f32>, f64, Vec<EpochRecord>);
 
 /// Builds the network (`hidden` with `act`, then `output` with `out_act`), trains it
 /// with mini-batch SGD on `(x, y)` and returns it with the training seconds and each
-/// epoch's record; `evaluate` (when given) measures a copy of the network after each
-/// epoch, outside the timed training.
+/// epoch's record; `evaluation` (when given) measures a copy of the network after
+/// each epoch, outside the timed training.
 #[allow(clippy::too_many_arguments)]
 fn train(
     fac: &Factory<f32>,
@@ -223,7 +247,7 @@ fn train(
     act: Activation<f32>,
     out_act: Activation<f32>,
     cost: Cost,
-    mut evaluate: Option<&mut Evaluate<'_>>,
+    evaluation: Option<&Evaluation<'_>>,
 ) -> std::result::Result<Trained, Error> {
     let mut layers: Vec<_> = run
         .hidden
@@ -242,7 +266,7 @@ fn train(
         Init::Glorot
     };
     net.init(&mut seeded_rng(run.seed), init)?;
-    let mut eval_net = match evaluate {
+    let mut eval_net = match evaluation {
         Some(_) => Some(inference_network(fac, rows, &layers)?),
         None => None,
     };
@@ -267,11 +291,11 @@ fn train(
             eval_cost: None,
             eval_metric: None,
         };
-        if let (Some(f), Some(en)) = (evaluate.as_mut(), eval_net.as_mut()) {
+        if let (Some(ev), Some(en)) = (evaluation, eval_net.as_mut()) {
             let t = Instant::now();
             let measured = copy_params(e.network, en)
                 .map_err(Error::from)
-                .and_then(|()| f(en));
+                .and_then(|()| ev.measure(en, cost));
             match measured {
                 Ok([tm, ec, em]) => {
                     (rec.train_metric, rec.eval_cost, rec.eval_metric) =
