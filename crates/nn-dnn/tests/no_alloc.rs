@@ -48,19 +48,24 @@ fn allocations_in_20_steps(batch: usize, layers: &[nn_dnn::Blueprint<f32>]) -> u
     let mut v = f.vctr(xd.size()).unwrap();
     rand_uniform(&mut seeded_rng(2), &mut v).unwrap();
     let x = tensor_from(&f, xd, &v.to_vec().unwrap()).unwrap();
-    let labels: Vec<f32> = (0..batch * 3)
-        .map(|i| if i % 3 == (i / 3) % 3 { 1.0 } else { 0.0 })
-        .collect();
-    let y = tensor_from(
-        &f,
-        desc([batch, 3], DataType::Float, TensorLayout::Nc).unwrap(),
-        &labels,
-    )
-    .unwrap();
+    let y = one_hot_targets(&f, batch);
     in_20_warm_steps(|| {
         net.train_step(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
             .unwrap();
     })
+}
+
+/// One-hot targets `[batch, 3]`, the class cycling with the sample.
+fn one_hot_targets(f: &Factory<f32>, batch: usize) -> tensor_core::Tensor<f32> {
+    let labels: Vec<f32> = (0..batch * 3)
+        .map(|i| if i % 3 == (i / 3) % 3 { 1.0 } else { 0.0 })
+        .collect();
+    tensor_from(
+        f,
+        desc([batch, 3], DataType::Float, TensorLayout::Nc).unwrap(),
+        &labels,
+    )
+    .unwrap()
 }
 
 /// Allocations during 20 calls of `step` after 5 warm-up calls (thread pool, lazy
@@ -100,15 +105,7 @@ fn sparse_allocations_in_20_steps() -> usize {
         rows.dedup();
         x.push_col(&rows, &vec![1.0; rows.len()]).unwrap();
     }
-    let labels: Vec<f32> = (0..batch * 3)
-        .map(|i| if i % 3 == (i / 3) % 3 { 1.0 } else { 0.0 })
-        .collect();
-    let y = tensor_from(
-        &f,
-        desc([batch, 3], DataType::Float, TensorLayout::Nc).unwrap(),
-        &labels,
-    )
-    .unwrap();
+    let y = one_hot_targets(&f, batch);
     in_20_warm_steps(|| {
         net.train_step_sparse(&x, &y, Cost::SoftmaxCrossEntropy, 0.01)
             .unwrap();
