@@ -192,7 +192,8 @@ impl MemoryDesc {
 /// buffer oneDNN allocated.
 pub(crate) struct Memory {
     pub(crate) handle: Handle,
-    pub(crate) desc: MemoryDesc,
+    /// The bytes its descriptor spans (what a lent buffer must hold).
+    pub(crate) bytes: usize,
 }
 
 // SAFETY: a memory object is used under the cache's mutex only.
@@ -209,7 +210,7 @@ impl Memory {
         })?;
         Ok(Memory {
             handle,
-            desc: *desc,
+            bytes: desc.size(),
         })
     }
 
@@ -226,7 +227,7 @@ impl Memory {
     /// Points the memory at `bytes` bytes at `ptr`, which must hold at least the
     /// descriptor's bytes (checked).
     fn point(&mut self, ptr: *mut c_void, bytes: usize) -> Result<()> {
-        let need = self.desc.size();
+        let need = self.bytes;
         if bytes < need {
             return Err(backend(format!(
                 "a buffer of {bytes} bytes for a descriptor of {need}"

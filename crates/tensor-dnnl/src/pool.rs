@@ -200,7 +200,7 @@ impl SoftmaxPrim {
 
     /// The elements a buffer needs from the matrix's first one (oneDNN's size).
     pub(crate) fn elements(&self) -> usize {
-        self.data.desc.size() / std::mem::size_of::<f32>()
+        self.data.bytes / std::mem::size_of::<f32>()
     }
 
     /// In place on `buf`, from the matrix's first element (at least
