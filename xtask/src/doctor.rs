@@ -164,14 +164,26 @@ pub(crate) fn run() {
         "apt-get install libdnnl2",
     );
     line(
-        "CUDA driver (la-cuda, planned)",
+        "CUDA driver (la-cuda)",
         cuda(),
         "an NVIDIA GPU with its driver (libcuda.so.1)",
     );
+    let local_nvrtc = crate::nvrtc_lib().join("libnvrtc.so.13");
     line(
-        "cuDNN (tensor-cudnn, planned)",
+        "NVRTC (la-cuda kernels; compiles without a GPU)",
+        present(&["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"])
+            .or_else(|| local_nvrtc.exists().then(|| local_nvrtc.display().to_string())),
+        "cargo xtask setup nvrtc (PyPI wheel into target/nvrtc), or the CUDA toolkit",
+    );
+    line(
+        "cuBLAS (la-cuda BLAS)",
+        present(&["libcublas.so.13", "libcublas.so.12", "libcublas.so"]),
+        "the CUDA toolkit's cuBLAS (or pip install nvidia-cublas; put its lib on LD_LIBRARY_PATH)",
+    );
+    line(
+        "cuDNN (tensor-cudnn)",
         present(&["libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"]),
-        "NVIDIA cuDNN (libcudnn)",
+        "NVIDIA cuDNN 9 (or pip install nvidia-cudnn-cu12; put its lib on LD_LIBRARY_PATH)",
     );
     line(
         "MPI (nn-dist, build and run)",
@@ -195,6 +207,6 @@ pub(crate) fn run() {
     println!(
         "\nThe main job (`cargo xtask examples`) needs none of these: the native backend is built in,\n\
          and the OpenCL and oneDNN parts print what to install when they are missing. `cargo xtask test`\n\
-         needs all but CUDA and cuDNN."
+         needs all but CUDA, cuBLAS and cuDNN (it unpacks NVRTC itself)."
     );
 }

@@ -11,6 +11,10 @@
 //!   session, peers before and after ours, with each workload's ratio to the best peer.
 //! - `setup mkl` — installs Intel MKL offline-capable from PyPI (`pip install --no-deps
 //!   --prefix target/mkl mkl`); idempotent. `test` runs it first.
+//! - `setup nvrtc` — unpacks CUDA's run-time compiler from its PyPI wheel
+//!   (`pip download --no-deps nvidia-cuda-nvrtc`) into `target/nvrtc`, so the CUDA
+//!   kernels are compiled (not run) on machines without a GPU; idempotent. `test` runs
+//!   it first and puts its `lib` folder on `LD_LIBRARY_PATH`.
 //! - `fetch-datasets [NAMES…] [--from DIR]` — downloads `mnist`, `fashion-mnist`, `imdb`,
 //!   `boston` (all by default) into `datasets/` (or `$DLFP_DATASETS`), or copies them from
 //!   a local mirror such as `../shared/datasets`; verifies checksums; idempotent.
@@ -65,7 +69,18 @@ fn env() -> Vec<(&'static str, String)> {
             vars.push(("LIBCLANG_PATH", p.display().to_string()));
         }
     }
+    let lib = nvrtc_lib();
+    if lib.exists() {
+        let old = std::env::var("LD_LIBRARY_PATH").unwrap_or_default();
+        let joined = if old.is_empty() {
+            lib.display().to_string()
+        } else {
+            format!("{}:{old}", lib.display())
+        };
+        vars.push(("LD_LIBRARY_PATH", joined));
+    }
     for var in [
+        "DLFP_REQUIRE_NVRTC",
         "DLFP_REQUIRE_MKL",
         "DLFP_REQUIRE_OPENBLAS",
         "DLFP_REQUIRE_MPI",
@@ -126,6 +141,59 @@ fn setup_mkl() -> Result<(), String> {
     }
 }
 
+/// The NVRTC wheel `setup nvrtc` unpacks (CUDA 13's compiler; it builds for sm_75
+/// and newer). Pinned so CI compiles with the compiler this project was checked with.
+const NVRTC_WHEEL: &str = "nvidia-cuda-nvrtc==13.5.37";
+
+/// Where `setup nvrtc` unpacks the wheel.
+fn nvrtc_prefix() -> std::path::PathBuf {
+    root().join("target").join("nvrtc")
+}
+
+/// The folder holding `libnvrtc.so.13` once `setup nvrtc` has run.
+pub(crate) fn nvrtc_lib() -> std::path::PathBuf {
+    nvrtc_prefix().join("nvidia").join("cu13").join("lib")
+}
+
+/// Downloads CUDA's run-time compiler (PyPI wheel, ~58 MB, no GPU needed) and unpacks
+/// it into `target/nvrtc` (skipped when present).
+fn setup_nvrtc() -> Result<(), String> {
+    let prefix = nvrtc_prefix();
+    let lib = nvrtc_lib();
+    if lib.join("libnvrtc.so.13").exists() {
+        println!("NVRTC already unpacked in {}", prefix.display());
+        return Ok(());
+    }
+    println!("downloading NVRTC (PyPI wheel {NVRTC_WHEEL}, ~58 MB) into {}", prefix.display());
+    let wheels = prefix.join("wheel");
+    let status = Command::new("python3")
+        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--dest"])
+        .arg(&wheels)
+        .arg(NVRTC_WHEEL)
+        .status()
+        .map_err(|e| format!("cannot run python3 -m pip ({e}); install Python 3 with pip"))?;
+    if !status.success() {
+        return Err(format!("pip download {NVRTC_WHEEL} failed ({status})"));
+    }
+    let wheel = std::fs::read_dir(&wheels)
+        .map_err(|e| format!("{}: {e}", wheels.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| format!("no wheel in {}", wheels.display()))?;
+    let status = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&wheel)
+        .arg(&prefix)
+        .status()
+        .map_err(|e| format!("cannot run python3 -m zipfile ({e})"))?;
+    let _ = std::fs::remove_dir_all(&wheels);
+    if status.success() && lib.join("libnvrtc.so.13").exists() {
+        Ok(())
+    } else {
+        Err(format!("unpacking {} failed ({status})", wheel.display()))
+    }
+}
+
 fn cargo(args: &[&str]) -> Result<(), String> {
     println!("\n$ cargo {}", args.join(" "));
     let status = Command::new(env!("CARGO"))
@@ -143,6 +211,9 @@ fn cargo(args: &[&str]) -> Result<(), String> {
 fn test() -> Result<(), String> {
     if std::env::var("DLFP_REQUIRE_MKL").as_deref() != Ok("0") {
         setup_mkl()?;
+    }
+    if std::env::var("DLFP_REQUIRE_NVRTC").as_deref() != Ok("0") {
+        setup_nvrtc()?;
     }
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
@@ -298,8 +369,10 @@ const LIBRARIES: &[&str] = &[
     "la-core",
     "la-mkl",
     "la-opencl",
+    "la-cuda",
     "tensor-core",
     "tensor-dnnl",
+    "tensor-cudnn",
     "nn-inference",
     "nn-train",
     "nn-dnn",
@@ -470,6 +543,7 @@ fn usage() {
          bench --peers [WORKLOADS..]\n             \
          the table beside PyTorch and JAX (../shared/peers) in one session, with ratios\n  \
          setup mkl  install Intel MKL from PyPI into target/mkl (offline-capable mirror: pip)\n  \
+         setup nvrtc  unpack CUDA's compiler (PyPI wheel) into target/nvrtc: CUDA kernels compile without a GPU\n  \
          doctor     report which native libraries are found and what to install\n  \
          fetch-datasets [NAMES..] [--from DIR]\n             \
          download (or copy from the mirror DIR) and verify mnist, fashion-mnist, imdb, boston\n  \
@@ -489,7 +563,8 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("setup") => match args.get(1).map(String::as_str) {
             Some("mkl") => setup_mkl(),
-            other => Err(format!("setup: unknown target {other:?} (known: mkl)")),
+            Some("nvrtc") => setup_nvrtc(),
+            other => Err(format!("setup: unknown target {other:?} (known: mkl, nvrtc)")),
         },
         Some("fetch-datasets") => fetch::run(&args[1..], &datasets_root()),
         Some("e2e") => e2e(&args[1..]),
