@@ -171,8 +171,11 @@ pub(crate) fn run() {
     let local_nvrtc = crate::nvrtc_lib().join("libnvrtc.so.13");
     line(
         "NVRTC (la-cuda kernels; compiles without a GPU)",
-        present(&["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"])
-            .or_else(|| local_nvrtc.exists().then(|| local_nvrtc.display().to_string())),
+        present(&["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"]).or_else(|| {
+            local_nvrtc
+                .exists()
+                .then(|| local_nvrtc.display().to_string())
+        }),
         "cargo xtask setup nvrtc (PyPI wheel into target/nvrtc), or the CUDA toolkit",
     );
     line(

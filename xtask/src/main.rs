@@ -164,7 +164,10 @@ fn setup_nvrtc() -> Result<(), String> {
         println!("NVRTC already unpacked in {}", prefix.display());
         return Ok(());
     }
-    println!("downloading NVRTC (PyPI wheel {NVRTC_WHEEL}, ~58 MB) into {}", prefix.display());
+    println!(
+        "downloading NVRTC (PyPI wheel {NVRTC_WHEEL}, ~58 MB) into {}",
+        prefix.display()
+    );
     let wheels = prefix.join("wheel");
     let status = Command::new("python3")
         .args(["-m", "pip", "download", "--quiet", "--no-deps", "--dest"])
@@ -564,7 +567,9 @@ fn main() -> ExitCode {
         Some("setup") => match args.get(1).map(String::as_str) {
             Some("mkl") => setup_mkl(),
             Some("nvrtc") => setup_nvrtc(),
-            other => Err(format!("setup: unknown target {other:?} (known: mkl, nvrtc)")),
+            other => Err(format!(
+                "setup: unknown target {other:?} (known: mkl, nvrtc)"
+            )),
         },
         Some("fetch-datasets") => fetch::run(&args[1..], &datasets_root()),
         Some("e2e") => e2e(&args[1..]),

@@ -362,7 +362,9 @@ fn int(what: &str, v: usize) -> Result<c_int> {
 /// (column-major?, leading dimension) of a matrix region for cuBLAS.
 fn major(r: Region) -> Result<(bool, c_int)> {
     let (col, ld) = r.blas_layout().ok_or_else(|| {
-        crate::cuda_err(format!("BLAS: region {r:?} is neither column- nor row-major"))
+        crate::cuda_err(format!(
+            "BLAS: region {r:?} is neither column- nor row-major"
+        ))
     })?;
     Ok((col, int("leading dimension", ld)?))
 }
@@ -451,7 +453,13 @@ impl<T: CudaScalar> CudaEngine<T> {
         self.run(&self.kernels.unary, r.len(), &args)
     }
 
-    fn binary_raw(&self, op: Binary, x: (u64, Region), y: (u64, Region), z: (u64, Region)) -> Result<()> {
+    fn binary_raw(
+        &self,
+        op: Binary,
+        x: (u64, Region),
+        y: (u64, Region),
+        z: (u64, Region),
+    ) -> Result<()> {
         let r = z.1;
         if r.is_empty() {
             return Ok(());
@@ -508,7 +516,13 @@ impl<T: CudaScalar> CudaEngine<T> {
         ];
         bump(&self.counts.launches);
         // `out` has MAX_PARTIALS >= blocks elements, one per block.
-        launch_checked(&self.stream, &self.kernels.reduce, blocks as u32, THREADS, &args)?;
+        launch_checked(
+            &self.stream,
+            &self.kernels.reduce,
+            blocks as u32,
+            THREADS,
+            &args,
+        )?;
         let mut host = [T::zero(); MAX_PARTIALS];
         let host = &mut host[..blocks];
         bump(&self.counts.reads);
@@ -745,7 +759,10 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         }
         let (col, ld) = major(ra)?;
         let am = self.operand(a.0, ra, ld)?;
-        let (xm, ym) = (self.vector_operand(x.0, x.1)?, self.vector_operand(y.0, y.1)?);
+        let (xm, ym) = (
+            self.vector_operand(x.0, x.1)?,
+            self.vector_operand(y.0, y.1)?,
+        );
         let (m, n) = (int("rows", ra.m)?, int("columns", ra.n)?);
         bump(&self.counts.launches);
         // A row-major a is its transpose stored column-major: y := (aᵀ)ᵀ x.
@@ -766,7 +783,10 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         }
         let (col, ld) = major(ra)?;
         let am = self.operand(a.0, ra, ld)?;
-        let (xm, ym) = (self.vector_operand(x.0, x.1)?, self.vector_operand(y.0, y.1)?);
+        let (xm, ym) = (
+            self.vector_operand(x.0, x.1)?,
+            self.vector_operand(y.0, y.1)?,
+        );
         let (m, n) = (int("rows", ra.m)?, int("columns", ra.n)?);
         bump(&self.counts.launches);
         if col {
@@ -799,7 +819,17 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         bump(&self.counts.launches);
         if ccol {
             // c := op(a) op(b), an operand transposed when it is row-major
-            T::gemm(&self.blas(), !acol, !bcol, [m, n, k], alpha, am, bm, beta, cm)
+            T::gemm(
+                &self.blas(),
+                !acol,
+                !bcol,
+                [m, n, k],
+                alpha,
+                am,
+                bm,
+                beta,
+                cm,
+            )
         } else {
             // cᵀ (column-major) := op(b)ᵀ op(a)ᵀ: a column-major operand is transposed
             T::gemm(&self.blas(), bcol, acol, [n, m, k], alpha, bm, am, beta, cm)

@@ -63,8 +63,8 @@ mod probe;
 pub use cudarc::driver::{CudaContext, CudaModule, CudaStream};
 pub use device::{default_setup, devices, setup, CudaSetup, DeviceEntry};
 pub use engine::{
-    counts, cuda_double, cuda_float, load_module, synchronize, CudaBuffer, CudaCounts,
-    CudaEngine, CudaScalar, KERNELS,
+    counts, cuda_double, cuda_float, load_module, synchronize, CudaBuffer, CudaCounts, CudaEngine,
+    CudaScalar, KERNELS,
 };
 pub use launch::{launch, KernelArg};
 pub use nvrtc::{compile, compile_cached, nvrtc_version, supported_archs, KernelSource, Target};
@@ -120,7 +120,10 @@ pub fn test_factory<T: CudaScalar>() -> Option<Factory<T>> {
         .map(|f| Box::new(f) as Box<dyn Any + Send + Sync>)
     };
     match made {
-        Ok(f) => (f as Box<dyn Any>).downcast::<Factory<T>>().ok().map(|f| *f),
+        Ok(f) => (f as Box<dyn Any>)
+            .downcast::<Factory<T>>()
+            .ok()
+            .map(|f| *f),
         Err(reason) => {
             if std::env::var("DLFP_REQUIRE_CUDA").as_deref() == Ok("1") {
                 panic!("DLFP_REQUIRE_CUDA=1 but CUDA is unavailable: {reason}");

@@ -154,7 +154,10 @@ pub fn compile(name: &str, source: &str, target: Target) -> la_core::Result<Vec<
     };
     let mut size = 0usize;
     // SAFETY: `prog` compiled successfully; `size` is a live local.
-    check(unsafe { size_of(prog.0, &mut size) }, "getting the image size")?;
+    check(
+        unsafe { size_of(prog.0, &mut size) },
+        "getting the image size",
+    )?;
     let mut image = vec![0u8; size];
     // SAFETY: `image` holds exactly the size NVRTC reported.
     check(

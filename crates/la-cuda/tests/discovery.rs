@@ -34,11 +34,17 @@ fn devices_are_listed_and_setup_picks_one() {
     };
     assert!(std::ptr::eq(devices, la_cuda::devices().unwrap()));
     let d = &devices[0];
-    assert!(!d.name.is_empty() && d.memory > 0 && d.compute_capability.0 >= 5, "{d:?}");
+    assert!(
+        !d.name.is_empty() && d.memory > 0 && d.compute_capability.0 >= 5,
+        "{d:?}"
+    );
     let s = la_cuda::setup(0).unwrap();
     assert_eq!(s.device, *d);
     let e = la_cuda::setup(devices.len()).unwrap_err().to_string();
-    assert!(e.contains(&format!("no CUDA device {}", devices.len())), "{e}");
+    assert!(
+        e.contains(&format!("no CUDA device {}", devices.len())),
+        "{e}"
+    );
     let f = la_cuda::cuda_float(&s.context, &s.stream).unwrap();
     assert_eq!(f.name(), "cuda-float");
     // A second factory on the same stream is a different factory: no silent mixing.
@@ -83,7 +89,8 @@ fn hand_made_regions_cannot_reach_outside_a_buffer() {
         .read(v.storage(), Region::vector(0, 100, 1), &mut out)
         .unwrap_err();
     assert!(
-        e.to_string().contains("reaches past the buffer's 10 elements"),
+        e.to_string()
+            .contains("reaches past the buffer's 10 elements"),
         "{e}"
     );
     assert!(f

@@ -38,8 +38,12 @@ fn kernels_compile_to_ptx_with_every_entry_point() {
         return;
     }
     for real in ["float", "double"] {
-        let ptx = compile(KERNELS.name, &KERNELS.with_real(real), Target::Ptx { arch: (7, 5) })
-            .unwrap_or_else(|e| panic!("REAL={real}: {e}"));
+        let ptx = compile(
+            KERNELS.name,
+            &KERNELS.with_real(real),
+            Target::Ptx { arch: (7, 5) },
+        )
+        .unwrap_or_else(|e| panic!("REAL={real}: {e}"));
         let text = String::from_utf8_lossy(&ptx);
         assert!(text.contains(".target sm_75"), "{real}");
         for entry in ENTRIES {
@@ -60,9 +64,19 @@ fn kernels_compile_to_cubin_for_each_generation() {
     }
     for arch in archs() {
         for real in ["float", "double"] {
-            let cubin = compile(KERNELS.name, &KERNELS.with_real(real), Target::Cubin { arch })
-                .unwrap_or_else(|e| panic!("sm_{}{} REAL={real}: {e}", arch.0, arch.1));
-            assert_eq!(&cubin[..4], b"\x7fELF", "sm_{}{}: not an ELF image", arch.0, arch.1);
+            let cubin = compile(
+                KERNELS.name,
+                &KERNELS.with_real(real),
+                Target::Cubin { arch },
+            )
+            .unwrap_or_else(|e| panic!("sm_{}{} REAL={real}: {e}", arch.0, arch.1));
+            assert_eq!(
+                &cubin[..4],
+                b"\x7fELF",
+                "sm_{}{}: not an ELF image",
+                arch.0,
+                arch.1
+            );
             for entry in ENTRIES {
                 assert!(
                     cubin.windows(entry.len()).any(|w| w == entry.as_bytes()),
@@ -87,7 +101,10 @@ fn a_compile_error_carries_the_log_and_the_target() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("compiling broken.cu (--gpu-architecture=sm_80)"), "{e}");
+    assert!(
+        e.contains("compiling broken.cu (--gpu-architecture=sm_80)"),
+        "{e}"
+    );
     assert!(e.contains("undefined_name"), "{e}");
     assert!(!e.contains('\n'), "one line: {e:?}");
 }
