@@ -2,6 +2,7 @@
 //! throughput, the ratio to this machine's measured FMA peak, and the issue targets.
 
 mod cnn_workload;
+mod cuda_rows;
 
 use std::time::Instant;
 
@@ -449,6 +450,20 @@ fn main() {
             });
         }
         Err(e) => println!("opencl rows skipped: {e}"),
+    }
+
+    match cuda_rows::cuda_rows() {
+        Ok(cuda) => rows.extend(cuda.into_iter().map(|r| {
+            record(r.id, r.seconds);
+            Row {
+                what: r.what,
+                time: format!("{:.2} ms", r.seconds * 1e3),
+                rate: r.rate,
+                peak: String::new(),
+                target: r.target,
+            }
+        })),
+        Err(e) => println!("(CUDA rows skipped: {e})"),
     }
 
     let w0 = rows.iter().map(|r| r.what.len()).max().unwrap_or(0);

@@ -46,6 +46,7 @@ const CHAPTERS: &[&str] = &[
     "tensor_networks",
     "convolution_operation",
     "convolutional_layers",
+    "cudnn_tensors",
 ];
 
 /// Debian's libclang (package libclang1-14), which nn-dist's rsmpi needs for bindgen,

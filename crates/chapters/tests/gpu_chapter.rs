@@ -28,6 +28,19 @@ fn this_particular_network_on_native_factories() {
 }
 
 #[test]
+fn this_particular_network_on_cuda_float() {
+    let Some(gpu) = la_cuda::test_factory::<f32>() else {
+        return;
+    };
+    let y = this_particular_network(&gpu).unwrap();
+    assert_eq!(two_decimals(&y), "0.44 0.44");
+    let cpu = this_particular_network(&native_float()).unwrap();
+    for (a, b) in y.iter().zip(&cpu) {
+        assert!((a - b).abs() <= 4.0 * f32::EPSILON, "{y:?} vs {cpu:?}");
+    }
+}
+
+#[test]
 fn this_particular_network_on_opencl_float() {
     let Some(gpu) = la_opencl::test_factory::<f32>() else {
         return;

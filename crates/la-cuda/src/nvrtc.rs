@@ -65,16 +65,12 @@ pub fn supported_archs() -> la_core::Result<Vec<(u32, u32)>> {
     crate::probe::require(&[Library::Nvrtc])?;
     let mut n = 0;
     // SAFETY: NVRTC is loaded; `n` is a live local.
-    check(
-        unsafe { sys::nvrtcGetNumSupportedArchs(&mut n) },
-        "nvrtcGetNumSupportedArchs",
-    )?;
+    let r = unsafe { sys::nvrtcGetNumSupportedArchs(&mut n) };
+    check(r, "nvrtcGetNumSupportedArchs")?;
     let mut archs = vec![0i32; n.max(0) as usize];
     // SAFETY: `archs` holds the number of entries NVRTC just reported.
-    check(
-        unsafe { sys::nvrtcGetSupportedArchs(archs.as_mut_ptr()) },
-        "nvrtcGetSupportedArchs",
-    )?;
+    let r = unsafe { sys::nvrtcGetSupportedArchs(archs.as_mut_ptr()) };
+    check(r, "nvrtcGetSupportedArchs")?;
     Ok(archs
         .into_iter()
         .map(|a| ((a / 10) as u32, (a % 10) as u32))
@@ -88,6 +84,11 @@ fn check(r: sys::nvrtcResult, call: &str) -> la_core::Result<()> {
         Err(crate::cuda_err(format!("{call}: {r:?}")))
     }
 }
+
+/// NVRTC's `nvrtcGetPTXSize` / `nvrtcGetCUBINSize`.
+type SizeOf = unsafe fn(sys::nvrtcProgram, *mut usize) -> sys::nvrtcResult;
+/// NVRTC's `nvrtcGetPTX` / `nvrtcGetCUBIN`.
+type GetImage = unsafe fn(sys::nvrtcProgram, *mut c_char) -> sys::nvrtcResult;
 
 /// An NVRTC program, destroyed when dropped.
 struct Program(sys::nvrtcProgram);
@@ -145,25 +146,18 @@ pub fn compile(name: &str, source: &str, target: Target) -> la_core::Result<Vec<
             log(&prog)
         )));
     }
-    let (size_of, get): (
-        unsafe fn(sys::nvrtcProgram, *mut usize) -> sys::nvrtcResult,
-        unsafe fn(sys::nvrtcProgram, *mut c_char) -> sys::nvrtcResult,
-    ) = match target {
+    let (size_of, get): (SizeOf, GetImage) = match target {
         Target::Ptx { .. } => (sys::nvrtcGetPTXSize, sys::nvrtcGetPTX),
         Target::Cubin { .. } => (sys::nvrtcGetCUBINSize, sys::nvrtcGetCUBIN),
     };
     let mut size = 0usize;
     // SAFETY: `prog` compiled successfully; `size` is a live local.
-    check(
-        unsafe { size_of(prog.0, &mut size) },
-        "getting the image size",
-    )?;
+    let r = unsafe { size_of(prog.0, &mut size) };
+    check(r, "getting the image size")?;
     let mut image = vec![0u8; size];
     // SAFETY: `image` holds exactly the size NVRTC reported.
-    check(
-        unsafe { get(prog.0, image.as_mut_ptr().cast()) },
-        "getting the image",
-    )?;
+    let r = unsafe { get(prog.0, image.as_mut_ptr().cast()) };
+    check(r, "getting the image")?;
     Ok(image)
 }
 

@@ -101,9 +101,11 @@ impl TensorDesc {
         let [n, c, h, w] = dims;
         let [sn, sc, sh, sw] = strides;
         // SAFETY: the descriptor was just created.
+        let r =
+            unsafe { sys::cudnnSetTensor4dDescriptorEx(desc.0, dt, n, c, h, w, sn, sc, sh, sw) };
         check(
             &format!("cudnnSetTensor4dDescriptorEx({dims:?}, strides {strides:?})"),
-            unsafe { sys::cudnnSetTensor4dDescriptorEx(desc.0, dt, n, c, h, w, sn, sc, sh, sw) },
+            r,
         )?;
         Ok(desc)
     }

@@ -1,5 +1,6 @@
 //! [`CudnnDnn`]: tensor-core's DNN capability on a la-cuda factory.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::ffi::c_int;
 use std::sync::{Mutex, MutexGuard};
@@ -170,20 +171,22 @@ impl<T: CudaScalar> CudnnDnn<T> {
         let handle = lock(&self.handle);
         let mut plans = lock(&self.plans);
         let key = conv_key(g);
-        if !plans.contains_key(&key) {
-            let dt = cudnn::data_type(T::REAL);
-            let [n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow] = ints("convolution", key)?;
-            let plan = ConvPlan::new(
-                &handle,
-                TensorDesc::nchw(dt, [n, c, h, w])?,
-                FilterDesc::oihw(dt, [o, c, kh, kw])?,
-                ConvDesc::new(dt, [ph, pw], [sh, sw], [dh, dw])?,
-                TensorDesc::nchw(dt, [n, o, oh, ow])?,
-                TensorDesc::nchw(dt, [1, o, 1, 1])?,
-            )?;
-            plans.insert(key, plan);
-        }
-        let plan = &plans[&key];
+        let plan = match plans.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let dt = cudnn::data_type(T::REAL);
+                let [n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow] =
+                    ints("convolution", key)?;
+                e.insert(ConvPlan::new(
+                    &handle,
+                    TensorDesc::nchw(dt, [n, c, h, w])?,
+                    FilterDesc::oihw(dt, [o, c, kh, kw])?,
+                    ConvDesc::new(dt, [ph, pw], [sh, sw], [dh, dw])?,
+                    TensorDesc::nchw(dt, [n, o, oh, ow])?,
+                    TensorDesc::nchw(dt, [1, o, 1, 1])?,
+                )?)
+            }
+        };
         let mut ws = lock(&self.workspace);
         if ws.as_ref().is_none_or(|b| b.len() < plan.workspace) {
             *ws = None; // free the smaller one first
@@ -306,14 +309,17 @@ impl<T: CudaScalar> Dnn<T> for CudnnDnn<T> {
         let key = ints("softmax", [r.n, r.m, r.cs.max(1), r.rs.max(1)])?;
         let p = self.ptr(x.storage(), r)?;
         let mut descs = lock(&self.softmax_descs);
-        if !descs.contains_key(&key) {
-            let [n, c, sn, sc] = key;
-            let d = TensorDesc::new(cudnn::data_type(T::REAL), [n, c, 1, 1], [sn, sc, 1, 1])?;
-            descs.insert(key, d);
-        }
+        let desc = match descs.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let [n, c, sn, sc] = key;
+                let dt = cudnn::data_type(T::REAL);
+                e.insert(TensorDesc::new(dt, [n, c, 1, 1], [sn, sc, 1, 1])?)
+            }
+        };
         let handle = lock(&self.handle);
         self.engine().count_launch();
-        cudnn::softmax::<T>(&handle, &descs[&key], p)
+        cudnn::softmax::<T>(&handle, desc, p)
     }
 
     fn convolution_forward(

@@ -1,5 +1,6 @@
 //! Part II, "GPU computing with CUDA and OpenCL": the same network code on
-//! native-double, native-float and opencl-float, and moving data between factories.
+//! native-double, native-float, cuda-float (where an NVIDIA GPU exists) and
+//! opencl-float, and moving data between factories.
 
 use chapters::{this_particular_network, two_decimals};
 use la_core::prelude::*;
@@ -15,6 +16,22 @@ fn main() -> Result<()> {
         "native-float:  {}",
         two_decimals(&this_particular_network(&native_float())?)
     );
+    match la_cuda::default_setup() {
+        Ok(cuda) => {
+            println!(
+                "(CUDA device: {}, sm_{}{})",
+                cuda.device.name,
+                cuda.device.compute_capability.0,
+                cuda.device.compute_capability.1
+            );
+            let f = la_cuda::cuda_float(&cuda.context, &cuda.stream)?;
+            println!(
+                "cuda-float:    {}",
+                two_decimals(&this_particular_network(&f)?)
+            );
+        }
+        Err(e) => println!("cuda-float:    SKIP: {e}"),
+    }
     let cl = match la_opencl::default_setup() {
         Ok(cl) => cl,
         Err(e) => {
