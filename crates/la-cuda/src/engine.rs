@@ -564,8 +564,17 @@ impl<T: CudaScalar> CudaEngine<T> {
         self.operand(s, r, int("vector stride", r.rs.max(1))?)
     }
 
-    fn blas(&self) -> std::sync::MutexGuard<'_, CudaBlas> {
-        self.blas.lock().unwrap_or_else(|p| p.into_inner())
+    /// Makes the factory's context current on this thread: cuBLAS and cuDNN work on
+    /// the calling thread's current context (cudarc's own calls bind it themselves).
+    pub fn bind_to_thread(&self) -> Result<()> {
+        self.context
+            .bind_to_thread()
+            .map_err(|e| driver_err("binding the context to this thread", e))
+    }
+
+    fn blas(&self) -> Result<std::sync::MutexGuard<'_, CudaBlas>> {
+        self.bind_to_thread()?;
+        Ok(self.blas.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -767,7 +776,7 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         bump(&self.counts.launches);
         // A row-major a is its transpose stored column-major: y := (aᵀ)ᵀ x.
         let dims = if col { [m, n] } else { [n, m] };
-        T::gemv(&self.blas(), !col, dims, alpha, am, xm, beta, ym)
+        T::gemv(&*self.blas()?, !col, dims, alpha, am, xm, beta, ym)
     }
 
     fn ger(
@@ -790,10 +799,10 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         let (m, n) = (int("rows", ra.m)?, int("columns", ra.n)?);
         bump(&self.counts.launches);
         if col {
-            T::ger(&self.blas(), [m, n], alpha, xm, ym, am)
+            T::ger(&*self.blas()?, [m, n], alpha, xm, ym, am)
         } else {
             // aᵀ (column-major, n x m) := alpha y xᵀ + aᵀ
-            T::ger(&self.blas(), [n, m], alpha, ym, xm, am)
+            T::ger(&*self.blas()?, [n, m], alpha, ym, xm, am)
         }
     }
 
@@ -820,7 +829,7 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         if ccol {
             // c := op(a) op(b), an operand transposed when it is row-major
             T::gemm(
-                &self.blas(),
+                &*self.blas()?,
                 !acol,
                 !bcol,
                 [m, n, k],
@@ -832,7 +841,17 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
             )
         } else {
             // cᵀ (column-major) := op(b)ᵀ op(a)ᵀ: a column-major operand is transposed
-            T::gemm(&self.blas(), bcol, acol, [n, m, k], alpha, bm, am, beta, cm)
+            T::gemm(
+                &*self.blas()?,
+                bcol,
+                acol,
+                [n, m, k],
+                alpha,
+                bm,
+                am,
+                beta,
+                cm,
+            )
         }
     }
 

@@ -113,6 +113,7 @@ impl<T: CudaScalar> CudnnDnn<T> {
             ))
         })?;
         let version = cudnn::version()?;
+        e.bind_to_thread()?;
         let handle = Handle::new(e.stream())?;
         let module = la_cuda::load_module(e.context(), KERNELS, T::REAL)?;
         let f = |name: &str| {
@@ -168,6 +169,7 @@ impl<T: CudaScalar> CudnnDnn<T> {
         g: &Convolution,
         f: impl FnOnce(&Handle, &ConvPlan, Scratch) -> Result<()>,
     ) -> Result<()> {
+        self.engine().bind_to_thread()?;
         let handle = lock(&self.handle);
         let mut plans = lock(&self.plans);
         let key = conv_key(g);
@@ -317,6 +319,7 @@ impl<T: CudaScalar> Dnn<T> for CudnnDnn<T> {
                 e.insert(TensorDesc::new(dt, [n, c, 1, 1], [sn, sc, 1, 1])?)
             }
         };
+        self.engine().bind_to_thread()?;
         let handle = lock(&self.handle);
         self.engine().count_launch();
         cudnn::softmax::<T>(&handle, desc, p)
