@@ -277,6 +277,25 @@ pub enum Reduction {
     Amax,
 }
 
+/// A distribution for [`Engine::random`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Distribution<T> {
+    /// Uniform on `[lower, upper)`.
+    Uniform {
+        /// The lower bound (inclusive).
+        lower: T,
+        /// The upper bound (exclusive).
+        upper: T,
+    },
+    /// Normal, `N(mu, sigma²)`.
+    Normal {
+        /// The mean.
+        mu: T,
+        /// The standard deviation.
+        sigma: T,
+    },
+}
+
 /// The capabilities a backend implements.
 ///
 /// Few and coarse by design (DESIGN.md, principle 2): memory, BLAS 1–3 and
@@ -382,6 +401,22 @@ pub trait Engine<T: Scalar>: Send + Sync + Debug {
         x: (&mut Storage<T>, Region),
         y: (&Storage<T>, Region),
     ) -> Result<()>;
+
+    // ---- random numbers ----
+    /// Fills the region with samples of `dist` from the engine's own generator, keyed
+    /// by numbers it draws from `rng` (the same draws give the same samples), with no
+    /// host round trip; used by [`rand_uniform_fast`](crate::random::rand_uniform_fast)
+    /// and [`rand_normal_fast`](crate::random::rand_normal_fast). `Ok(false)` (the
+    /// default, `rng` untouched) when the engine has no generator: the caller then
+    /// draws on the host.
+    fn random(
+        &self,
+        _dist: Distribution<T>,
+        _rng: &mut dyn rand::RngCore,
+        _x: (&mut Storage<T>, Region),
+    ) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// The destination work shared by engines that call a BLAS library for `gemv`/`gemm`.

@@ -85,7 +85,9 @@ pub use factory::Factory;
 pub use math::*;
 pub use matrix::{AsMatrix, AsMatrixMut, Layout, Matrix, MatrixView, MatrixViewMut};
 pub use native::{native_double, native_float};
-pub use random::{rand_normal, rand_uniform, rand_uniform_range, seeded_rng};
+pub use random::{
+    rand_normal, rand_normal_fast, rand_uniform, rand_uniform_fast, rand_uniform_range, seeded_rng,
+};
 pub use scalar::Scalar;
 pub use vector::{AsVector, AsVectorMut, Vector, VectorView, VectorViewMut};
 

@@ -12,7 +12,7 @@ use cudarc::driver::{
 };
 use cudarc::nvrtc::Ptx;
 use la_core::engine::{
-    blas_prologue, Binary, DeviceBuffer, Engine, Reduction, Region, Storage, Unary,
+    blas_prologue, Binary, DeviceBuffer, Distribution, Engine, Reduction, Region, Storage, Unary,
 };
 use la_core::{Error, Factory, Result, Scalar};
 
@@ -81,6 +81,7 @@ struct Kernels {
     axpby: CudaFunction,
     swap: CudaFunction,
     reduce: CudaFunction,
+    random: CudaFunction,
 }
 
 /// What an engine has queued, for [`counts`].
@@ -188,6 +189,7 @@ fn factory<T: CudaScalar>(
         axpby: f("axpby")?,
         swap: f("swap")?,
         reduce: f("reduce")?,
+        random: f("random")?,
     };
     let blas = CudaBlas::new(stream.clone()).map_err(|e| driver_err("creating cuBLAS", e))?;
     let partial = stream
@@ -893,5 +895,39 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
     ) -> Result<()> {
         let (xp, yp) = (self.ptr(x.0, x.1)?, self.ptr(y.0, y.1)?);
         self.binary_raw(op, (xp, x.1), (yp, y.1), (xp, x.1))
+    }
+
+    fn random(
+        &self,
+        dist: Distribution<T>,
+        rng: &mut dyn la_core::rand::RngCore,
+        x: (&mut Storage<T>, Region),
+    ) -> Result<bool> {
+        let r = x.1;
+        if r.is_empty() {
+            return Ok(true);
+        }
+        // one key per call: the kernel's counter is the element's position
+        let key = rng.next_u64();
+        let (code, a, b) = match dist {
+            Distribution::Uniform { lower, upper } => (0, lower, upper),
+            Distribution::Normal { mu, sigma } => (1, mu, sigma),
+        };
+        let [x0, x1, x2, x3] = rargs(self.ptr(x.0, r)?, r);
+        use KernelArg::*;
+        let args = [
+            I32(code),
+            Val(a),
+            Val(b),
+            U64(key),
+            U64(r.m as u64),
+            U64(r.n as u64),
+            x0,
+            x1,
+            x2,
+            x3,
+        ];
+        self.run(&self.kernels.random, r.len(), &args)?;
+        Ok(true)
     }
 }

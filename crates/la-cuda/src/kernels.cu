@@ -126,3 +126,51 @@ extern "C" __global__ void reduce(int op, u64 m, u64 n,
         partial[blockIdx.x] = scratch[0];
     }
 }
+
+// Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11):
+// a counter-based generator, so element k's numbers depend only on (key, k) and need
+// no state. Mirrored on the host by la_cuda::philox4x32_10 (tested against the
+// paper's known-answer vectors).
+__device__ void philox4x32_10(unsigned ctr[4], unsigned key0, unsigned key1) {
+    for (int round = 0; round < 10; round++) {
+        if (round > 0) {
+            key0 += 0x9E3779B9u;
+            key1 += 0xBB67AE85u;
+        }
+        unsigned hi0 = __umulhi(0xD2511F53u, ctr[0]), lo0 = 0xD2511F53u * ctr[0];
+        unsigned hi1 = __umulhi(0xCD9E8D57u, ctr[2]), lo1 = 0xCD9E8D57u * ctr[2];
+        unsigned c0 = hi1 ^ ctr[1] ^ key0, c2 = hi0 ^ ctr[3] ^ key1;
+        ctr[0] = c0;
+        ctr[1] = lo1;
+        ctr[2] = c2;
+        ctr[3] = lo0;
+    }
+}
+
+// A uniform sample on [0, 1) from two 32-bit words (24 bits for float, 53 for double).
+__device__ REAL unit(unsigned a, unsigned b) {
+    if (sizeof(REAL) == 4) {
+        return (REAL)(a >> 8) * (REAL)5.9604644775390625e-8;   // 2^-24
+    }
+    return (REAL)((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) * (REAL)1.1102230246251565e-16; // 2^-53
+}
+
+// dist 0: uniform on [a, b); 1: normal N(a, b^2) (Box-Muller). Element k (column-major
+// position in the region) takes the Philox block of counter (k, 0, 0, 0).
+extern "C" __global__ void random(int dist, REAL a, REAL b, u64 seed, u64 m, u64 n,
+                                  REAL* x, u64 xo, u64 xrs, u64 xcs) {
+    FOR_EACH(m, n) {
+        unsigned c[4] = {(unsigned)k, (unsigned)(k >> 32), 0u, 0u};
+        philox4x32_10(c, (unsigned)seed, (unsigned)(seed >> 32));
+        REAL v;
+        if (dist == 0) {
+            v = a + (b - a) * unit(c[0], c[1]);
+            if (v >= b) v = a;                           // rounding reached the open bound
+        } else {
+            REAL u1 = (REAL)1 - unit(c[0], c[1]);        // (0, 1]: its log is finite
+            REAL u2 = unit(c[2], c[3]);
+            v = a + b * sqrt((REAL)-2 * log(u1)) * cospi((REAL)2 * u2);
+        }
+        x[AT(xo, xrs, xcs, k % m, k / m)] = v;
+    }
+}

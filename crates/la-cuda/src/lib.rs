@@ -44,8 +44,11 @@
 //!
 //! Everything else is la-core's API: the same `mv`, `mm`, `tanh`, ... run on these
 //! factories unchanged. `fmap` (a Rust closure) and the sparse products are
-//! `Unsupported` on the device. Random numbers are drawn on the host from the caller's
-//! seeded generator and copied over, so a seed gives the same network on every backend.
+//! `Unsupported` on the device. `rand_uniform` and `rand_normal` draw on the host from
+//! the caller's seeded generator and copy over, so a seed gives the same network on
+//! every backend; `rand_uniform_fast` and `rand_normal_fast` (dropout masks) draw on
+//! the device with Philox4x32-10 ([`philox4x32_10`]), keyed by one number from the
+//! caller's generator: no host round trip, no allocation.
 //!
 //! ## Testing without a GPU
 //!
@@ -58,6 +61,7 @@ mod device;
 mod engine;
 mod launch;
 mod nvrtc;
+mod philox;
 mod probe;
 
 pub use cudarc::driver::{CudaContext, CudaModule, CudaStream};
@@ -68,6 +72,7 @@ pub use engine::{
 };
 pub use launch::{launch, KernelArg};
 pub use nvrtc::{compile, compile_cached, nvrtc_version, supported_archs, KernelSource, Target};
+pub use philox::philox4x32_10;
 pub use probe::{device_count, require, Library};
 
 use la_core::{Error, Factory};

@@ -30,7 +30,7 @@ fn archs() -> Vec<(u32, u32)> {
     archs
 }
 
-const ENTRIES: [&str; 5] = ["unary", "binary", "axpby", "swap", "reduce"];
+const ENTRIES: [&str; 6] = ["unary", "binary", "axpby", "swap", "reduce", "random"];
 
 #[test]
 fn kernels_compile_to_ptx_with_every_entry_point() {

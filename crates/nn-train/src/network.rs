@@ -295,13 +295,14 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
                 match *d {
                     Dropout::Bernoulli { keep } => {
                         // mask := (u < keep) / keep
-                        rand_uniform(&mut self.rng, mask)?;
+                        // drawn on the device where the engine can (no host round trip)
+                        la_core::rand_uniform_fast(&mut self.rng, T::zero(), T::one(), mask)?;
                         linear_frac_inplace(-T::one(), mask, keep, T::zero(), T::one())?;
                         step_inplace(mask)?;
                         scal_inplace(T::one() / keep, mask)?;
                     }
                     Dropout::Gaussian { sigma } => {
-                        rand_normal(&mut self.rng, T::one(), sigma, mask)?;
+                        la_core::rand_normal_fast(&mut self.rng, T::one(), sigma, mask)?;
                     }
                 }
                 mul_into(&cur.out, mask, dropped)?;

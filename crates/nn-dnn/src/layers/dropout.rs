@@ -75,12 +75,14 @@ impl<T: Scalar> Layer<T> for DropoutLayer<T> {
         match self.dropout {
             Dropout::Bernoulli { keep } => {
                 // mask := (u < keep) / keep
-                rand_uniform(&mut self.rng, &mut mask)?;
+                la_core::rand_uniform_fast(&mut self.rng, T::zero(), T::one(), &mut mask)?;
                 linear_frac_inplace(-T::one(), &mut mask, keep, T::zero(), T::one())?;
                 step_inplace(&mut mask)?;
                 scal_inplace(T::one() / keep, &mut mask)?;
             }
-            Dropout::Gaussian { sigma } => rand_normal(&mut self.rng, T::one(), sigma, &mut mask)?,
+            Dropout::Gaussian { sigma } => {
+                la_core::rand_normal_fast(&mut self.rng, T::one(), sigma, &mut mask)?
+            }
         }
         mul_into(&xv, &mask, &mut yv)?;
         Ok(())
