@@ -46,7 +46,39 @@ fn random_matrix<T: Scalar>(f: &Factory<T>, m: usize, n: usize, layout: Layout) 
 }
 
 /// An element-wise operation under test: `y := f(x)`.
-type VectOp = fn(&Vector<f32>, &mut Vector<f32>) -> Result<()>;
+type VectOp<T> = fn(&Vector<T>, &mut Vector<T>) -> Result<()>;
+
+/// tanh, exp, sigmoid and log over 1M elements of `f`'s type, per element.
+fn vect_math_rows<T: Scalar>(f: &Factory<T>, rows: &mut Vec<Row>) {
+    let len = 1 << 20;
+    let mut v = f.vctr(len).expect("allocation");
+    rand_uniform_range(&mut seeded_rng(2), T::of(-5.0), T::of(5.0), &mut v).expect("rand");
+    let mut w = f.vctr(len).expect("allocation");
+    let ops: [(&str, VectOp<T>); 4] = [
+        ("tanh", |x, y| tanh_into(x, y)),
+        ("exp", |x, y| exp_into(x, y)),
+        ("sigmoid", |x, y| sigmoid_into(x, y)),
+        ("log", |x, y| {
+            abs_into(x, y)?;
+            log_inplace(y)
+        }),
+    ];
+    let ty = if T::NAME == "float" { "f32" } else { "f64" };
+    for (name, op) in ops {
+        let s = median_secs(51, || op(&v, &mut w).expect(name));
+        rows.push(Row {
+            what: format!("{name} {ty} 1M"),
+            time: format!("{:.3} ms", s * 1e3),
+            rate: format!("{:.2} ns/elem", s * 1e9 / len as f64),
+            peak: String::new(),
+            target: match (name, ty) {
+                ("log", _) => "(abs + log)".into(),
+                (_, "f32") => "≤ 1 ns/elem".into(),
+                _ => "vectorised like f32 (examples/f64_math: std's scalar calls before)".into(),
+            },
+        });
+    }
+}
 
 /// A factory constructor of la-mkl.
 type MakeFactory = fn() -> Result<Factory<f32>>;
@@ -151,33 +183,8 @@ fn main() {
         });
     }
 
-    let len = 1 << 20;
-    let mut v = ff.vctr(len).expect("allocation");
-    rand_uniform_range(&mut seeded_rng(2), -5.0, 5.0, &mut v).expect("rand");
-    let mut w = ff.vctr(len).expect("allocation");
-    let ops: [(&str, VectOp); 4] = [
-        ("tanh", |x, y| tanh_into(x, y)),
-        ("exp", |x, y| exp_into(x, y)),
-        ("sigmoid", |x, y| sigmoid_into(x, y)),
-        ("log", |x, y| {
-            abs_into(x, y)?;
-            log_inplace(y)
-        }),
-    ];
-    for (name, op) in ops {
-        let s = median_secs(51, || op(&v, &mut w).expect(name));
-        rows.push(Row {
-            what: format!("{name} f32 1M"),
-            time: format!("{:.3} ms", s * 1e3),
-            rate: format!("{:.2} ns/elem", s * 1e9 / len as f64),
-            peak: String::new(),
-            target: if name == "log" {
-                "(abs + log)".into()
-            } else {
-                "≤ 1 ns/elem".into()
-            },
-        });
-    }
+    vect_math_rows(&ff, &mut rows);
+    vect_math_rows(&fd, &mut rows);
 
     // nn-inference: the network, 10000 -> 5000 (tanh) -> 1000 (sigmoid) -> 10
     // (sigmoid), with the figures measured for other frameworks on this class of machine.
@@ -401,8 +408,10 @@ fn main() {
             peak: String::new(),
             target: "report".into(),
         });
+        let len = 1 << 20;
+        let mut v = f.vctr(len).expect("allocation");
+        rand_uniform_range(&mut seeded_rng(2), -5.0, 5.0, &mut v).expect("rand");
         let mut w = f.vctr(len).expect("allocation");
-        let v = v.transfer(&f).expect("transfer");
         let s = median_secs(51, || tanh_into(&v, &mut w).expect("tanh"));
         rows.push(Row {
             what: format!("tanh f32 1M {lib}"),
