@@ -8,7 +8,7 @@
 //!
 //! Everything CUDA is opened at run time through [`cudarc`] (dynamic loading): the
 //! crate builds with cargo alone on machines without CUDA, and there every entry point
-//! returns an [`Error`](la_core::Error) naming what is missing — the driver
+//! returns an [`Error`] naming what is missing — the driver
 //! (`libcuda.so`), NVRTC or cuBLAS — instead of cudarc's panic. `CUDARC_CUDA_VERSION`
 //! (set to `13040` in the workspace's `.cargo/config.toml`; override it per host) picks
 //! the CUDA API generation cudarc binds; 13.4 also finds CUDA 12 libraries.
