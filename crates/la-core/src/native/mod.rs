@@ -708,16 +708,55 @@ impl<T: Scalar> GemvBlock<'_, T> {
     }
 
     /// Row-major: `yb[i] += alpha · dot(A[r0 + i, :], x)`; `x` is contiguous here.
-    /// (Four rows per pass sharing the loads of `x` measured slower here: 14.8 vs 9.1 ms.)
+    /// Four rows per pass: four concurrent streams through memory (one stream per core
+    /// reaches about half of this machine's read bandwidth) sharing each load of `x`.
     #[inline(always)]
     fn rows(&self, yb: &mut [T]) {
         let n = self.ra.n;
         let xv = &self.x[self.rx.offset..self.rx.offset + n];
-        for (i, y) in yb.iter_mut().enumerate() {
+        let row = |i: usize| {
             let s = self.ra.index(self.r0 + i, 0);
-            *y = *y + self.alpha * dot_kernel(&self.a[s..s + n], xv);
+            &self.a[s..s + n]
+        };
+        let mut quads = yb.chunks_exact_mut(4);
+        let mut i = 0;
+        for yq in &mut quads {
+            let d = dot4([row(i), row(i + 1), row(i + 2), row(i + 3)], xv);
+            for (y, d) in yq.iter_mut().zip(d) {
+                *y = *y + self.alpha * d;
+            }
+            i += 4;
+        }
+        for y in quads.into_remainder() {
+            *y = *y + self.alpha * dot_kernel(row(i), xv);
+            i += 1;
         }
     }
+}
+
+/// Four dot products against one `x`, in one pass: `ACC` lanes per row.
+#[inline(always)]
+fn dot4<T: Scalar>(r: [&[T]; 4], x: &[T]) -> [T; 4] {
+    let mut acc = [[T::zero(); ACC]; 4];
+    let full = x.len() / ACC * ACC;
+    let mut k = 0;
+    while k < full {
+        let xc = &x[k..k + ACC];
+        for (a, row) in acc.iter_mut().zip(&r) {
+            let rc = &row[k..k + ACC];
+            for l in 0..ACC {
+                a[l] = a[l] + rc[l] * xc[l];
+            }
+        }
+        k += ACC;
+    }
+    std::array::from_fn(|q| {
+        let tail = r[q][full..]
+            .iter()
+            .zip(&x[full..])
+            .fold(T::zero(), |s, (a, b)| s + *a * *b);
+        acc[q].iter().fold(tail, |s, v| s + *v)
+    })
 }
 
 /// `y := alpha a x + beta y`; threads split the rows of `y`. A strided `y` (or a
