@@ -261,7 +261,7 @@ fn test() -> Result<(), String> {
 
 /// Runs every chapter in the `examples` profile (optimised, no LTO). Each `cargo run`
 /// builds only its own binary, so the first chapter prints as soon as the libraries
-/// and one binary are built, not after all fourteen.
+/// and one binary are built, not after all fifteen.
 fn examples() -> Result<(), String> {
     let start = std::time::Instant::now();
     for bin in CHAPTERS {
