@@ -61,6 +61,28 @@ impl Region {
         }
     }
 
+    /// [`end`](Region::end), or `None` when it overflows `usize` (a region built by
+    /// hand): device engines compare it with their buffer's length before an address
+    /// reaches a kernel.
+    ///
+    /// ```
+    /// use la_core::engine::Region;
+    /// assert_eq!(Region::vector(2, 3, 2).checked_end(), Some(7));
+    /// let huge = Region { offset: usize::MAX, m: 2, n: 1, rs: 1, cs: 2 };
+    /// assert_eq!(huge.checked_end(), None);
+    /// ```
+    pub fn checked_end(&self) -> Option<usize> {
+        if self.is_empty() {
+            return Some(0);
+        }
+        let rows = (self.m - 1).checked_mul(self.rs)?;
+        let cols = (self.n - 1).checked_mul(self.cs)?;
+        self.offset
+            .checked_add(rows)?
+            .checked_add(cols)?
+            .checked_add(1)
+    }
+
     /// The index of element `(i, j)`.
     #[inline]
     pub fn index(&self, i: usize, j: usize) -> usize {
@@ -209,6 +231,41 @@ pub enum Unary<T> {
     Fill(T),
 }
 
+/// The device kernels' code for a plain copy (beside [`Unary::kernel_code`]'s).
+pub const KERNEL_COPY: i32 = 16;
+
+impl<T: Scalar> Unary<T> {
+    /// The operation's code in the device kernels' `switch` (la-opencl's `kernels.cl`,
+    /// la-cuda's `kernels.cu`: 0 `sqr` … 15 `fill`, [`KERNEL_COPY`] a copy) and its up
+    /// to four scalar parameters.
+    ///
+    /// ```
+    /// use la_core::engine::Unary;
+    /// assert_eq!(Unary::Elu(0.5f32).kernel_code(), (9, [0.5, 0.0, 0.0, 0.0]));
+    /// ```
+    pub fn kernel_code(&self) -> (i32, [T; 4]) {
+        let z = T::zero();
+        match *self {
+            Unary::Sqr => (0, [z; 4]),
+            Unary::Inv => (1, [z; 4]),
+            Unary::Abs => (2, [z; 4]),
+            Unary::Sqrt => (3, [z; 4]),
+            Unary::Exp => (4, [z; 4]),
+            Unary::Log => (5, [z; 4]),
+            Unary::Tanh => (6, [z; 4]),
+            Unary::Sigmoid => (7, [z; 4]),
+            Unary::Relu => (8, [z; 4]),
+            Unary::Elu(a) => (9, [a, z, z, z]),
+            Unary::LinearFrac { a, b, c, d } => (10, [a, b, c, d]),
+            Unary::Pow(a) => (11, [a, z, z, z]),
+            Unary::Round => (12, [z; 4]),
+            Unary::Step => (13, [z; 4]),
+            Unary::Scale(a) => (14, [a, z, z, z]),
+            Unary::Fill(a) => (15, [a, z, z, z]),
+        }
+    }
+}
+
 impl<T> Unary<T> {
     /// The operation's name in the book's vocabulary.
     pub fn name(&self) -> &'static str {
@@ -251,6 +308,18 @@ pub enum Binary {
 }
 
 impl Binary {
+    /// The operation's code in the device kernels' `switch` (0 `mul` … 5 `sub`).
+    pub fn kernel_code(self) -> i32 {
+        match self {
+            Binary::Mul => 0,
+            Binary::Div => 1,
+            Binary::Fmax => 2,
+            Binary::Fmin => 3,
+            Binary::Add => 4,
+            Binary::Sub => 5,
+        }
+    }
+
     /// The operation's name in the book's vocabulary.
     pub fn name(&self) -> &'static str {
         match self {
@@ -294,6 +363,58 @@ pub enum Distribution<T> {
         /// The standard deviation.
         sigma: T,
     },
+}
+
+impl Reduction {
+    /// The operation's code in the device kernels' reduction (0 sum, 1 asum, 2 sum of
+    /// squares, 3 amax; [`KERNEL_DOT`] the dot product).
+    pub fn kernel_code(self) -> i32 {
+        match self {
+            Reduction::Sum => 0,
+            Reduction::Asum => 1,
+            Reduction::Nrm2 => 2,
+            Reduction::Amax => 3,
+        }
+    }
+}
+
+/// The device kernels' reduction code for a dot product.
+pub const KERNEL_DOT: i32 = 4;
+
+/// Finishes a device reduction on the host from its per-group partial results:
+/// the largest (NaN wins) for amax (code 3), the sum otherwise; the square root of
+/// the sum of squares for `nrm2` is the caller's.
+pub fn finish_reduction<T: Scalar>(code: i32, partials: &[T]) -> T {
+    let p = partials.iter().copied();
+    if code == Reduction::Amax.kernel_code() {
+        p.fold(T::zero(), |a, b| {
+            if a.is_nan() || b.is_nan() {
+                T::nan()
+            } else {
+                a.max(b)
+            }
+        })
+    } else {
+        p.fold(T::zero(), |a, b| a + b)
+    }
+}
+
+/// The column-major position of the first element with the largest `|x|` (the first
+/// NaN counts as the largest, as on every backend): `iamax` for engines that read the
+/// values back to the host.
+///
+/// ```
+/// assert_eq!(la_core::engine::iamax_host(&[1.0, -3.0, 3.0]), 1);
+/// assert_eq!(la_core::engine::iamax_host(&[1.0, f64::NAN, 9.0]), 1);
+/// ```
+pub fn iamax_host<T: Scalar>(values: &[T]) -> usize {
+    let mut best = (T::neg_infinity(), 0);
+    for (i, v) in values.iter().enumerate() {
+        if v.abs() > best.0 || (v.is_nan() && !best.0.is_nan()) {
+            best = (v.abs(), i);
+        }
+    }
+    best.1
 }
 
 /// The capabilities a backend implements.

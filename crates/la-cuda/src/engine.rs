@@ -12,7 +12,8 @@ use cudarc::driver::{
 };
 use cudarc::nvrtc::Ptx;
 use la_core::engine::{
-    blas_prologue, Binary, DeviceBuffer, Distribution, Engine, Reduction, Region, Storage, Unary,
+    blas_prologue, finish_reduction, iamax_host, Binary, DeviceBuffer, Distribution, Engine,
+    Reduction, Region, Storage, Unary, KERNEL_COPY, KERNEL_DOT,
 };
 use la_core::{Error, Factory, Result, Scalar};
 
@@ -47,8 +48,6 @@ const THREADS: u32 = 256;
 const MAX_BLOCKS: usize = 4096;
 /// The most blocks a reduction uses (its partial results' length).
 const MAX_PARTIALS: usize = 128;
-/// The unary kernel's op code for a plain copy.
-const COPY: i32 = 16;
 
 /// A device buffer of this crate; freed (stream-ordered) when dropped.
 pub struct CudaBuffer<T> {
@@ -256,19 +255,6 @@ pub fn synchronize<T: CudaScalar>(f: &Factory<T>) -> Result<()> {
     }
 }
 
-/// One past the last element `r` addresses, or `None` on overflow.
-fn region_end(r: &Region) -> Option<usize> {
-    if r.is_empty() {
-        return Some(0);
-    }
-    let rows = (r.m - 1).checked_mul(r.rs)?;
-    let cols = (r.n - 1).checked_mul(r.cs)?;
-    r.offset
-        .checked_add(rows)?
-        .checked_add(cols)?
-        .checked_add(1)
-}
-
 /// The CUDA buffer of `s`, once `r` is checked to lie inside it: kernels and cuBLAS
 /// trust their offsets and strides, so this is where a region built by hand (the
 /// engine interface is public) is stopped before it reaches the device.
@@ -280,7 +266,7 @@ fn buffer<T: CudaScalar>(s: &Storage<T>, r: Region) -> Result<&CudaBuffer<T>> {
     .ok_or_else(|| {
         crate::cuda_err("argument: not a CUDA buffer of this type; transfer it first")
     })?;
-    if region_end(&r).is_none_or(|e| e > b.len) {
+    if r.checked_end().is_none_or(|e| e > b.len) {
         return Err(crate::cuda_err(format!(
             "argument: the region {r:?} reaches past the buffer's {} elements",
             b.len
@@ -308,47 +294,6 @@ fn rargs<T>(ptr: u64, r: Region) -> [KernelArg<T>; 4] {
         KernelArg::U64(r.rs as u64),
         KernelArg::U64(r.cs as u64),
     ]
-}
-
-fn unary_code<T>(op: &Unary<T>) -> i32 {
-    match op {
-        Unary::Sqr => 0,
-        Unary::Inv => 1,
-        Unary::Abs => 2,
-        Unary::Sqrt => 3,
-        Unary::Exp => 4,
-        Unary::Log => 5,
-        Unary::Tanh => 6,
-        Unary::Sigmoid => 7,
-        Unary::Relu => 8,
-        Unary::Elu(_) => 9,
-        Unary::LinearFrac { .. } => 10,
-        Unary::Pow(_) => 11,
-        Unary::Round => 12,
-        Unary::Step => 13,
-        Unary::Scale(_) => 14,
-        Unary::Fill(_) => 15,
-    }
-}
-
-fn unary_params<T: Scalar>(op: &Unary<T>) -> [T; 4] {
-    let z = T::zero();
-    match *op {
-        Unary::Elu(a) | Unary::Pow(a) | Unary::Scale(a) | Unary::Fill(a) => [a, z, z, z],
-        Unary::LinearFrac { a, b, c, d } => [a, b, c, d],
-        _ => [z; 4],
-    }
-}
-
-fn binary_code(op: Binary) -> i32 {
-    match op {
-        Binary::Mul => 0,
-        Binary::Div => 1,
-        Binary::Fmax => 2,
-        Binary::Fmin => 3,
-        Binary::Add => 4,
-        Binary::Sub => 5,
-    }
 }
 
 /// cuBLAS takes `int` dimensions.
@@ -427,7 +372,7 @@ impl<T: CudaScalar> CudaEngine<T> {
 
     /// `y := op(x)`; `x` and `y` may be the same buffer (element `k` of the region is
     /// read and written by the same thread only).
-    fn unary_raw(&self, op: i32, p: [T; 4], x: (u64, Region), y: (u64, Region)) -> Result<()> {
+    fn unary_raw(&self, (op, p): (i32, [T; 4]), x: (u64, Region), y: (u64, Region)) -> Result<()> {
         let r = y.1;
         if r.is_empty() {
             return Ok(());
@@ -471,7 +416,7 @@ impl<T: CudaScalar> CudaEngine<T> {
         let [y0, y1, y2, y3] = rargs(y.0, y.1);
         let [z0, z1, z2, z3] = rargs(z.0, z.1);
         let args = [
-            I32(binary_code(op)),
+            I32(op.kernel_code()),
             U64(r.m as u64),
             U64(r.n as u64),
             x0,
@@ -531,18 +476,7 @@ impl<T: CudaScalar> CudaEngine<T> {
         self.stream
             .memcpy_dtoh(&partial.slice(..blocks), host)
             .map_err(|e| driver_err("reading partial sums", e))?;
-        let host = host.iter().copied();
-        Ok(if op == 3 {
-            host.fold(T::zero(), |a, b| {
-                if a.is_nan() || b.is_nan() {
-                    T::nan()
-                } else {
-                    a.max(b)
-                }
-            })
-        } else {
-            host.fold(T::zero(), |a, b| a + b)
-        })
+        Ok(finish_reduction(op, host))
     }
 
     fn base_of_slice(&self, s: &CudaSlice<T>) -> u64 {
@@ -656,8 +590,7 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         };
         let dst = self.ptr(s, r)?;
         self.unary_raw(
-            COPY,
-            [T::zero(); 4],
+            (KERNEL_COPY, [T::zero(); 4]),
             (self.base_of_slice(&tmp), flat),
             (dst, r),
         )
@@ -665,7 +598,7 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
 
     fn copy(&self, x: (&Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
         let (xp, yp) = (self.ptr(x.0, x.1)?, self.ptr(y.0, y.1)?);
-        self.unary_raw(COPY, [T::zero(); 4], (xp, x.1), (yp, y.1))
+        self.unary_raw((KERNEL_COPY, [T::zero(); 4]), (xp, x.1), (yp, y.1))
     }
 
     fn swap(&self, x: (&mut Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
@@ -693,18 +626,12 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
 
     fn dot(&self, x: (&Storage<T>, Region), y: (&Storage<T>, Region)) -> Result<T> {
         let (xp, yp) = (self.ptr(x.0, x.1)?, self.ptr(y.0, y.1)?);
-        self.reduce_raw(4, (xp, x.1), (yp, y.1))
+        self.reduce_raw(KERNEL_DOT, (xp, x.1), (yp, y.1))
     }
 
     fn reduce(&self, op: Reduction, x: (&Storage<T>, Region)) -> Result<T> {
         let p = self.ptr(x.0, x.1)?;
-        let code = match op {
-            Reduction::Sum => 0,
-            Reduction::Asum => 1,
-            Reduction::Nrm2 => 2,
-            Reduction::Amax => 3,
-        };
-        let v = self.reduce_raw(code, (p, x.1), (p, x.1))?;
+        let v = self.reduce_raw(op.kernel_code(), (p, x.1), (p, x.1))?;
         Ok(if op == Reduction::Nrm2 { v.sqrt() } else { v })
     }
 
@@ -712,14 +639,7 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         // Rarely hot: read the vector and search on the host.
         let mut host = vec![T::zero(); x.1.len()];
         self.read(x.0, x.1, &mut host)?;
-        let mut best = (T::neg_infinity(), 0);
-        for (i, v) in host.iter().enumerate() {
-            // the first NaN counts as the largest, as on every backend
-            if v.abs() > best.0 || (v.is_nan() && !best.0.is_nan()) {
-                best = (v.abs(), i);
-            }
-        }
-        Ok(best.1)
+        Ok(iamax_host(&host))
     }
 
     fn axpby(
@@ -864,12 +784,12 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         y: (&mut Storage<T>, Region),
     ) -> Result<()> {
         let (xp, yp) = (self.ptr(x.0, x.1)?, self.ptr(y.0, y.1)?);
-        self.unary_raw(unary_code(&op), unary_params(&op), (xp, x.1), (yp, y.1))
+        self.unary_raw(op.kernel_code(), (xp, x.1), (yp, y.1))
     }
 
     fn unary_inplace(&self, op: Unary<T>, x: (&mut Storage<T>, Region)) -> Result<()> {
         let p = self.ptr(x.0, x.1)?;
-        self.unary_raw(unary_code(&op), unary_params(&op), (p, x.1), (p, x.1))
+        self.unary_raw(op.kernel_code(), (p, x.1), (p, x.1))
     }
 
     fn binary(

@@ -9,7 +9,8 @@ use std::sync::Mutex;
 use crate::cl::{Context, Kernel, KernelArg, Mem, Pod, Program, Queue};
 use crate::ffi::{self, ClBlast, Mat, Transpose};
 use la_core::engine::{
-    blas_prologue, Binary, DeviceBuffer, Engine, Reduction, Region, Storage, Unary,
+    blas_prologue, finish_reduction, iamax_host, Binary, DeviceBuffer, Engine, Reduction, Region,
+    Storage, Unary, KERNEL_COPY, KERNEL_DOT,
 };
 use la_core::{Error, Factory, Result, Scalar};
 
@@ -188,7 +189,7 @@ fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Mem> {
             "not an OpenCL buffer of this type; transfer it first",
         )
     })?;
-    let end = region_end(&r);
+    let end = r.checked_end();
     if end.is_none_or(|e| e > b.len) {
         return Err(cl_err(
             "argument",
@@ -199,19 +200,6 @@ fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Mem> {
         ));
     }
     Ok(&b.mem)
-}
-
-/// One past the last element `r` addresses, or `None` on overflow.
-fn region_end(r: &Region) -> Option<usize> {
-    if r.is_empty() {
-        return Some(0);
-    }
-    let rows = (r.m - 1).checked_mul(r.rs)?;
-    let cols = (r.n - 1).checked_mul(r.cs)?;
-    r.offset
-        .checked_add(rows)?
-        .checked_add(cols)?
-        .checked_add(1)
 }
 
 /// Region arguments as the kernels take them: offset, row stride, column stride.
@@ -233,38 +221,6 @@ fn status(op: &str, r: std::result::Result<(), String>) -> Result<()> {
     r.map_err(|e| cl_err(op, e))
 }
 
-fn unary_code<T>(op: &Unary<T>) -> i32 {
-    match op {
-        Unary::Sqr => 0,
-        Unary::Inv => 1,
-        Unary::Abs => 2,
-        Unary::Sqrt => 3,
-        Unary::Exp => 4,
-        Unary::Log => 5,
-        Unary::Tanh => 6,
-        Unary::Sigmoid => 7,
-        Unary::Relu => 8,
-        Unary::Elu(_) => 9,
-        Unary::LinearFrac { .. } => 10,
-        Unary::Pow(_) => 11,
-        Unary::Round => 12,
-        Unary::Step => 13,
-        Unary::Scale(_) => 14,
-        Unary::Fill(_) => 15,
-    }
-}
-
-/// The four scalar parameters the unary kernel takes.
-fn unary_params<T: Scalar>(op: &Unary<T>) -> [T; 4] {
-    let z = T::zero();
-    match *op {
-        Unary::Elu(a) | Unary::Pow(a) | Unary::Scale(a) | Unary::Fill(a) => [a, z, z, z],
-        Unary::LinearFrac { a, b, c, d } => [a, b, c, d],
-        _ => [z; 4],
-    }
-}
-
-const COPY: i32 = 16;
 const LOCAL: usize = 64;
 /// The most work groups a reduction uses (its partial results' length).
 const MAX_GROUPS: usize = 64;
@@ -306,7 +262,12 @@ impl<T: ClScalar> ClEngine<T> {
     }
 
     /// `y := op(x)` over regions of possibly different buffers (or the same one).
-    fn unary_raw(&self, op: i32, p: [T; 4], x: (&Mem, Region), y: (&Mem, Region)) -> Result<()> {
+    fn unary_raw(
+        &self,
+        (op, p): (i32, [T; 4]),
+        x: (&Mem, Region),
+        y: (&Mem, Region),
+    ) -> Result<()> {
         if y.1.is_empty() {
             return Ok(());
         }
@@ -372,18 +333,7 @@ impl<T: ClScalar> ClEngine<T> {
         partial
             .read(&self.queue, 0, host)
             .map_err(|e| cl_err("reading partial sums", e))?;
-        let host = host.iter().copied();
-        Ok(if op == 3 {
-            host.fold(T::zero(), |a, b| {
-                if a.is_nan() || b.is_nan() {
-                    T::nan()
-                } else {
-                    a.max(b)
-                }
-            })
-        } else {
-            host.fold(T::zero(), |a, b| a + b)
-        })
+        Ok(finish_reduction(op, host))
     }
 
     fn upload(&self, data: &[T]) -> Result<Mem> {
@@ -469,13 +419,12 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             rs: 1,
             cs: r.m,
         };
-        self.unary_raw(COPY, [T::zero(); 4], (&tmp, flat), (b, r))
+        self.unary_raw((KERNEL_COPY, [T::zero(); 4]), (&tmp, flat), (b, r))
     }
 
     fn copy(&self, x: (&Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
         self.unary_raw(
-            COPY,
-            [T::zero(); 4],
+            (KERNEL_COPY, [T::zero(); 4]),
             (buf(x.0, x.1)?, x.1),
             (buf(y.0, y.1)?, y.1),
         )
@@ -506,18 +455,12 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
     }
 
     fn dot(&self, x: (&Storage<T>, Region), y: (&Storage<T>, Region)) -> Result<T> {
-        self.reduce_raw(4, (buf(x.0, x.1)?, x.1), (buf(y.0, y.1)?, y.1))
+        self.reduce_raw(KERNEL_DOT, (buf(x.0, x.1)?, x.1), (buf(y.0, y.1)?, y.1))
     }
 
     fn reduce(&self, op: Reduction, x: (&Storage<T>, Region)) -> Result<T> {
         let b = buf(x.0, x.1)?;
-        let code = match op {
-            Reduction::Sum => 0,
-            Reduction::Asum => 1,
-            Reduction::Nrm2 => 2,
-            Reduction::Amax => 3,
-        };
-        let v = self.reduce_raw(code, (b, x.1), (b, x.1))?;
+        let v = self.reduce_raw(op.kernel_code(), (b, x.1), (b, x.1))?;
         Ok(if op == Reduction::Nrm2 { v.sqrt() } else { v })
     }
 
@@ -525,14 +468,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         // Rarely hot: read the vector and search on the host.
         let mut host = vec![T::zero(); x.1.len()];
         self.read(x.0, x.1, &mut host)?;
-        let mut best = (T::neg_infinity(), 0);
-        for (i, v) in host.iter().enumerate() {
-            // the first NaN counts as the largest, as on every backend
-            if v.abs() > best.0 || (v.is_nan() && !best.0.is_nan()) {
-                best = (v.abs(), i);
-            }
-        }
-        Ok(best.1)
+        Ok(iamax_host(&host))
     }
 
     fn axpby(
@@ -726,8 +662,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         y: (&mut Storage<T>, Region),
     ) -> Result<()> {
         self.unary_raw(
-            unary_code(&op),
-            unary_params(&op),
+            op.kernel_code(),
             (buf(x.0, x.1)?, x.1),
             (buf(y.0, y.1)?, y.1),
         )
@@ -735,7 +670,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
 
     fn unary_inplace(&self, op: Unary<T>, x: (&mut Storage<T>, Region)) -> Result<()> {
         let b = buf(x.0, x.1)?;
-        self.unary_raw(unary_code(&op), unary_params(&op), (b, x.1), (b, x.1))
+        self.unary_raw(op.kernel_code(), (b, x.1), (b, x.1))
     }
 
     fn binary(
@@ -775,14 +710,7 @@ impl<T: ClScalar> ClEngine<T> {
         if z.1.is_empty() {
             return Ok(());
         }
-        let code: i32 = match op {
-            Binary::Mul => 0,
-            Binary::Div => 1,
-            Binary::Fmax => 2,
-            Binary::Fmin => 3,
-            Binary::Add => 4,
-            Binary::Sub => 5,
-        };
+        let code = op.kernel_code();
         let [xo, xrs, xcs] = rargs(x.1);
         let [yo, yrs, ycs] = rargs(y.1);
         let [zo, zrs, zcs] = rargs(z.1);
