@@ -34,7 +34,7 @@ macro_rules! conformance_tests {
             }
             $crate::conformance_tests!(@tests $t;
                 constructors_and_views, blas1, blas1_strided, blas2, blas3, vector_math,
-                binary_math, random, errors, book_values, nan_rules, bad_input_sweep);
+                binary_math, random, random_fast, errors, book_values, nan_rules, bad_input_sweep);
         }
     };
     (@tests $t:ty; $($test:ident),*) => {$(
@@ -760,6 +760,76 @@ pub fn random<T: Scalar>(f: &Factory<T>) {
     );
     assert!(crate::rand_normal(&mut crate::seeded_rng(1), t(0.0), t(-1.0), &mut a).is_err());
     assert!(crate::rand_uniform_range(&mut crate::seeded_rng(1), t(1.0), t(1.0), &mut a).is_err());
+}
+
+/// `rand_uniform_fast` / `rand_normal_fast`: bounds, moments, the same numbers for the
+/// same seed; on host engines exactly `rand_uniform`'s numbers, on device engines
+/// Philox4x32-10's ([`crate::philox4x32_10`]) under the key drawn from the seed.
+pub fn random_fast<T: Scalar>(f: &Factory<T>) {
+    use rand::RngCore;
+    let n = 100_000;
+    let (lo, hi) = (t::<T>(-1.0), t::<T>(2.0));
+    let mut x = f.vctr(n).unwrap();
+    crate::rand_uniform_fast(&mut crate::seeded_rng(3), lo, hi, &mut x).unwrap();
+    let v = x.to_vec().unwrap();
+    assert!(v.iter().all(|u| (lo..hi).contains(u)), "out of [-1, 2)");
+    let mean = f64s(&v).iter().sum::<f64>() / n as f64;
+    assert!((mean - 0.5).abs() < 0.02, "uniform mean {mean}");
+    let mut y = f.vctr(n).unwrap();
+    crate::rand_uniform_fast(&mut crate::seeded_rng(3), lo, hi, &mut y).unwrap();
+    assert_eq!(v, y.to_vec().unwrap(), "same seed, same numbers");
+    if f.is_host() {
+        crate::rand_uniform_range(&mut crate::seeded_rng(3), lo, hi, &mut y).unwrap();
+        assert_eq!(
+            v,
+            y.to_vec().unwrap(),
+            "host engines: rand_uniform's numbers"
+        );
+    } else {
+        let key = crate::seeded_rng(3).next_u64();
+        for (k, got) in v.iter().take(64).enumerate() {
+            let w = crate::philox4x32_10([k as u32, 0, 0, 0], [key as u32, (key >> 32) as u32]);
+            let unit = if T::NAME == "float" {
+                f64::from(w[0] >> 8) * 2f64.powi(-24)
+            } else {
+                (f64::from(w[0] >> 5) * 67_108_864.0 + f64::from(w[1] >> 6)) * 2f64.powi(-53)
+            };
+            let want = -1.0 + 3.0 * unit;
+            assert!(
+                (got.as_f64() - want).abs() <= 4.0 * T::EPSILON.as_f64() * 2.0,
+                "element {k}: {got} but Philox gives {want}"
+            );
+        }
+    }
+    crate::rand_normal_fast(&mut crate::seeded_rng(4), t(1.0), t(2.0), &mut y).unwrap();
+    let v = f64s(&y.to_vec().unwrap());
+    let mean = v.iter().sum::<f64>() / n as f64;
+    let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+    assert!(
+        (mean - 1.0).abs() < 0.03 && (sd - 2.0).abs() < 0.03,
+        "normal mean {mean} sd {sd}"
+    );
+    // a strided view: only its elements change
+    let mut a = f.ge(4, 6, Layout::ColumnMajor).unwrap();
+    let mut sub = a.submatrix_mut(1, 1, 2, 3).unwrap();
+    crate::rand_uniform_fast(&mut crate::seeded_rng(5), t(1.0), t(2.0), &mut sub).unwrap();
+    let all = f64s(&a.to_vec().unwrap());
+    for j in 0..6 {
+        for i in 0..4 {
+            let inside = (1..3).contains(&i) && (1..4).contains(&j);
+            let e = all[i + 4 * j];
+            assert!(
+                if inside {
+                    (1.0..2.0).contains(&e)
+                } else {
+                    e == 0.0
+                },
+                "({i}, {j}) = {e}"
+            );
+        }
+    }
+    assert!(crate::rand_uniform_fast(&mut crate::seeded_rng(1), t(1.0), t(1.0), &mut y).is_err());
+    assert!(crate::rand_normal_fast(&mut crate::seeded_rng(1), t(0.0), t(-1.0), &mut y).is_err());
 }
 
 /// Precondition failures are errors that list every problem and name the operation.

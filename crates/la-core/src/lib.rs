@@ -67,6 +67,7 @@ mod factory;
 pub mod math;
 mod matrix;
 pub mod native;
+mod philox;
 pub mod random;
 pub mod reference;
 mod scalar;
@@ -85,6 +86,7 @@ pub use factory::Factory;
 pub use math::*;
 pub use matrix::{AsMatrix, AsMatrixMut, Layout, Matrix, MatrixView, MatrixViewMut};
 pub use native::{native_double, native_float};
+pub use philox::philox4x32_10;
 pub use random::{
     rand_normal, rand_normal_fast, rand_uniform, rand_uniform_fast, rand_uniform_range, seeded_rng,
 };

@@ -61,7 +61,6 @@ mod device;
 mod engine;
 mod launch;
 mod nvrtc;
-mod philox;
 mod probe;
 
 pub use cudarc::driver::{CudaContext, CudaModule, CudaStream};
@@ -70,9 +69,9 @@ pub use engine::{
     counts, cuda_double, cuda_float, load_module, synchronize, CudaBuffer, CudaCounts, CudaEngine,
     CudaScalar, KERNELS,
 };
+pub use la_core::philox4x32_10;
 pub use launch::{launch, KernelArg};
 pub use nvrtc::{compile, compile_cached, nvrtc_version, supported_archs, KernelSource, Target};
-pub use philox::philox4x32_10;
 pub use probe::{device_count, require, Library};
 
 use la_core::{Error, Factory};

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use crate::cl::{Context, Kernel, KernelArg, Mem, Pod, Program, Queue};
 use crate::ffi::{self, ClBlast, Mat, Transpose};
 use la_core::engine::{
-    blas_prologue, finish_reduction, iamax_host, Binary, DeviceBuffer, Engine, Reduction, Region,
-    Storage, Unary, KERNEL_COPY, KERNEL_DOT,
+    blas_prologue, finish_reduction, iamax_host, Binary, DeviceBuffer, Distribution, Engine,
+    Reduction, Region, Storage, Unary, KERNEL_COPY, KERNEL_DOT,
 };
 use la_core::{Error, Factory, Result, Scalar};
 
@@ -696,6 +696,44 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
     ) -> Result<()> {
         let xb = buf(x.0, x.1)?;
         self.binary_raw(op, (xb, x.1), (buf(y.0, y.1)?, y.1), (xb, x.1))
+    }
+
+    fn random(
+        &self,
+        dist: Distribution<T>,
+        rng: &mut dyn la_core::rand::RngCore,
+        x: (&mut Storage<T>, Region),
+    ) -> Result<bool> {
+        let r = x.1;
+        if r.is_empty() {
+            return Ok(true);
+        }
+        let b = buf(x.0, r)?;
+        // one key per call: the kernel's counter is the element's position
+        let key = rng.next_u64();
+        let (code, lo, hi) = match dist {
+            Distribution::Uniform { lower, upper } => (0, lower, upper),
+            Distribution::Normal { mu, sigma } => (1, mu, sigma),
+        };
+        let [xo, xrs, xcs] = rargs(r);
+        use Arg::*;
+        self.run(
+            "random",
+            &[r.m, r.n],
+            None,
+            &[
+                I32(code),
+                Val(lo),
+                Val(hi),
+                U64(key),
+                U64(r.m as u64),
+                Buf(b),
+                U64(xo),
+                U64(xrs),
+                U64(xcs),
+            ],
+        )?;
+        Ok(true)
     }
 }
 

@@ -108,3 +108,49 @@ __kernel void reduce(int op, ulong m, ulong n,
         partial[get_group_id(0)] = scratch[0];
     }
 }
+
+// Philox4x32-10 (Salmon et al., SC'11), as la-core's philox4x32_10 on the host: element
+// k (column-major position in the region) takes the block of counter (k, k >> 32, 0, 0)
+// under the key (seed, seed >> 32). dist 0: uniform on [a, b); 1: normal N(a, b^2).
+inline void philox4x32_10(uint* c, uint k0, uint k1) {
+    for (int round = 0; round < 10; round++) {
+        if (round > 0) {
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        uint hi0 = mul_hi(0xD2511F53u, c[0]), lo0 = 0xD2511F53u * c[0];
+        uint hi1 = mul_hi(0xCD9E8D57u, c[2]), lo1 = 0xCD9E8D57u * c[2];
+        uint c0 = hi1 ^ c[1] ^ k0, c2 = hi0 ^ c[3] ^ k1;
+        c[0] = c0;
+        c[1] = lo1;
+        c[2] = c2;
+        c[3] = lo0;
+    }
+}
+
+// A uniform sample on [0, 1) from two words (24 bits for float, 53 for double).
+inline REAL unit(uint a, uint b) {
+#ifdef USE_DOUBLE
+    return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) * 1.1102230246251565e-16;
+#else
+    return (float)(a >> 8) * 5.9604644775390625e-8f;
+#endif
+}
+
+__kernel void random(int dist, REAL a, REAL b, ulong seed, ulong m,
+                     __global REAL* x, ulong xo, ulong xrs, ulong xcs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    ulong k = i + j * m;
+    uint c[4] = {(uint)k, (uint)(k >> 32), 0u, 0u};
+    philox4x32_10(c, (uint)seed, (uint)(seed >> 32));
+    REAL v;
+    if (dist == 0) {
+        v = a + (b - a) * unit(c[0], c[1]);
+        if (v >= b) v = a;
+    } else {
+        REAL u1 = (REAL)1 - unit(c[0], c[1]);
+        REAL u2 = unit(c[2], c[3]);
+        v = a + b * sqrt((REAL)-2 * log(u1)) * cospi((REAL)2 * u2);
+    }
+    x[AT(xo, xrs, xcs, i, j)] = v;
+}

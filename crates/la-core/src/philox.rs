@@ -1,13 +1,17 @@
-//! The host mirror of the device generator in `kernels.cu`: Philox4x32-10.
+//! Philox4x32-10 on the host: the counter-based generator the device engines run
+//! for [`Engine::random`](crate::engine::Engine::random) (la-cuda's `kernels.cu`,
+//! la-opencl's `kernels.cl`), mirrored here for their tests.
 
 /// One Philox4x32-10 block (Salmon, Moraes, Dror and Shaw, SC'11): four 32-bit words
-/// from a 128-bit counter and a 64-bit key. The `random` kernel computes exactly this
-/// for element `k` with counter `[k, k >> 32, 0, 0]` and key `[seed, seed >> 32]`; this
-/// copy is what the tests check against the paper's known-answer vectors.
+/// from a 128-bit counter and a 64-bit key. The device engines' `random` kernels
+/// compute exactly this for element `k` (its column-major position in the region) with
+/// counter `[k, k >> 32, 0, 0]` and key `[seed, seed >> 32]`, the seed being one `u64`
+/// drawn from the caller's generator; this copy is checked against the authors'
+/// known-answer vectors.
 ///
 /// ```
 /// assert_eq!(
-///     la_cuda::philox4x32_10([0; 4], [0; 2]),
+///     la_core::philox4x32_10([0; 4], [0; 2]),
 ///     [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]
 /// );
 /// ```
