@@ -17,6 +17,7 @@ use la_core::engine::{
 };
 use la_core::{Error, Factory, Result, Scalar};
 
+use crate::blas_map::{gemm_call, gemv_call, ger_call};
 use crate::launch::{launch_checked, Cublas, KernelArg, Operand};
 use crate::nvrtc::{compile_cached, KernelSource, Target};
 use crate::probe::{require, Library};
@@ -696,9 +697,8 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         );
         let (m, n) = (int("rows", ra.m)?, int("columns", ra.n)?);
         bump(&self.counts.launches);
-        // A row-major a is its transpose stored column-major: y := (aᵀ)ᵀ x.
-        let dims = if col { [m, n] } else { [n, m] };
-        T::gemv(&*self.blas()?, !col, dims, alpha, am, xm, beta, ym)
+        let (trans, [sm, sn]) = gemv_call(col, m, n);
+        T::gemv(&*self.blas()?, trans, [sm, sn], alpha, am, xm, beta, ym)
     }
 
     fn ger(
@@ -720,12 +720,9 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         );
         let (m, n) = (int("rows", ra.m)?, int("columns", ra.n)?);
         bump(&self.counts.launches);
-        if col {
-            T::ger(&*self.blas()?, [m, n], alpha, xm, ym, am)
-        } else {
-            // aᵀ (column-major, n x m) := alpha y xᵀ + aᵀ
-            T::ger(&*self.blas()?, [n, m], alpha, ym, xm, am)
-        }
+        let (swap, dims) = ger_call(col, m, n);
+        let (u, v) = if swap { (ym, xm) } else { (xm, ym) };
+        T::ger(&*self.blas()?, dims, alpha, u, v, am)
     }
 
     fn gemm(
@@ -748,33 +745,10 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         let cm = self.operand(c.0, rc, cld)?;
         let (m, n, k) = (int("m", rc.m)?, int("n", rc.n)?, int("k", ra.n)?);
         bump(&self.counts.launches);
-        if ccol {
-            // c := op(a) op(b), an operand transposed when it is row-major
-            T::gemm(
-                &*self.blas()?,
-                !acol,
-                !bcol,
-                [m, n, k],
-                alpha,
-                am,
-                bm,
-                beta,
-                cm,
-            )
-        } else {
-            // cᵀ (column-major) := op(b)ᵀ op(a)ᵀ: a column-major operand is transposed
-            T::gemm(
-                &*self.blas()?,
-                bcol,
-                acol,
-                [n, m, k],
-                alpha,
-                bm,
-                am,
-                beta,
-                cm,
-            )
-        }
+        let call = gemm_call(acol, bcol, ccol, [m, n, k]);
+        let (p, q) = if call.swap { (bm, am) } else { (am, bm) };
+        let (tp, tq) = (call.tp, call.tq);
+        T::gemm(&*self.blas()?, tp, tq, call.dims, alpha, p, q, beta, cm)
     }
 
     fn unary(

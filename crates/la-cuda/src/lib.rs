@@ -57,6 +57,7 @@
 //! kernels are still compiled on every machine that has NVRTC (`tests/nvrtc_compile.rs`,
 //! required in CI with `DLFP_REQUIRE_NVRTC=1`): NVRTC needs no GPU.
 
+mod blas_map;
 mod device;
 mod engine;
 mod launch;
