@@ -417,6 +417,27 @@ pub fn iamax_host<T: Scalar>(values: &[T]) -> usize {
     best.1
 }
 
+/// Copies the elements of `r`, in column-major order, into `out` from `span`, the
+/// buffer's elements `r.offset..r.end()` (what a device engine reads back in one
+/// transfer for a strided region).
+///
+/// ```
+/// use la_core::engine::{gather_span, Region};
+/// let r = Region { offset: 1, m: 2, n: 2, rs: 1, cs: 3 }; // elements 1, 2, 4, 5
+/// let mut out = [0.0; 4];
+/// gather_span(&[1.0, 2.0, 3.0, 4.0, 5.0], r, &mut out);
+/// assert_eq!(out, [1.0, 2.0, 4.0, 5.0]);
+/// ```
+pub fn gather_span<T: Copy>(span: &[T], r: Region, out: &mut [T]) {
+    let mut k = 0;
+    for j in 0..r.n {
+        for i in 0..r.m {
+            out[k] = span[r.index(i, j) - r.offset];
+            k += 1;
+        }
+    }
+}
+
 /// The capabilities a backend implements.
 ///
 /// Few and coarse by design (DESIGN.md, principle 2): memory, BLAS 1–3 and

@@ -12,8 +12,8 @@ use cudarc::driver::{
 };
 use cudarc::nvrtc::Ptx;
 use la_core::engine::{
-    blas_prologue, finish_reduction, iamax_host, Binary, DeviceBuffer, Distribution, Engine,
-    Reduction, Region, Storage, Unary, KERNEL_COPY, KERNEL_DOT,
+    blas_prologue, finish_reduction, gather_span, iamax_host, Binary, DeviceBuffer, Distribution,
+    Engine, Reduction, Region, Storage, Unary, KERNEL_COPY, KERNEL_DOT,
 };
 use la_core::{Error, Factory, Result, Scalar};
 
@@ -543,24 +543,18 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
         }
         let b = buffer(s, r)?;
         bump(&self.counts.reads);
-        let span = r.end() - r.offset;
+        let src = b.slice.slice(r.offset..r.end());
         if r.is_flat_col() {
             return self
                 .stream
-                .memcpy_dtoh(&b.slice.slice(r.offset..r.offset + span), &mut out[..span])
+                .memcpy_dtoh(&src, &mut out[..r.len()])
                 .map_err(|e| driver_err("reading", e));
         }
-        let mut tmp = vec![T::zero(); span];
+        let mut tmp = vec![T::zero(); src.len()];
         self.stream
-            .memcpy_dtoh(&b.slice.slice(r.offset..r.offset + span), &mut tmp[..])
+            .memcpy_dtoh(&src, &mut tmp[..])
             .map_err(|e| driver_err("reading", e))?;
-        let mut k = 0;
-        for j in 0..r.n {
-            for i in 0..r.m {
-                out[k] = tmp[r.index(i, j) - r.offset];
-                k += 1;
-            }
-        }
+        gather_span(&tmp, r, out);
         Ok(())
     }
 

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use crate::cl::{Context, Kernel, KernelArg, Mem, Pod, Program, Queue};
 use crate::ffi::{self, ClBlast, Mat, Transpose};
 use la_core::engine::{
-    blas_prologue, finish_reduction, iamax_host, Binary, DeviceBuffer, Distribution, Engine,
-    Reduction, Region, Storage, Unary, KERNEL_COPY, KERNEL_DOT,
+    blas_prologue, finish_reduction, gather_span, iamax_host, Binary, DeviceBuffer, Distribution,
+    Engine, Reduction, Region, Storage, Unary, KERNEL_COPY, KERNEL_DOT,
 };
 use la_core::{Error, Factory, Result, Scalar};
 
@@ -389,13 +389,7 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         let mut tmp = vec![T::zero(); span];
         b.read(&self.queue, r.offset, &mut tmp)
             .map_err(|e| cl_err("reading", e))?;
-        let mut k = 0;
-        for j in 0..r.n {
-            for i in 0..r.m {
-                out[k] = tmp[r.index(i, j) - r.offset];
-                k += 1;
-            }
-        }
+        gather_span(&tmp, r, out);
         Ok(())
     }
 
