@@ -149,6 +149,49 @@ pub fn copy_into<T: Scalar>(x: &impl Dense<T>, y: &mut impl DenseMut<T>) -> Resu
         .copy((x.storage(), x.region()), (y.storage_mut(), r))
 }
 
+/// `y(:, k) := x(:, cols[k])` for every `k`: gathers the columns `cols` of `x` (samples,
+/// one per column) into `y`, in that order, in one engine call (one kernel launch on a
+/// device instead of one copy per column). `x` and `y` come from the same factory and
+/// have as many rows; `y` has `cols.len()` columns; an index may repeat.
+///
+/// ```
+/// use la_core::prelude::*;
+/// let x = dge(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], Layout::ColumnMajor)?;
+/// let mut y = native_double().ge(2, 2, Layout::ColumnMajor)?;
+/// gather_cols_into(&x, &[2, 0], &mut y)?;
+/// assert_eq!(y.to_vec()?, vec![5.0, 6.0, 1.0, 2.0]);
+/// assert!(gather_cols_into(&x, &[3, 0], &mut y).is_err()); // x has 3 columns
+/// # Ok::<(), la_core::Error>(())
+/// ```
+pub fn gather_cols_into<T: Scalar, Y: AsMatrix<T> + DenseMut<T>>(
+    x: &impl AsMatrix<T>,
+    cols: &[usize],
+    y: &mut Y,
+) -> Result<()> {
+    x.factory().require_same("gather_cols", y.factory())?;
+    let (xm, xn, ym, yn) = (x.mrows(), x.ncols(), y.mrows(), y.ncols());
+    let bad = cols.iter().position(|&j| j >= xn);
+    Check::new("gather_cols")
+        .require(xm == ym, || {
+            format!("x is {xm}x{xn} but y is {ym}x{yn} (they need as many rows)")
+        })
+        .require(cols.len() == yn, || {
+            format!("{} column indices for a y of {yn} columns", cols.len())
+        })
+        .require(bad.is_none(), || {
+            let k = bad.unwrap_or(0);
+            format!("cols[{k}] = {} but x has {xn} columns", cols[k])
+        })
+        .finish()?;
+    if ym == 0 || yn == 0 {
+        return Ok(());
+    }
+    let r = y.region();
+    let f = y.factory().clone();
+    f.engine()
+        .gather_columns((x.storage(), x.region()), cols, (y.storage_mut(), r))
+}
+
 /// A copy of `x` on the same factory (the book's `copy`); views become owned objects.
 pub fn copy<T: Scalar, X: Dense<T>>(x: &X) -> Result<X::Owned> {
     let mut y = x.zeros_like()?;

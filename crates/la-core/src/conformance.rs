@@ -34,7 +34,7 @@ macro_rules! conformance_tests {
             }
             $crate::conformance_tests!(@tests $t;
                 constructors_and_views, blas1, blas1_strided, blas2, blas3, vector_math,
-                binary_math, random, random_fast, errors, book_values, nan_rules, bad_input_sweep);
+                binary_math, random, random_fast, gather_cols, errors, book_values, nan_rules, bad_input_sweep);
         }
     };
     (@tests $t:ty; $($test:ident),*) => {$(
@@ -376,7 +376,14 @@ pub fn blas1_strided<T: Scalar>(f: &Factory<T>) {
 
 /// `mv` / `mv!` and `rk` / `rk!` with both layouts, transposes, submatrices and strided vectors.
 pub fn blas2<T: Scalar>(f: &Factory<T>) {
-    for (m, n) in [(1usize, 1usize), (4, 2), (33, 65), (130, 17), (300, 400)] {
+    for (m, n) in [
+        (1usize, 1usize),
+        (4, 2),
+        (33, 65),
+        (130, 17),
+        (300, 400),
+        (600, 500),
+    ] {
         for layout in LAYOUTS {
             let ra = rand_matrix(m + 2, n + 3, 11);
             let big = matrix(f, &ra, layout);
@@ -760,6 +767,65 @@ pub fn random<T: Scalar>(f: &Factory<T>) {
     );
     assert!(crate::rand_normal(&mut crate::seeded_rng(1), t(0.0), t(-1.0), &mut a).is_err());
     assert!(crate::rand_uniform_range(&mut crate::seeded_rng(1), t(1.0), t(1.0), &mut a).is_err());
+}
+
+/// `gather_cols_into`: the selected columns in order (repeats allowed), from and into
+/// submatrices of either layout, nothing written outside `y`; the same indices twice,
+/// then others, then fewer (device engines cache the uploaded indices); and the errors.
+pub fn gather_cols<T: Scalar>(f: &Factory<T>) {
+    let rx = rand_matrix(6, 9, 41);
+    for lx in LAYOUTS {
+        for ly in LAYOUTS {
+            let big = matrix(f, &rx, lx);
+            let x = big.submatrix(1, 1, 4, 8).unwrap();
+            let mut ybig = f.ge(6, 7, ly).unwrap();
+            for cols in [
+                &[7usize, 0, 3, 3, 5][..],
+                &[7, 0, 3, 3, 5],
+                &[2, 1, 0, 6, 4],
+                &[5, 5],
+            ] {
+                math::fill(&mut ybig, t(-9.0)).unwrap();
+                let mut y = ybig.submatrix_mut(2, 1, 4, cols.len()).unwrap();
+                blas::gather_cols_into(&x, cols, &mut y).unwrap();
+                let got = f64s(&ybig.to_vec().unwrap());
+                let expect = RefMatrix::from_fn(6, 7, |i, j| {
+                    let inside = (2..6).contains(&i) && (1..=cols.len()).contains(&j);
+                    if inside {
+                        T::of(rx.get(i - 1, cols[j - 1] + 1)).as_f64()
+                    } else {
+                        -9.0
+                    }
+                });
+                assert_eq!(
+                    got,
+                    expect.data,
+                    "{}: gather_cols {cols:?} {lx:?} -> {ly:?}",
+                    f.name()
+                );
+            }
+        }
+    }
+    let x = f.ge(3, 4, Layout::ColumnMajor).unwrap();
+    let mut y = f.ge(3, 2, Layout::ColumnMajor).unwrap();
+    let err = blas::gather_cols_into(&x, &[1, 4], &mut y)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cols[1] = 4 but x has 4 columns"), "{err}");
+    let err = blas::gather_cols_into(&x, &[1], &mut y)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("1 column indices for a y of 2 columns"),
+        "{err}"
+    );
+    let mut z = f.ge(2, 2, Layout::ColumnMajor).unwrap();
+    let err = blas::gather_cols_into(&x, &[0, 1], &mut z)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("x is 3x4 but y is 2x2"), "{err}");
+    let mut empty = f.ge(3, 0, Layout::ColumnMajor).unwrap();
+    blas::gather_cols_into(&x, &[], &mut empty).unwrap();
 }
 
 /// `rand_uniform_fast` / `rand_normal_fast`: bounds, moments, the same numbers for the

@@ -83,6 +83,21 @@ impl Region {
             .checked_add(1)
     }
 
+    /// Column `j` of the region, an `m x 1` region.
+    ///
+    /// ```
+    /// use la_core::engine::Region;
+    /// let r = Region { offset: 1, m: 3, n: 4, rs: 1, cs: 5 };
+    /// assert_eq!(r.column(2), Region { offset: 11, m: 3, n: 1, rs: 1, cs: 5 });
+    /// ```
+    pub fn column(&self, j: usize) -> Region {
+        Region {
+            offset: self.offset + j * self.cs,
+            n: 1,
+            ..*self
+        }
+    }
+
     /// The index of element `(i, j)`.
     #[inline]
     pub fn index(&self, i: usize, j: usize) -> usize {
@@ -543,6 +558,23 @@ pub trait Engine<T: Scalar>: Send + Sync + Debug {
         x: (&mut Storage<T>, Region),
         y: (&Storage<T>, Region),
     ) -> Result<()>;
+
+    /// `y(:, k) := x(:, cols[k])` for every `k` (gathering shuffled samples into a
+    /// mini-batch; [`gather_cols_into`](crate::blas::gather_cols_into)). The caller has
+    /// checked that `x` and `y` have as many rows, `y` has `cols.len()` columns and
+    /// every index is below `x`'s column count. The default copies one column at a
+    /// time; device engines override it with one launch.
+    fn gather_columns(
+        &self,
+        x: (&Storage<T>, Region),
+        cols: &[usize],
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        for (k, &j) in cols.iter().enumerate() {
+            self.copy((x.0, x.1.column(j)), (&mut *y.0, y.1.column(k)))?;
+        }
+        Ok(())
+    }
 
     // ---- random numbers ----
     /// Fills the region with samples of `dist` from the engine's own generator, keyed

@@ -42,6 +42,7 @@
 //! | `rand-uniform!`, `rand-normal!` | [`rand_uniform`], [`rand_normal`] with an explicit [`seeded_rng`] |
 //! | `transfer`, `transfer!` | `x.transfer(&factory)`, [`transfer_into`], `x.to_vec()`, `x.set_from(&data)` |
 //! | `with-release` | `Drop` (memory is freed when a value goes out of scope) |
+//! | (not in the book) gathering shuffled samples into a mini-batch | [`gather_cols_into`]`(x, cols, y)` (one launch on a device) |
 //! | (not in the book) a sparse first-layer input | [`sparse::CscMatrix`], [`sparse::sparse_mm_into`], [`sparse::sparse_mm_t_into`] |
 //!
 //! Destructive Clojure functions `f!` become `f_into` (write into a `&mut`

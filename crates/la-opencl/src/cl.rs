@@ -491,11 +491,16 @@ impl Drop for Mem {
 }
 
 /// Plain element types that may be copied to and from device memory byte for byte,
-/// and passed to a kernel by value (sealed: f32 and f64).
+/// and passed to a kernel by value (sealed: f32 and f64, and u64 for index buffers).
 #[doc(hidden)]
 pub trait Pod: Copy + Send + Sync + 'static {
     /// The value as a kernel argument.
     fn kernel_arg<'a>(self) -> KernelArg<'a>;
+}
+impl Pod for u64 {
+    fn kernel_arg<'a>(self) -> KernelArg<'a> {
+        KernelArg::U64(self)
+    }
 }
 impl Pod for f32 {
     fn kernel_arg<'a>(self) -> KernelArg<'a> {

@@ -61,8 +61,20 @@ pub struct ClEngine<T> {
     /// locked from a reduction's launch until its results are read back, so threads
     /// sharing the factory never read each other's sums.
     partial: Mutex<Mem>,
+    /// The column indices of the last [`Engine::gather_columns`], on the device and on
+    /// the host: a mini-batch gathers `x` and `y` with the same indices, so the second
+    /// gather uploads nothing.
+    index: Mutex<IndexBuffer>,
     counts: Counters,
     _t: PhantomData<T>,
+}
+
+/// A device buffer of column indices and the host copy of what it holds.
+#[derive(Debug, Default)]
+struct IndexBuffer {
+    mem: Option<Mem>,
+    capacity: usize,
+    host: Vec<u64>,
 }
 
 /// What an engine has queued, for [`counts`].
@@ -159,6 +171,7 @@ fn factory<T: ClScalar>(context: &Context, queue: &Queue) -> Result<Factory<T>> 
         program,
         kernels: Mutex::new(HashMap::new()),
         partial: Mutex::new(partial),
+        index: Mutex::new(IndexBuffer::default()),
         counts: Counters::default(),
         _t: PhantomData,
     }))
@@ -221,6 +234,13 @@ fn status(op: &str, r: std::result::Result<(), String>) -> Result<()> {
     r.map_err(|e| cl_err(op, e))
 }
 
+/// Products of at most this many multiply-adds (`m·n·k`; `m·n` for `ger`) run
+/// la-opencl's own kernels instead of CLBlast. At these sizes the work is negligible and
+/// the call's overhead is everything: on PoCL a CLBlast call costs 25–45 µs of host-side
+/// set-up against 4 µs for a launch of ours (`cargo run --release -p la-opencl --example
+/// launch_cost`), and a small network's training step makes a dozen such calls.
+const SMALL_PRODUCT: usize = 1 << 16;
+
 const LOCAL: usize = 64;
 /// The most work groups a reduction uses (its partial results' length).
 const MAX_GROUPS: usize = 64;
@@ -259,6 +279,45 @@ impl<T: ClScalar> ClEngine<T> {
         bump(&self.counts.launches);
         k.enqueue(&self.queue, gws, lws)
             .map_err(|e| cl_err(&what(), e))
+    }
+
+    /// `c := alpha a b + beta c` by la-opencl's `gemm_small` kernel (any strides;
+    /// `c` is not read when `beta == 0`); `a` is `c.m x k`, `b` is `k x c.n`.
+    fn gemm_small(
+        &self,
+        alpha: T,
+        a: (&Mem, Region),
+        b: (&Mem, Region),
+        beta: T,
+        c: (&Mem, Region),
+        k: usize,
+    ) -> Result<()> {
+        let [ao, ars, acs] = rargs(a.1);
+        let [bo, brs, bcs] = rargs(b.1);
+        let [co, crs, ccs] = rargs(c.1);
+        use Arg::*;
+        self.run(
+            "gemm_small",
+            &[c.1.m, c.1.n],
+            None,
+            &[
+                U64(k as u64),
+                Val(alpha),
+                Val(beta),
+                Buf(a.0),
+                U64(ao),
+                U64(ars),
+                U64(acs),
+                Buf(b.0),
+                U64(bo),
+                U64(brs),
+                U64(bcs),
+                Buf(c.0),
+                U64(co),
+                U64(crs),
+                U64(ccs),
+            ],
+        )
     }
 
     /// `y := op(x)` over regions of possibly different buffers (or the same one).
@@ -509,6 +568,18 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if ra.m == 0 {
             return Ok(());
         }
+        if ra.len() <= SMALL_PRODUCT && ra.n > 0 && alpha != T::zero() {
+            // x as an n x 1 matrix, y as m x 1 (a vector region's row stride is its stride)
+            let yb = buf(y.0, ry)?;
+            return self.gemm_small(
+                alpha,
+                (buf(a.0, ra)?, ra),
+                (buf(x.0, rx)?, rx),
+                beta,
+                (yb, ry),
+                ra.n,
+            );
+        }
         if blas_prologue(self, alpha, beta, ra.n, (&mut *y.0, ry))? {
             return Ok(());
         }
@@ -563,6 +634,28 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         if ra.is_empty() || alpha == T::zero() {
             return Ok(());
         }
+        if ra.len() <= SMALL_PRODUCT {
+            let (rx, ry) = (x.1, y.1);
+            use Arg::*;
+            return self.run(
+                "ger_small",
+                &[ra.m, ra.n],
+                None,
+                &[
+                    Val(alpha),
+                    Buf(buf(x.0, rx)?),
+                    U64(rx.offset as u64),
+                    U64(rx.rs as u64),
+                    Buf(buf(y.0, ry)?),
+                    U64(ry.offset as u64),
+                    U64(ry.rs as u64),
+                    Buf(buf(a.0, ra)?),
+                    U64(ra.offset as u64),
+                    U64(ra.rs as u64),
+                    U64(ra.cs as u64),
+                ],
+            );
+        }
         let (col, ld) = major(ra)?;
         let layout = if col {
             ffi::Layout::ColMajor
@@ -602,6 +695,18 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
         let (ra, rb, rc) = (a.1, b.1, c.1);
         if rc.is_empty() {
             return Ok(());
+        }
+        let small = rc.len().saturating_mul(ra.n) <= SMALL_PRODUCT;
+        if small && ra.n > 0 && alpha != T::zero() {
+            let cb = buf(c.0, rc)?;
+            return self.gemm_small(
+                alpha,
+                (buf(a.0, ra)?, ra),
+                (buf(b.0, rb)?, rb),
+                beta,
+                (cb, rc),
+                ra.n,
+            );
         }
         if blas_prologue(self, alpha, beta, ra.n, (&mut *c.0, rc))? {
             return Ok(());
@@ -647,6 +752,65 @@ impl<T: ClScalar> Engine<T> for ClEngine<T> {
             cm,
         );
         status("gemm", code)
+    }
+
+    fn gather_columns(
+        &self,
+        x: (&Storage<T>, Region),
+        cols: &[usize],
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let (rx, ry) = (x.1, y.1);
+        if ry.is_empty() {
+            return Ok(());
+        }
+        let xb = buf(x.0, rx)?;
+        let yb = buf(y.0, ry)?;
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        let same = index.host.len() == cols.len()
+            && index.host.iter().zip(cols).all(|(&a, &b)| a == b as u64);
+        if !same {
+            if index.capacity < cols.len() {
+                let capacity = cols.len().next_power_of_two();
+                index.mem = Some(
+                    Mem::new::<u64>(&self.context, capacity)
+                        .map_err(|e| cl_err("allocating the gather index buffer", e))?,
+                );
+                index.capacity = capacity;
+            }
+            index.host.clear();
+            index.host.extend(cols.iter().map(|&j| j as u64));
+            let IndexBuffer { mem, host, .. } = &mut *index;
+            if let Some(mem) = mem {
+                bump(&self.counts.writes);
+                if let Err(e) = mem.write(&self.queue, 0, host) {
+                    host.clear(); // the device copy is unknown now
+                    return Err(cl_err("writing the gather indices", e));
+                }
+            }
+        }
+        let Some(mem) = index.mem.as_ref() else {
+            return Ok(());
+        };
+        let [xo, xrs, xcs] = rargs(rx);
+        let [yo, yrs, ycs] = rargs(ry);
+        use Arg::*;
+        self.run(
+            "gather_cols",
+            &[ry.m, ry.n],
+            None,
+            &[
+                Buf(mem),
+                Buf(xb),
+                U64(xo),
+                U64(xrs),
+                U64(xcs),
+                Buf(yb),
+                U64(yo),
+                U64(yrs),
+                U64(ycs),
+            ],
+        )
     }
 
     fn unary(

@@ -74,6 +74,39 @@ __kernel void swap(__global REAL* x, ulong xo, ulong xrs, ulong xcs,
     y[q] = t;
 }
 
+// Small products (launch-bound: CLBlast's host-side set-up costs ~10x a launch of these).
+// c := alpha a b + beta c, a m x k, b k x n (any strides, so any layout or transpose);
+// work item (i, j) computes c(i, j); c is not read when beta == 0.
+__kernel void gemm_small(ulong k, REAL alpha, REAL beta,
+                         __global const REAL* a, ulong ao, ulong ars, ulong acs,
+                         __global const REAL* b, ulong bo, ulong brs, ulong bcs,
+                         __global REAL* c, ulong co, ulong crs, ulong ccs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    REAL acc = (REAL)0;
+    for (ulong p = 0; p < k; p++) {
+        acc += a[AT(ao, ars, acs, i, p)] * b[AT(bo, brs, bcs, p, j)];
+    }
+    ulong q = AT(co, crs, ccs, i, j);
+    c[q] = beta == (REAL)0 ? alpha * acc : alpha * acc + beta * c[q];
+}
+
+// a := alpha x y^T + a (x and y are vectors: element i at offset + i * stride).
+__kernel void ger_small(REAL alpha,
+                        __global const REAL* x, ulong xo, ulong xs,
+                        __global const REAL* y, ulong yo, ulong ys,
+                        __global REAL* a, ulong ao, ulong ars, ulong acs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    a[AT(ao, ars, acs, i, j)] += alpha * x[xo + i * xs] * y[yo + j * ys];
+}
+
+// y(:, k) := x(:, cols[k]) (mini-batch gathers; cols holds column indices of x).
+__kernel void gather_cols(__global const ulong* cols,
+                          __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                          __global REAL* y, ulong yo, ulong yrs, ulong ycs) {
+    ulong i = get_global_id(0), k = get_global_id(1);
+    y[AT(yo, yrs, ycs, i, k)] = x[AT(xo, xrs, xcs, i, cols[k])];
+}
+
 // fmax that propagates NaN (amax of anything with a NaN is NaN, as on the other backends).
 #define NANMAX(a, b) (isnan(a) ? (a) : (isnan(b) ? (b) : fmax((a), (b))))
 

@@ -1,14 +1,23 @@
 //! What one training step queues on OpenCL: kernels are built once per factory (none
 //! in a warm step), and the launches and host transfers per step stay at the numbers
-//! measured when the kernel cache went in (83 launches, 1 read, 0 writes for the
-//! 4-16-16-1 network with Adam; a regression here is a slowdown on every
-//! device). Prints `SKIP` without OpenCL unless `DLFP_REQUIRE_OPENCL=1`.
+//! measured (72 launches, 1 read, 0 writes for the 4-16-16-1 network with Adam, since
+//! small products run our own kernels instead of CLBlast; 83 before). A mini-batch
+//! gather is one launch for `x` and one for `y`, with one index upload. A regression
+//! here is a slowdown on every device. Prints `SKIP` without OpenCL unless
+//! `DLFP_REQUIRE_OPENCL=1`.
 
+use la_core::prelude::*;
 use nn_train::conformance::{regression_data, regression_network_with};
-use nn_train::{training_network, Adam, Cost};
+use std::sync::Mutex;
+
+/// The tests share the process's test factory, so they count one at a time.
+static COUNTING: Mutex<()> = Mutex::new(());
+
+use nn_train::{fit, training_network, Adam, Batches, Cost, FitOptions};
 
 #[test]
 fn a_training_step_builds_nothing_and_transfers_little() {
+    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|p| p.into_inner());
     let Some(f) = la_opencl::test_factory::<f32>() else {
         return;
     };
@@ -36,14 +45,63 @@ fn a_training_step_builds_nothing_and_transfers_little() {
     );
     assert_eq!(after.builds, before.builds, "a warm step built kernels");
     assert!(
-        after.builds <= 5,
-        "{} kernels built: each kernel once",
+        after.builds <= 7,
+        "{} kernels built: each kernel once (a step and a gather use 7)",
         after.builds
     );
     assert!(
-        launches > 0.0 && launches <= 83.0,
+        launches > 0.0 && launches <= 72.0,
         "{launches} launches per step"
     );
     assert!(reads <= 2.0, "{reads} device-to-host reads per step");
     assert!(writes <= 1.0, "{writes} host-to-device writes per step");
+}
+
+#[test]
+fn a_mini_batch_is_gathered_in_two_launches() {
+    let _one_at_a_time = COUNTING.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(f) = la_opencl::test_factory::<f32>() else {
+        return;
+    };
+    let (x, y) = regression_data(&f, 1024, 1);
+    let mut net = regression_network_with(&f, &[16, 16], 2);
+    let first = x.submatrix(0, 0, 4, 128).unwrap();
+    let mut train = training_network(&mut net, &first, Adam::default()).unwrap();
+    let epoch = |train: &mut nn_train::TrainingNetwork<'_, f32>| {
+        let opts = FitOptions::new(1, 0.01);
+        fit(
+            train,
+            Batches::Dense(x.view()),
+            &y,
+            Cost::Quadratic,
+            &opts,
+            |_| (),
+        )
+        .unwrap();
+    };
+    epoch(&mut train);
+    let before = la_opencl::counts(&f).unwrap();
+    epoch(&mut train);
+    let mid = la_opencl::counts(&f).unwrap();
+    // the same 8 steps on a fixed batch, for the launches a step makes by itself
+    for _ in 0..8 {
+        train
+            .step(&y.submatrix(0, 0, 1, 128).unwrap(), Cost::Quadratic, 0.01)
+            .unwrap();
+    }
+    let after = la_opencl::counts(&f).unwrap();
+    let batches = 1024 / 128;
+    let with_gathers = mid.launches - before.launches;
+    let steps = after.launches - mid.launches;
+    println!("{batches} mini-batches: {with_gathers} launches, {steps} for the steps alone");
+    assert_eq!(
+        with_gathers,
+        steps + 2 * batches,
+        "x and y: one gather launch each"
+    );
+    assert!(
+        mid.writes - before.writes <= batches,
+        "{} index uploads for {batches} mini-batches",
+        mid.writes - before.writes
+    );
 }

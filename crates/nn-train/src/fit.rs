@@ -136,10 +136,7 @@ pub fn fit<T: Scalar>(
                     let Input::Dense(buf) = input else {
                         unreachable!("checked dense above")
                     };
-                    for (k, &j) in cols.iter().enumerate() {
-                        copy_into(&x.col(j)?, &mut buf.col_mut(k)?)?;
-                    }
-                    Ok(())
+                    Ok(gather_cols_into(&x, cols, buf)?)
                 },
             )
         }
@@ -237,9 +234,7 @@ fn mini_batch_epochs<T: Scalar>(
         for b in 0..batches {
             let cols = &train.perm[b * batch..(b + 1) * batch];
             load(&mut train.input, cols)?;
-            for (k, &j) in cols.iter().enumerate() {
-                copy_into(&y_train.col(j)?, &mut yb.col_mut(k)?)?;
-            }
+            gather_cols_into(y_train, cols, &mut yb)?;
             total = total + train.step(&yb, cost, lr)?;
         }
         let mean = total / T::of(batches as f64);

@@ -496,9 +496,18 @@ impl Shuffler {
             })
             .finish()?;
         let (xb, mut yb) = (x.buffer(), y.buffer_mut());
+        let (sx0, sy0) = (dx.strides()[0], dy.strides()[0]);
+        if let Piece::Vector { n, sx: 1, sy: 1 } = self.plan.piece {
+            if self.plan.outer.is_empty() && sx0 >= n && sy0 >= n && !indices.is_empty() {
+                // Each sample is one contiguous run in both: gather them as the columns
+                // of two matrices, one engine call (one launch on a device).
+                let xm = xb.view_ge_at(0, (n, nx, sx0), Layout::ColumnMajor)?;
+                let mut ym = yb.view_ge_at_mut(0, (n, indices.len(), sy0), Layout::ColumnMajor)?;
+                return gather_cols_into(&xm, indices, &mut ym);
+            }
+        }
         for (k, &i) in indices.iter().enumerate() {
-            self.plan
-                .run(&xb, i * dx.strides()[0], &mut yb, k * dy.strides()[0])?;
+            self.plan.run(&xb, i * sx0, &mut yb, k * sy0)?;
         }
         Ok(())
     }
