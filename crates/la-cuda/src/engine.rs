@@ -82,6 +82,14 @@ struct Kernels {
     swap: CudaFunction,
     reduce: CudaFunction,
     random: CudaFunction,
+    gather_cols: CudaFunction,
+}
+
+/// A device buffer of column indices and the host copy of what it holds.
+#[derive(Default)]
+struct IndexBuffer {
+    slice: Option<CudaSlice<u64>>,
+    host: Vec<u64>,
 }
 
 /// What an engine has queued, for [`counts`].
@@ -114,6 +122,10 @@ pub struct CudaEngine<T: CudaScalar> {
     /// The reductions' per-block partial results, locked from a reduction's launch
     /// until its results are read back.
     partial: Mutex<CudaSlice<T>>,
+    /// The column indices of the last [`Engine::gather_columns`], on the device and on
+    /// the host: a mini-batch gathers `x` and `y` with the same indices, so the second
+    /// gather uploads nothing.
+    index: Mutex<IndexBuffer>,
     counts: Counters,
 }
 
@@ -190,6 +202,7 @@ fn factory<T: CudaScalar>(
         swap: f("swap")?,
         reduce: f("reduce")?,
         random: f("random")?,
+        gather_cols: f("gather_cols")?,
     };
     let blas = CudaBlas::new(stream.clone()).map_err(|e| driver_err("creating cuBLAS", e))?;
     let partial = stream
@@ -202,6 +215,7 @@ fn factory<T: CudaScalar>(
         kernels,
         blas: Mutex::new(blas),
         partial: Mutex::new(partial),
+        index: Mutex::new(IndexBuffer::default()),
         counts: Counters::default(),
     }))
 }
@@ -594,6 +608,67 @@ impl<T: CudaScalar> Engine<T> for CudaEngine<T> {
     fn copy(&self, x: (&Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {
         let (xp, yp) = (self.ptr(x.0, x.1)?, self.ptr(y.0, y.1)?);
         self.unary_raw((KERNEL_COPY, [T::zero(); 4]), (xp, x.1), (yp, y.1))
+    }
+
+    fn gather_columns(
+        &self,
+        x: (&Storage<T>, Region),
+        cols: &[usize],
+        y: (&mut Storage<T>, Region),
+    ) -> Result<()> {
+        let r = y.1;
+        if r.is_empty() {
+            return Ok(());
+        }
+        let (xp, yp) = (self.ptr(x.0, x.1)?, self.ptr(y.0, r)?);
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        let same = index.host.len() == cols.len()
+            && index.host.iter().zip(cols).all(|(&a, &b)| a == b as u64);
+        if !same {
+            let IndexBuffer { slice, host } = &mut *index;
+            host.clear();
+            host.extend(cols.iter().map(|&j| j as u64));
+            if slice.as_ref().is_none_or(|s| s.len() < cols.len()) {
+                *slice = Some(
+                    self.stream
+                        .alloc_zeros::<u64>(cols.len().next_power_of_two())
+                        .map_err(|e| driver_err("allocating the gather index buffer", e))?,
+                );
+            }
+            let Some(dst) = slice.as_mut() else {
+                unreachable!("allocated above")
+            };
+            bump(&self.counts.writes);
+            let mut head = dst.slice_mut(..host.len());
+            if let Err(e) = self.stream.memcpy_htod(&host[..], &mut head) {
+                host.clear(); // the device copy is unknown now
+                return Err(driver_err("writing the gather indices", e));
+            }
+        }
+        let cols_ptr = match index.slice.as_ref() {
+            Some(s) => {
+                let (ptr, _guard) = s.device_ptr(&self.stream);
+                ptr
+            }
+            None => return Ok(()),
+        };
+        use KernelArg::*;
+        let [x0, x1, x2, x3] = rargs(xp, x.1);
+        let [y0, y1, y2, y3] = rargs(yp, r);
+        let args = [
+            U64(r.m as u64),
+            U64(r.n as u64),
+            Ptr(cols_ptr),
+            x0,
+            x1,
+            x2,
+            x3,
+            y0,
+            y1,
+            y2,
+            y3,
+        ];
+        self.run(&self.kernels.gather_cols, r.len(), &args)
     }
 
     fn swap(&self, x: (&mut Storage<T>, Region), y: (&mut Storage<T>, Region)) -> Result<()> {

@@ -87,6 +87,16 @@ extern "C" __global__ void swap(u64 m, u64 n,
     }
 }
 
+// y(:, j) := x(:, cols[j]) (mini-batch gathers; cols holds column indices of x).
+extern "C" __global__ void gather_cols(u64 m, u64 n, const u64* cols,
+                                       const REAL* x, u64 xo, u64 xrs, u64 xcs,
+                                       REAL* y, u64 yo, u64 yrs, u64 ycs) {
+    FOR_EACH(m, n) {
+        u64 i = k % m, j = k / m;
+        y[AT(yo, yrs, ycs, i, j)] = x[AT(xo, xrs, xcs, i, cols[j])];
+    }
+}
+
 // max that propagates NaN (amax of anything with a NaN is NaN, as on every backend).
 __device__ REAL nanmax(REAL a, REAL b) {
     return isnan(a) ? a : (isnan(b) ? b : fmax(a, b));

@@ -30,7 +30,15 @@ fn archs() -> Vec<(u32, u32)> {
     archs
 }
 
-const ENTRIES: [&str; 6] = ["unary", "binary", "axpby", "swap", "reduce", "random"];
+const ENTRIES: [&str; 7] = [
+    "unary",
+    "binary",
+    "axpby",
+    "swap",
+    "reduce",
+    "random",
+    "gather_cols",
+];
 
 #[test]
 fn kernels_compile_to_ptx_with_every_entry_point() {
