@@ -410,6 +410,13 @@ fn main() {
                 target: "≤ 1.5 s (PyTorch 4.3, JAX 4.7, book 5.4)".into(),
             });
         }
+    } else {
+        println!(
+            "(IMDB rows skipped: no {}; run `cargo xtask fetch-datasets imdb`)",
+            datasets::dir("imdb")
+                .join("imdb_labelled_50k.csv.gz")
+                .display()
+        );
     }
 
     // The BLAS-library factories (la-mkl): the same workloads through MKL and OpenBLAS.
