@@ -6,14 +6,14 @@
 //! here is a slowdown on every device. Prints `SKIP` without OpenCL unless
 //! `DLFP_REQUIRE_OPENCL=1`.
 
+use std::sync::Mutex;
+
 use la_core::prelude::*;
 use nn_train::conformance::{regression_data, regression_network_with};
-use std::sync::Mutex;
+use nn_train::{fit, training_network, Adam, Batches, Cost, FitOptions};
 
 /// The tests share the process's test factory, so they count one at a time.
 static COUNTING: Mutex<()> = Mutex::new(());
-
-use nn_train::{fit, training_network, Adam, Batches, Cost, FitOptions};
 
 #[test]
 fn a_training_step_builds_nothing_and_transfers_little() {
