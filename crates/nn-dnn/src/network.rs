@@ -10,7 +10,7 @@ use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
 use nn_inference::{Activation, Init};
 use nn_train::{Cost, Optimizer, Result};
-use tensor_core::dnn::{Convolution, Pooling};
+use tensor_core::dnn::{Convolution, Pooling, Update};
 use tensor_core::{tensor, AsTensor, AsTensorMut, Desc, DnnFactory, Tensor, TensorLayout};
 
 use crate::blueprint::Blueprint;
@@ -526,9 +526,14 @@ impl<T: Scalar> Network<T> {
             self.set_optimizer(self.optimizer)?;
         }
         self.steps += 1;
-        let (opt, t) = (self.optimizer, self.steps);
+        let mut step = Update {
+            optimizer: self.optimizer,
+            lr,
+            t: self.steps,
+            decay: false,
+        };
         let mut k = 0;
-        let state = &mut self.state;
+        let (state, dnn) = (&mut self.state, &self.dnn);
         for l in &mut self.layers {
             l.params(&mut |p: Param<'_, T>| {
                 let s: &mut [Vector<T>] = match state.get_mut(k) {
@@ -536,7 +541,8 @@ impl<T: Scalar> Network<T> {
                     None => &mut [],
                 };
                 k += 1;
-                opt.step(lr, t, p.value, p.grad, s, p.decay)
+                step.decay = p.decay;
+                Ok(dnn.update(&step, p.value, p.grad, s)?)
             })?;
         }
         Ok(())

@@ -55,9 +55,10 @@ pub fn regression_network<T: Scalar>(f: &Factory<T>, seed: u64) -> InferenceNetw
 /// A regression network `4-hidden…-1`: sigmoid on the first hidden layer, tanh on
 /// the others (at most three hidden layers), a linear output; initialised with the
 /// book's N(0, 1/fan-in). `&[8, 8]` is the book's 4-8-8-1; issue 3's benchmark also
-/// trains `&[16, 64, 8]`.
+/// trains `&[16, 64, 8]`. `f` is a factory or a `DnnFactory` (a DNN backend such as
+/// tensor-opencl's).
 pub fn regression_network_with<T: Scalar>(
-    f: &Factory<T>,
+    f: impl Into<tensor_core::DnnFactory<T>>,
     hidden: &[usize],
     seed: u64,
 ) -> InferenceNetwork<T> {

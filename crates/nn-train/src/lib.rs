@@ -69,7 +69,6 @@ mod io;
 mod layer;
 pub mod metrics;
 mod network;
-mod optimizer;
 #[cfg(feature = "progress")]
 mod progress;
 
@@ -88,6 +87,6 @@ pub use metrics::{
     binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, rmse, ConfusionMatrix,
 };
 pub use network::{training_network, training_network_sparse, Dropout, TrainingNetwork};
-pub use optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
 #[cfg(feature = "progress")]
 pub use progress::{progress_bar, EpochProgress};
+pub use tensor_core::optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};

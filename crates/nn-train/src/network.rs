@@ -6,13 +6,16 @@ use la_core::random::Rng;
 use la_core::sparse::CscMatrix;
 use la_core::Dense;
 use nn_inference::{Activation, InferenceNetwork};
-use tensor_core::dnn::{MlpLayer, MlpLoss, MlpScratch, MLP_CHUNK, MLP_MAX_LAYERS, MLP_MAX_WIDTH};
+use tensor_core::dnn::{
+    MlpLayer, MlpLoss, MlpScratch, Update, MLP_CHUNK, MLP_MAX_LAYERS, MLP_MAX_WIDTH,
+};
+use tensor_core::DnnFactory;
 
 use crate::layer::{Backward, LayerGrads};
 
 use crate::cost::Cost;
 use crate::error::{precondition, Result};
-use crate::optimizer::Optimizer;
+use crate::Optimizer;
 
 /// Dropout of a layer's outputs during training (inference never drops).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,6 +85,9 @@ pub struct TrainingNetwork<'a, T: Scalar> {
     delta: [Matrix<T>; 2],
     ones: Vector<T>,
     optimizer: Optimizer<T>,
+    /// The output layer's DNN factory, which runs the optimizer's update (one fused
+    /// pass per parameter where the backend has one).
+    dnn: DnnFactory<T>,
     steps: usize,
     pub(crate) rng: Rng,
     pub(crate) perm: Vec<usize>,
@@ -197,6 +203,10 @@ fn build<T: Scalar>(
     }
     let mut ones = factory.vctr(batch)?;
     fill(&mut ones, T::one())?;
+    let dnn = match net.layers().last() {
+        Some(l) => l.dnn().clone(),
+        None => DnnFactory::new(&factory),
+    };
     Ok(TrainingNetwork {
         delta: [
             factory.ge(widest, batch, Layout::ColumnMajor)?,
@@ -208,6 +218,7 @@ fn build<T: Scalar>(
         layers,
         ones,
         optimizer,
+        dnn,
         steps: 0,
         rng: seeded_rng(0),
         perm: Vec::new(),
@@ -381,24 +392,19 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     /// Applies the optimizer to every layer's parameters with the current gradients.
     fn update(&mut self, lr: T) -> Result<()> {
         self.steps += 1;
-        let (opt, t) = (self.optimizer, self.steps);
+        let mut step = Update {
+            optimizer: self.optimizer,
+            lr,
+            t: self.steps,
+            decay: true,
+        };
         for (s, layer) in self.layers.iter_mut().zip(self.net.layers_mut()) {
-            opt.step(
-                lr,
-                t,
-                layer.weights_mut(),
-                &mut s.grad_w,
-                &mut s.state_w,
-                true,
-            )?;
-            opt.step(
-                lr,
-                t,
-                layer.bias_mut(),
-                &mut s.grad_b,
-                &mut s.state_b,
-                false,
-            )?;
+            step.decay = true;
+            self.dnn
+                .update(&step, layer.weights_mut(), &mut s.grad_w, &mut s.state_w)?;
+            step.decay = false;
+            self.dnn
+                .update(&step, layer.bias_mut(), &mut s.grad_b, &mut s.state_b)?;
         }
         Ok(())
     }

@@ -58,6 +58,7 @@ mod desc;
 mod display;
 pub mod dnn;
 pub mod native;
+pub mod optimizer;
 mod tensor;
 mod transform;
 

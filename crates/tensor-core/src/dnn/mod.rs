@@ -7,6 +7,7 @@
 //! | `δ := δ ⊙ f'(z)`, given `a = f(z)` | [`DnnFactory::activation_grad`] | `δ`, `a` |
 //! | softmax of each column | [`DnnFactory::softmax`] | each column (three sweeps, in cache) |
 //! | a small network's whole forward and backward pass (gradients and cost) | [`DnnFactory::mlp_gradients`] | the inputs and targets, once |
+//! | an optimizer's update of a parameter (gradient descent, momentum, Nesterov, Adam, RMSprop) | [`DnnFactory::update`] | the parameter, its gradient and state, once |
 //!
 //! A backend implements [`Dnn`]. Every method has a default composed from la-core
 //! operations ([`composed`]), so any la-core factory runs every network before it has
@@ -17,8 +18,12 @@
 pub mod composed;
 mod convolution;
 mod geometry;
+mod update;
 
 pub use geometry::{Convolution, PoolAlgo, Pooling};
+pub use update::Update;
+
+pub use crate::optimizer::FusedUpdate;
 
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
@@ -194,6 +199,24 @@ pub trait Dnn<T: Scalar>: Send + Sync + Debug {
             backend: pass.x.factory().name(),
             op: "mlp_gradients",
         })
+    }
+
+    /// One optimizer update of parameter `p` from its gradient `g` (which it may
+    /// overwrite) and the optimizer's state `s` (as many buffers as
+    /// [`Optimizer::state_buffers`](crate::optimizer::Optimizer::state_buffers)), all of
+    /// `p`'s length, from the same factory. The default is
+    /// [`Optimizer::step`](crate::optimizer::Optimizer::step): five to eight la-core
+    /// passes. Backends override it with one pass ([`FusedUpdate`]).
+    fn update<'a>(
+        &self,
+        ws: &mut Workspace<T>,
+        step: &Update<T>,
+        p: &mut VectorViewMut<'a, T>,
+        g: &mut VectorViewMut<'a, T>,
+        s: &mut [VectorViewMut<'a, T>],
+    ) -> Result<()> {
+        let _ = ws;
+        step.optimizer.step(step.lr, step.t, p, g, s, step.decay)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod mlp;
 mod mlp_avx512;
 mod pair;
 pub(crate) mod pool;
+mod update;
 
 use std::any::Any;
 use std::marker::PhantomData;
@@ -26,7 +27,7 @@ use la_core::{Dense, DenseMut};
 use rayon::prelude::*;
 
 use crate::dnn::composed::softmax_column;
-use crate::dnn::{Convolution, Dnn, MlpPass, Pooling, Workspace};
+use crate::dnn::{Convolution, Dnn, FusedUpdate, MlpPass, Pooling, Update, Workspace};
 
 /// Element counts above which element-wise work is split across threads (as la-core's).
 const PAR_CHEAP: usize = 1 << 18;
@@ -120,8 +121,8 @@ fn flat_mut<'v, T: Scalar>(v: &'v mut VectorViewMut<'_, T>) -> Result<&'v mut [T
 }
 
 /// `out[i] = f(out[i], a[i])`.
-struct Update<F>(F);
-impl<T: Scalar, F: Fn(T, T) -> T + Sync> MapKernel<T, 1> for Update<F> {
+struct Combine<F>(F);
+impl<T: Scalar, F: Fn(T, T) -> T + Sync> MapKernel<T, 1> for Combine<F> {
     #[inline(always)]
     fn apply(&self, [a]: [&[T]; 1], out: &mut [T]) {
         for (q, p) in out.iter_mut().zip(a) {
@@ -164,10 +165,10 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         let ins = [(bh, broadcast)];
         let dst = (yh, yr);
         match op {
-            None => lanes::map(ins, dst, PAR_CHEAP, &Update(|v: T, c: T| v + c)),
+            None => lanes::map(ins, dst, PAR_CHEAP, &Combine(|v: T, c: T| v + c)),
             Some(op) => {
                 let pm = par_min(&op);
-                la_core::__with_unary!(op, |f| lanes::map(ins, dst, pm, &Update(|v, c| f(v + c))))
+                la_core::__with_unary!(op, |f| lanes::map(ins, dst, pm, &Combine(|v, c| f(v + c))))
             }
         }
         Ok(())
@@ -184,19 +185,19 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         let dst = host_mut(d)?;
         let (zero, one) = (T::zero(), T::one());
         match op {
-            Unary::Sigmoid => lanes::map(ins, dst, PAR_CHEAP, &Update(|d, a| d * a * (one - a))),
-            Unary::Tanh => lanes::map(ins, dst, PAR_CHEAP, &Update(|d, a| d * (one - a * a))),
+            Unary::Sigmoid => lanes::map(ins, dst, PAR_CHEAP, &Combine(|d, a| d * a * (one - a))),
+            Unary::Tanh => lanes::map(ins, dst, PAR_CHEAP, &Combine(|d, a| d * (one - a * a))),
             Unary::Relu => lanes::map(
                 ins,
                 dst,
                 PAR_CHEAP,
-                &Update(|d, a| if a > zero { d } else { zero }),
+                &Combine(|d, a| if a > zero { d } else { zero }),
             ),
             Unary::Elu(alpha) => lanes::map(
                 ins,
                 dst,
                 PAR_CHEAP,
-                &Update(|d, a| if a > zero { d } else { d * (a + alpha) }),
+                &Combine(|d, a| if a > zero { d } else { d * (a + alpha) }),
             ),
             other => {
                 return Err(Error::Unsupported {
@@ -310,5 +311,35 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
 
     fn mlp_gradients(&self, pass: MlpPass<'_, '_, '_, T>) -> Result<T> {
         mlp::gradients(pass, self.fast)
+    }
+
+    fn update<'a>(
+        &self,
+        ws: &mut Workspace<T>,
+        step: &Update<T>,
+        p: &mut VectorViewMut<'a, T>,
+        g: &mut VectorViewMut<'a, T>,
+        s: &mut [VectorViewMut<'a, T>],
+    ) -> Result<()> {
+        if std::iter::once(&*p)
+            .chain([&*g])
+            .chain(s.iter())
+            .any(|v| v.dim() > 1 && v.stride() != 1)
+        {
+            return step.optimizer.step(step.lr, step.t, p, g, s, step.decay);
+        }
+        let _ = ws;
+        let k = FusedUpdate::new(&step.optimizer, step.lr, step.t, step.decay);
+        let gv = g.view();
+        let (p, g) = (flat_mut(p)?, flat(&gv)?);
+        match s {
+            [] => update::run(&k, p, g, None, None),
+            [a] => update::run(&k, p, g, Some(flat_mut(a)?), None),
+            [a, b, ..] => {
+                let (a, b) = (flat_mut(a)?, flat_mut(b)?);
+                update::run(&k, p, g, Some(a), Some(b))
+            }
+        }
+        Ok(())
     }
 }

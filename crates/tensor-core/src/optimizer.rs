@@ -1,8 +1,10 @@
-//! Optimizers, written once on la-core operations (so every factory runs them).
+//! Optimizers (the book's gradient descent, momentum, Nesterov, Adam, RMSprop): their
+//! hyperparameters, and the update written once on la-core operations
+//! ([`Optimizer::step`], so every factory runs it). A DNN backend may run the same
+//! update in one fused pass ([`crate::Dnn::update`], reached through
+//! [`crate::DnnFactory::update`]), as the native and OpenCL backends do.
 
 use la_core::prelude::*;
-
-use crate::error::Result;
 
 /// Plain gradient descent: `p := p - η g` (the book's Part IV).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,11 +99,11 @@ impl<T: Scalar> Default for RmsProp<T> {
     }
 }
 
-/// An optimizer with its hyperparameters; the learning rate is given to
-/// [`sgd`](crate::sgd) / [`sgd_train`](crate::sgd_train).
+/// An optimizer with its hyperparameters; the learning rate is given per step (by
+/// nn-train's `sgd` / `sgd_train`, nn-dnn's `train`).
 ///
 /// ```
-/// use nn_train::{Adam, Optimizer};
+/// use tensor_core::optimizer::{Adam, Optimizer};
 /// let opt: Optimizer<f32> = Adam::default().into();
 /// let sgd: Optimizer<f32> = Optimizer::default(); // plain gradient descent
 /// assert_ne!(opt, sgd);
@@ -148,7 +150,8 @@ impl<T: Scalar> Optimizer<T> {
         }
     }
 
-    fn weight_decay(&self) -> T {
+    /// The L2 weight decay `λ` of its hyperparameters.
+    pub fn weight_decay(&self) -> T {
         match self {
             Optimizer::GradientDescent(o) => o.weight_decay,
             Optimizer::Momentum(o) => o.weight_decay,
@@ -173,11 +176,7 @@ impl<T: Scalar> Optimizer<T> {
         s: &mut [P],
         decay: bool,
     ) -> Result<()> {
-        la_core::Check::new("optimizer step")
-            .require(lr.is_finite() && lr >= T::zero(), || {
-                format!("the learning rate must be finite and not negative, but it is {lr}")
-            })
-            .finish()?;
+        check_rate(lr)?;
         let one = T::one();
         let wd = self.weight_decay();
         if decay && wd != T::zero() {
@@ -218,12 +217,148 @@ impl<T: Scalar> Optimizer<T> {
                 axpy_into(-lr, g, p)?;
             }
             (_, s) => {
-                return Err(crate::error::precondition(
-                    "optimizer step",
-                    vec![format!("wrong number of state buffers: {}", s.len())],
-                ))
+                return Err(la_core::Error::Precondition {
+                    op: "optimizer step",
+                    problems: vec![format!(
+                        "{} state buffers were given, {self:?} keeps {}",
+                        s.len(),
+                        self.state_buffers()
+                    )],
+                })
             }
         }
         Ok(())
+    }
+}
+
+/// A learning rate that is negative or not finite is an error: it would turn every
+/// weight into NaN or climb the cost.
+pub(crate) fn check_rate<T: Scalar>(lr: T) -> Result<()> {
+    la_core::Check::new("optimizer step")
+        .require(lr.is_finite() && lr >= T::zero(), || {
+            format!("the learning rate must be finite and not negative, but it is {lr}")
+        })
+        .finish()
+}
+
+/// One optimizer update as a fused kernel takes it: a rule and its scalar constants,
+/// computed once per step on the host, so that every backend's one-pass kernel does
+/// the same arithmetic as [`Optimizer::step`]. With `g' = g + λp` (`λ = 0` without
+/// weight decay), per element:
+///
+/// | `rule` | optimizer | update (`c` are [`FusedUpdate::c`]) |
+/// |---|---|---|
+/// | 0 | gradient descent | `p += c₀ g'` |
+/// | 1 | momentum | `v := c₁ v + c₀ g'; p += v` |
+/// | 2 | Nesterov | `v := c₁ v + c₀ g'; p += c₁ v + c₀ g'` |
+/// | 3 | Adam | `m := c₁ m + c₀ g'; s := c₃ s + c₂ g'²; p += c₆ m / (c₄ √s + c₅)` |
+/// | 4 | RMSprop | `s := c₁ s + c₀ g'²; p += c₂ g' / (√s + c₃)` |
+///
+/// ```
+/// use tensor_core::optimizer::{Adam, FusedUpdate, Optimizer};
+/// let f = FusedUpdate::new(&Optimizer::from(Adam::<f64>::default()), 0.1, 1, true);
+/// assert_eq!(f.rule, 3);
+/// assert!((f.c[6] + 0.1 / (1.0 - 0.9)).abs() < 1e-12); // -η / (1 - β₁ᵗ)
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FusedUpdate<T> {
+    /// The rule's code (see the table).
+    pub rule: i32,
+    /// The weight decay `λ` applied to this parameter (0 for biases).
+    pub decay: T,
+    /// The rule's constants.
+    pub c: [T; 7],
+}
+
+impl<T: Scalar> FusedUpdate<T> {
+    /// The constants of `optimizer`'s step `t` (from 1) with learning rate `lr`;
+    /// `decay` says whether the weight decay applies to this parameter.
+    pub fn new(optimizer: &Optimizer<T>, lr: T, t: usize, decay: bool) -> Self {
+        let (one, zero) = (T::one(), T::zero());
+        let decay = if decay {
+            optimizer.weight_decay()
+        } else {
+            zero
+        };
+        let (rule, c) = match optimizer {
+            Optimizer::GradientDescent(_) => (0, [-lr, zero, zero, zero, zero, zero, zero]),
+            Optimizer::Momentum(o) => (1, [-lr, o.mu, zero, zero, zero, zero, zero]),
+            Optimizer::Nesterov(o) => (2, [-lr, o.mu, zero, zero, zero, zero, zero]),
+            Optimizer::Adam(o) => {
+                let t = t as i32;
+                let c1 = one - o.beta1.powi(t);
+                let c2 = one - o.beta2.powi(t);
+                let (b1, b2) = (o.beta1, o.beta2);
+                (
+                    3,
+                    [
+                        one - b1,
+                        b1,
+                        one - b2,
+                        b2,
+                        one / c2.sqrt(),
+                        o.epsilon,
+                        -lr / c1,
+                    ],
+                )
+            }
+            Optimizer::RmsProp(o) => (4, [one - o.rho, o.rho, -lr, o.epsilon, zero, zero, zero]),
+        };
+        FusedUpdate { rule, decay, c }
+    }
+
+    /// The update of one element: parameter `p`, gradient `g`, state `s0`, `s1` (those
+    /// the rule does not keep are left alone). The native backend runs this over
+    /// contiguous slices; device kernels spell out the same arithmetic.
+    #[inline(always)]
+    pub fn apply(&self, p: &mut T, g: T, s0: &mut T, s1: &mut T) {
+        let c = &self.c;
+        let g = g + self.decay * *p;
+        match self.rule {
+            0 => *p = *p + c[0] * g,
+            1 => {
+                *s0 = c[1] * *s0 + c[0] * g;
+                *p = *p + *s0;
+            }
+            2 => {
+                *s0 = c[1] * *s0 + c[0] * g;
+                *p = *p + (c[1] * *s0 + c[0] * g);
+            }
+            3 => {
+                *s0 = c[1] * *s0 + c[0] * g;
+                *s1 = c[3] * *s1 + c[2] * (g * g);
+                *p = *p + c[6] * (*s0 / (c[4] * s1.sqrt() + c[5]));
+            }
+            _ => {
+                *s0 = c[1] * *s0 + c[0] * (g * g);
+                *p = *p + c[2] * (g / (s0.sqrt() + c[3]));
+            }
+        }
+    }
+}
+
+/// What an optimizer updates, seen as one contiguous vector: a parameter, its gradient
+/// or a state buffer (a [`Vector`] or a dense [`Matrix`]).
+pub trait FlatMut<T: Scalar> {
+    /// The elements as a mutable vector view; an error for a matrix that is not one
+    /// contiguous block.
+    fn flat_mut(&mut self) -> Result<VectorViewMut<'_, T>>;
+}
+
+impl<T: Scalar> FlatMut<T> for Vector<T> {
+    fn flat_mut(&mut self) -> Result<VectorViewMut<'_, T>> {
+        Ok(self.view_mut())
+    }
+}
+
+impl<T: Scalar> FlatMut<T> for Matrix<T> {
+    fn flat_mut(&mut self) -> Result<VectorViewMut<'_, T>> {
+        self.view_vctr_mut()
+    }
+}
+
+impl<T: Scalar> FlatMut<T> for VectorViewMut<'_, T> {
+    fn flat_mut(&mut self) -> Result<VectorViewMut<'_, T>> {
+        Ok(self.view_mut())
     }
 }

@@ -3,6 +3,10 @@
 //! (feature `conformance`). Values are compared with f64 references under explicit
 //! bounds (ulps of the result) or exactly (copies and reorders).
 
+mod update;
+
+pub use update::optimizer_updates_on;
+
 use la_core::conformance::{assert_ulps, data, f64s, matrix, ts, LAYOUTS};
 use la_core::engine::Unary;
 use la_core::prelude::*;
@@ -276,13 +280,16 @@ pub fn errors<T: Scalar>(f: &Factory<T>) {
 }
 
 /// The DNN primitives ([`crate::dnn`]) through a [`DnnFactory`] on `f`: bias + activation, activation
-/// derivative × error, column softmax, on both layouts and a submatrix, against f64.
+/// derivative × error, column softmax, on both layouts and a submatrix, against f64;
+/// and the optimizer update.
 pub fn dnn_primitives<T: Scalar>(f: &Factory<T>) {
     dnn_primitives_on(&DnnFactory::new(f));
 }
 
-/// [`dnn_primitives`] through a given DNN implementation (tensor-dnnl's, say).
+/// [`dnn_primitives`] through a given DNN implementation (tensor-dnnl's, say), and
+/// its optimizer update ([`optimizer_updates_on`]).
 pub fn dnn_primitives_on<T: Scalar>(dnn: &DnnFactory<T>) {
+    optimizer_updates_on(dnn);
     let f = dnn.la();
     let (m, n) = (7usize, 300usize);
     let zd = f64s(&ts::<T>(
