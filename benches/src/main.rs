@@ -29,12 +29,12 @@ fn record(workload: &str, seconds: f64) {
 
 /// The OpenCL small-network workload (issue 19): the 4-16-16-1 regression network on
 /// 2,048 samples, 20 epochs of mini-batches of 128 with Adam; the median of three runs.
-fn small_network_secs(f: &Factory<f32>) -> f64 {
+fn small_network_secs(dnn: &tensor_core::DnnFactory<f32>) -> f64 {
     use nn_train::conformance::{regression_data, regression_network_with};
     use nn_train::{sgd_train, training_network, Adam, Cost, SgdTrain};
-    let (x, y) = regression_data(f, 2048, 1);
+    let (x, y) = regression_data(dnn.la(), 2048, 1);
     median_secs(3, || {
-        let mut net = regression_network_with(f, &[16, 16], 2);
+        let mut net = regression_network_with(dnn, &[16, 16], 2);
         let first = x.submatrix(0, 0, 4, 128).expect("view");
         let mut train = training_network(&mut net, &first, Adam::default()).expect("network");
         let opts = SgdTrain::new(0.01);
@@ -500,15 +500,31 @@ fn main() {
                 peak: String::new(),
                 target: "report (CLBlast on PoCL ~17-18 measured before)".into(),
             });
-            let (native, opencl) = (small_network_secs(&ff), small_network_secs(&gpu));
-            record("opencl_small_network_20ep", opencl);
+            use tensor_core::DnnFactory;
+            let native = small_network_secs(&DnnFactory::new(&ff));
+            let composed = small_network_secs(&DnnFactory::new(&gpu));
+            record("opencl_small_network_20ep", composed);
             rows.push(Row {
-                what: "regression 4-16-16-1 opencl, 20 epochs, mini-batch 128".into(),
-                time: format!("{:.3} s", opencl),
-                rate: format!("{:.0}x native ({:.1} ms)", opencl / native, native * 1e3),
+                what: "regression 4-16-16-1 opencl (composed DNN), 20 epochs".into(),
+                time: format!("{:.3} s", composed),
+                rate: format!("{:.0}x native ({:.1} ms)", composed / native, native * 1e3),
                 peak: String::new(),
-                target: "<= 20x native (131x before issue 19's fixes)".into(),
+                target: "report (72 launches a step)".into(),
             });
+            match tensor_opencl::opencl_dnn(&gpu) {
+                Ok(dnn) => {
+                    let fused = small_network_secs(&dnn);
+                    record("opencl_fused_small_network_20ep", fused);
+                    rows.push(Row {
+                        what: "regression 4-16-16-1 opencl + tensor-opencl, 20 epochs".into(),
+                        time: format!("{:.3} s", fused),
+                        rate: format!("{:.0}x native", fused / native),
+                        peak: String::new(),
+                        target: "<= 20x native (131x before issue 19's fixes)".into(),
+                    });
+                }
+                Err(e) => println!("tensor-opencl row skipped: {e}"),
+            }
         }
         Err(e) => println!("opencl rows skipped: {e}"),
     }

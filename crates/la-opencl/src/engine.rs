@@ -1,13 +1,13 @@
 //! The OpenCL engine: device buffers, CLBlast for BLAS 2/3, own kernels for the rest.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::cl::{Context, Kernel, KernelArg, Mem, Pod, Program, Queue};
+use crate::cl::{Context, Mem, Pod, Queue};
 use crate::ffi::{self, ClBlast, Mat, Transpose};
+use crate::program::{ClArg as Arg, ClProgram};
 use la_core::engine::{
     blas_prologue, finish_reduction, gather_span, iamax_host, Binary, DeviceBuffer, Distribution,
     Engine, Reduction, Region, Storage, Unary, KERNEL_COPY, KERNEL_DOT,
@@ -53,10 +53,8 @@ impl<T: std::fmt::Debug + Send + Sync + 'static> DeviceBuffer for ClBuffer<T> {
 pub struct ClEngine<T> {
     context: Context,
     queue: Queue,
-    program: Program,
-    /// Each kernel, built once (its first call) and re-armed with new arguments on
-    /// every later call: creating an OpenCL kernel costs far more than launching it.
-    kernels: Mutex<HashMap<&'static str, Kernel>>,
+    /// la-opencl's own kernels (`kernels.cl`), each built on its first call.
+    program: ClProgram,
     /// The reductions' per-group partial results, made once (`MAX_GROUPS` elements),
     /// locked from a reduction's launch until its results are read back, so threads
     /// sharing the factory never read each other's sums.
@@ -79,11 +77,11 @@ struct IndexBuffer {
 
 /// What an engine has queued, for [`counts`].
 #[derive(Debug, Default)]
-struct Counters {
-    launches: AtomicUsize,
-    builds: AtomicUsize,
-    reads: AtomicUsize,
-    writes: AtomicUsize,
+pub(crate) struct Counters {
+    pub(crate) launches: AtomicUsize,
+    pub(crate) builds: AtomicUsize,
+    pub(crate) reads: AtomicUsize,
+    pub(crate) writes: AtomicUsize,
 }
 
 /// The work an OpenCL factory has queued since it was made: a test (or a curious user)
@@ -116,7 +114,7 @@ pub struct ClCounts {
 /// # Ok::<(), la_core::Error>(())
 /// ```
 pub fn counts<T: ClScalar>(f: &Factory<T>) -> Option<ClCounts> {
-    let e = f.engine().as_any()?.downcast_ref::<ClEngine<T>>()?;
+    let e = ClEngine::of(f)?;
     let c = &e.counts;
     let get = |a: &AtomicUsize| a.load(Ordering::Relaxed);
     Some(ClCounts {
@@ -127,23 +125,13 @@ pub fn counts<T: ClScalar>(f: &Factory<T>) -> Option<ClCounts> {
     })
 }
 
-fn bump(a: &AtomicUsize) {
+pub(crate) fn bump(a: &AtomicUsize) {
     a.fetch_add(1, Ordering::Relaxed);
-}
-
-/// One kernel argument, in the kernel's parameter order.
-enum Arg<'a, T> {
-    I32(i32),
-    U64(u64),
-    Val(T),
-    Buf(&'a Mem),
-    /// Local memory of this many `T`s (the same on every call).
-    Local(usize),
 }
 
 const SOURCE: &str = include_str!("kernels.cl");
 
-fn cl_err(what: &str, e: impl std::fmt::Display) -> Error {
+pub(crate) fn cl_err(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Backend {
         backend: "opencl".into(),
         message: format!("{what}: {e}"),
@@ -160,16 +148,14 @@ fn factory<T: ClScalar>(context: &Context, queue: &Queue) -> Result<Factory<T>> 
     }
     // BLAS goes through CLBlast: a factory without it would fail at its first `mm`.
     ffi::clblast().map_err(|e| cl_err("loading CLBlast", e))?;
-    // Kernel build errors come back with the compiler log in the message.
-    let program = Program::build(context, device, SOURCE, T::DEFINES)
-        .map_err(|e| cl_err("building the OpenCL kernels", e))?;
     let partial = Mem::new::<T>(context, MAX_GROUPS)
         .map_err(|e| cl_err("allocating the reduction buffer", e))?;
+    // Kernel build errors come back with the compiler log in the message.
+    let program = ClProgram::compile::<T>(context, queue, SOURCE)?;
     Ok(Factory::new(ClEngine::<T> {
         context: context.clone(),
         queue: queue.clone(),
         program,
-        kernels: Mutex::new(HashMap::new()),
         partial: Mutex::new(partial),
         index: Mutex::new(IndexBuffer::default()),
         counts: Counters::default(),
@@ -191,7 +177,7 @@ pub fn opencl_double(context: &Context, queue: &Queue) -> Result<Factory<f64>> {
 /// CLBlast trust their offsets and strides, so this is the one place where a region
 /// built by hand (the engine interface is public) is stopped before it reaches the
 /// device.
-fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Mem> {
+pub(crate) fn buf<T: ClScalar>(s: &Storage<T>, r: Region) -> Result<&Mem> {
     let b = match s {
         Storage::Device(d) => d.as_any().downcast_ref::<ClBuffer<T>>(),
         Storage::Host(_) => None,
@@ -246,8 +232,8 @@ const LOCAL: usize = 64;
 const MAX_GROUPS: usize = 64;
 
 impl<T: ClScalar> ClEngine<T> {
-    /// Runs kernel `name` over the work sizes `gws` (and `lws`) with `args`: built
-    /// with them on its first call, its arguments reset on later ones.
+    /// Runs la-opencl's kernel `name` over the work sizes `gws` (and `lws`) with
+    /// `args`: built on its first call, its arguments reset on later ones.
     fn run(
         &self,
         name: &'static str,
@@ -255,30 +241,19 @@ impl<T: ClScalar> ClEngine<T> {
         lws: Option<usize>,
         args: &[Arg<'_, T>],
     ) -> Result<()> {
-        let what = || format!("{name} kernel");
-        // A poisoned lock only means another thread panicked while launching; the
-        // cached kernels are still valid.
-        let mut cache = self.kernels.lock().unwrap_or_else(|p| p.into_inner());
-        let k = match cache.entry(name) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                bump(&self.counts.builds);
-                e.insert(Kernel::new(&self.program, name).map_err(|e| cl_err(&what(), e))?)
-            }
-        };
-        for (i, a) in args.iter().enumerate() {
-            let arg = match a {
-                Arg::I32(v) => KernelArg::I32(*v),
-                Arg::U64(v) => KernelArg::U64(*v),
-                Arg::Val(v) => v.kernel_arg(),
-                Arg::Buf(b) => KernelArg::Mem(b),
-                Arg::Local(n) => KernelArg::Local(n * std::mem::size_of::<T>()),
-            };
-            k.set(i as u32, &arg).map_err(|e| cl_err(&what(), e))?;
-        }
-        bump(&self.counts.launches);
-        k.enqueue(&self.queue, gws, lws)
-            .map_err(|e| cl_err(&what(), e))
+        self.program.launch(self, name, gws, lws, args)
+    }
+
+    pub(crate) fn context(&self) -> &Context {
+        &self.context
+    }
+
+    pub(crate) fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    pub(crate) fn counts(&self) -> &Counters {
+        &self.counts
     }
 
     /// `c := alpha a b + beta c` by la-opencl's `gemm_small` kernel (any strides;

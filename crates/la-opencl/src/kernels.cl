@@ -82,10 +82,26 @@ __kernel void gemm_small(ulong k, REAL alpha, REAL beta,
                          __global const REAL* b, ulong bo, ulong brs, ulong bcs,
                          __global REAL* c, ulong co, ulong crs, ulong ccs) {
     ulong i = get_global_id(0), j = get_global_id(1);
-    REAL acc = (REAL)0;
-    for (ulong p = 0; p < k; p++) {
-        acc += a[AT(ao, ars, acs, i, p)] * b[AT(bo, brs, bcs, p, j)];
+    // Walk row i of a and column j of b by pointer, four independent sums at a time:
+    // no index multiplications and no single dependency chain in the loop.
+    __global const REAL* pa = a + ao + i * ars;
+    __global const REAL* pb = b + bo + j * bcs;
+    REAL s0 = (REAL)0, s1 = (REAL)0, s2 = (REAL)0, s3 = (REAL)0;
+    ulong p = 0;
+    for (; p + 4 <= k; p += 4) {
+        s0 += pa[0] * pb[0];
+        s1 += pa[acs] * pb[brs];
+        s2 += pa[2 * acs] * pb[2 * brs];
+        s3 += pa[3 * acs] * pb[3 * brs];
+        pa += 4 * acs;
+        pb += 4 * brs;
     }
+    for (; p < k; p++) {
+        s0 += *pa * *pb;
+        pa += acs;
+        pb += brs;
+    }
+    REAL acc = (s0 + s1) + (s2 + s3);
     ulong q = AT(co, crs, ccs, i, j);
     c[q] = beta == (REAL)0 ? alpha * acc : alpha * acc + beta * c[q];
 }

@@ -7,9 +7,7 @@ use std::sync::Mutex;
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
 use nn_train::conformance::{regression_data, regression_network_with};
-use nn_train::{
-    sgd, training_network, Adam, Cost, Momentum, Nesterov, Optimizer, RmsProp,
-};
+use nn_train::{sgd, training_network, Adam, Cost, Momentum, Nesterov, Optimizer, RmsProp};
 use tensor_core::DnnFactory;
 
 /// The tests share the process's OpenCL factory, so they count one at a time.
@@ -88,7 +86,10 @@ fn a_training_step_makes_a_third_of_the_composed_launches() {
         }
         let after = la_opencl::counts(&f).unwrap();
         assert_eq!(after.builds, before.builds, "a warm step built kernels");
-        assert_eq!(after.writes, before.writes, "a warm step wrote to the device");
+        assert_eq!(
+            after.writes, before.writes,
+            "a warm step wrote to the device"
+        );
         (
             (after.launches - before.launches) / 10,
             (after.reads - before.reads) / 10,
@@ -101,7 +102,11 @@ fn a_training_step_makes_a_third_of_the_composed_launches() {
     // Per layer: forward gemm + bias_activation; backward dW, db, dX (none below the
     // first layer), activation_grad; one update per parameter; the cost's error,
     // value and read-back.
-    assert!(fused.0 <= 24, "{} launches per step with tensor-opencl", fused.0);
+    assert!(
+        fused.0 <= 24,
+        "{} launches per step with tensor-opencl",
+        fused.0
+    );
     assert!(composed.0 >= fused.0 + 40, "{composed:?} against {fused:?}");
     assert_eq!(fused.1, 1, "one read per step (the cost)");
 }
