@@ -377,6 +377,7 @@ const LIBRARIES: &[&str] = &[
     "tensor-core",
     "tensor-dnnl",
     "tensor-cudnn",
+    "tensor-opencl",
     "nn-inference",
     "nn-train",
     "nn-dnn",

@@ -198,10 +198,17 @@ impl<T: Scalar> FullyConnected<T> {
     }
 
     /// `y := activation(W x + b)` for a batch `x` (one sample per column) into `y`:
-    /// one GEMM, then bias and activation fused in one pass over `y`.
+    /// the layer's [`DnnFactory::fully_connected`] (one GEMM, then bias and activation
+    /// fused in one pass over `y`; one launch on tensor-opencl for small layers), then
+    /// softmax when that is the activation.
     pub fn forward(&self, x: &impl AsMatrix<T>, y: &mut impl AsMatrixMut<T>) -> Result<()> {
-        mm_into(T::one(), &self.weights, x, T::zero(), y)?;
-        self.activation.bias_forward_with(&self.dnn, &self.bias, y)
+        let act = self.activation;
+        self.dnn
+            .fully_connected(act.unary(), &self.weights, x, &self.bias, y)?;
+        if act == Activation::Softmax {
+            self.dnn.softmax(y)?;
+        }
+        Ok(())
     }
 
     /// [`forward`](Self::forward) for a sparse batch (bag-of-words, one-hot inputs): the

@@ -15,7 +15,8 @@ pub struct LayerGrads<'a, T: Scalar> {
     pub weights: &'a mut Matrix<T>,
     /// `∂C/∂b`, the shape of the bias.
     pub bias: &'a mut Vector<T>,
-    /// A vector of ones, one per sample (the bias gradient is `δ · 1 / n`).
+    /// A vector of ones, one per sample (the bias gradient of a sparse-input layer is
+    /// `δ · 1 / n`; a dense input goes through the layer's DNN factory).
     pub ones: &'a Vector<T>,
 }
 
@@ -52,14 +53,8 @@ impl<T: Scalar> Backward<T> for FullyConnected<T> {
         below: Option<&mut MatrixViewMut<'_, T>>,
     ) -> Result<()> {
         let inv_n = T::one() / T::of(d.ncols().max(1) as f64);
-        mm_into(inv_n, d, &x.trans(), T::zero(), grads.weights)?;
-        mv_into(
-            inv_n,
-            d,
-            &grads.ones.subvector(0, d.ncols())?,
-            T::zero(),
-            grads.bias,
-        )?;
+        self.dnn()
+            .fully_connected_backward_weights(inv_n, d, x, grads.weights, grads.bias)?;
         if let Some(dp) = below {
             mm_into(T::one(), &self.weights().trans(), d, T::zero(), dp)?;
         }

@@ -10,9 +10,16 @@ use tensor_core::Dnn;
 /// This crate's OpenCL C source.
 const KERNELS: &str = include_str!("kernels.cl");
 
+/// Layers of at most this many multiply-adds (`outputs · inputs · batch`) run as one
+/// launch of this crate's `fc_forward` / `fc_backward_weights`; larger ones go to
+/// la-opencl's GEMM (CLBlast), whose set-up cost is then small beside the work. The
+/// same bound as la-opencl's own small-product kernels.
+const SMALL_LAYER: usize = 1 << 16;
+
 /// tensor-core's DNN implementation on a la-opencl factory: bias + activation,
-/// activation backward and the optimizer update run as this crate's kernels, one
-/// launch each; softmax, convolution and pooling keep tensor-core's composed defaults.
+/// activation backward, the optimizer update and (for small layers) a fully connected
+/// layer's forward pass and parameter gradients run as this crate's kernels, one launch
+/// each; softmax, convolution and pooling keep tensor-core's composed defaults.
 #[derive(Debug)]
 pub struct OpenClDnn<T: ClScalar> {
     la: Factory<T>,
@@ -105,6 +112,100 @@ impl<T: ClScalar> Dnn<T> for OpenClDnn<T> {
                 U64(yr.offset as u64),
                 U64(yr.rs as u64),
                 U64(yr.cs as u64),
+            ],
+        )
+    }
+
+    fn fully_connected(
+        &self,
+        ws: &mut Workspace<T>,
+        op: Option<Unary<T>>,
+        (w, x, b): (&MatrixView<'_, T>, &MatrixView<'_, T>, &VectorView<'_, T>),
+        y: &mut MatrixViewMut<'_, T>,
+    ) -> Result<()> {
+        let (m, k, n) = (w.mrows(), w.ncols(), x.ncols());
+        let act = act_code(op);
+        if m * n * k > SMALL_LAYER || act.is_none() || k == 0 {
+            mm_into(T::one(), w, x, T::zero(), y)?;
+            return self.bias_activation(ws, op, b, y);
+        }
+        let (act, alpha) = act.expect("checked");
+        if m == 0 || n == 0 {
+            return Ok(());
+        }
+        let (wm, wr) = self.mem(w)?;
+        let (xm, xr) = self.mem(x)?;
+        let (bm, br) = self.mem(b)?;
+        let (ym, yr) = self.mem(y)?;
+        use ClArg::*;
+        self.launch(
+            "fc_forward",
+            &[m, n],
+            &[
+                U64(k as u64),
+                I32(act),
+                Val(alpha),
+                Buf(wm),
+                U64(wr.offset as u64),
+                U64(wr.rs as u64),
+                U64(wr.cs as u64),
+                Buf(xm),
+                U64(xr.offset as u64),
+                U64(xr.rs as u64),
+                U64(xr.cs as u64),
+                Buf(bm),
+                U64(br.offset as u64),
+                U64(br.rs as u64),
+                Buf(ym),
+                U64(yr.offset as u64),
+                U64(yr.rs as u64),
+                U64(yr.cs as u64),
+            ],
+        )
+    }
+
+    fn fully_connected_backward_weights(
+        &self,
+        ws: &mut Workspace<T>,
+        alpha: T,
+        (d, x): (&MatrixView<'_, T>, &MatrixView<'_, T>),
+        dw: &mut MatrixViewMut<'_, T>,
+        db: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        let (m, n, k) = (d.mrows(), d.ncols(), x.mrows());
+        if m * n * k > SMALL_LAYER {
+            return composed::fully_connected_backward_weights(ws, alpha, d, x, dw, db);
+        }
+        if m == 0 {
+            return Ok(());
+        }
+        let (dm, dr) = self.mem(d)?;
+        let (xm, xr) = self.mem(x)?;
+        let (wm, wr) = self.mem(dw)?;
+        let (bm, br) = self.mem(db)?;
+        use ClArg::*;
+        self.launch(
+            "fc_backward_weights",
+            &[m, k + 1],
+            &[
+                U64(n as u64),
+                U64(k as u64),
+                Val(alpha),
+                Buf(dm),
+                U64(dr.offset as u64),
+                U64(dr.rs as u64),
+                U64(dr.cs as u64),
+                Buf(xm),
+                U64(xr.offset as u64),
+                U64(xr.rs as u64),
+                U64(xr.cs as u64),
+                Buf(wm),
+                U64(wr.offset as u64),
+                U64(wr.rs as u64),
+                U64(wr.cs as u64),
+                Buf(bm),
+                U64(br.offset as u64),
+                U64(br.rs as u64),
             ],
         )
     }

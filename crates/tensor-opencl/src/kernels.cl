@@ -28,6 +28,60 @@ REAL derivative(int act, REAL a, REAL alpha) {
     }
 }
 
+// sum_p a[p * as] * b[p * bs] for p < k: four independent sums, walked by pointer.
+REAL dot_strided(__global const REAL* a, ulong as, __global const REAL* b, ulong bs,
+                 ulong k) {
+    REAL s0 = (REAL)0, s1 = (REAL)0, s2 = (REAL)0, s3 = (REAL)0;
+    ulong p = 0;
+    for (; p + 4 <= k; p += 4) {
+        s0 += a[0] * b[0];
+        s1 += a[as] * b[bs];
+        s2 += a[2 * as] * b[2 * bs];
+        s3 += a[3 * as] * b[3 * bs];
+        a += 4 * as;
+        b += 4 * bs;
+    }
+    for (; p < k; p++) {
+        s0 += *a * *b;
+        a += as;
+        b += bs;
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+// A fully connected layer's forward pass for small layers, one work item per output:
+// y(i, j) := f(sum_p w(i, p) x(p, j) + b(i)) over an m x n range.
+__kernel void fc_forward(ulong k, int act, REAL alpha,
+                         __global const REAL* w, ulong wo, ulong wrs, ulong wcs,
+                         __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                         __global const REAL* b, ulong bo, ulong bs,
+                         __global REAL* y, ulong yo, ulong yrs, ulong ycs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    REAL z = dot_strided(w + wo + i * wrs, wcs, x + xo + j * xcs, xrs, k);
+    y[yo + i * yrs + j * ycs] = activate(act, z + b[bo + i * bs], alpha);
+}
+
+// A fully connected layer's parameter gradients for small layers, over an
+// m x (k + 1) range: dw(i, j) := alpha sum_p d(i, p) x(j, p) for j < k, and in the
+// last column db(i) := alpha sum_p d(i, p).
+__kernel void fc_backward_weights(ulong n, ulong k, REAL alpha,
+                                  __global const REAL* d, ulong dO, ulong drs, ulong dcs,
+                                  __global const REAL* x, ulong xo, ulong xrs, ulong xcs,
+                                  __global REAL* dw, ulong wo, ulong wrs, ulong wcs,
+                                  __global REAL* db, ulong bo, ulong bs) {
+    ulong i = get_global_id(0), j = get_global_id(1);
+    __global const REAL* di = d + dO + i * drs;
+    if (j < k) {
+        dw[wo + i * wrs + j * wcs] = alpha * dot_strided(di, dcs, x + xo + j * xrs, xcs, n);
+    } else {
+        REAL s = (REAL)0;
+        for (ulong p = 0; p < n; p++) {
+            s += di[p * dcs];
+        }
+        db[bo + i * bs] = alpha * s;
+    }
+}
+
 // y(i, j) := f(y(i, j) + b(i)); work item (i, j) of an m x n range.
 __kernel void bias_activation(int act, REAL alpha,
                               __global const REAL* b, ulong bo, ulong bs,

@@ -10,6 +10,7 @@
 //!
 //! | DNN primitive | on |
 //! |---|---|
+//! | a fully connected layer of at most 2^16 multiply-adds: `y := f(W x + b)`; `∂W`, `∂b` together | `fc_forward`; `fc_backward_weights` (larger layers: la-opencl's GEMM, then `bias_activation`) |
 //! | bias + activation (none, sigmoid, tanh, relu, elu) | this crate's `bias_activation` kernel |
 //! | activation backward (sigmoid, tanh, relu, elu) | `activation_grad` |
 //! | the optimizer's update of a parameter (gradient descent, momentum, Nesterov, Adam, RMSprop; [`tensor_core::optimizer::FusedUpdate`]) | `optimizer_update` |
@@ -45,6 +46,7 @@
 //!
 //! | the book (Neanderthal / Deep Diamond) | tensor-opencl |
 //! |---|---|
+//! | `fully-connected` forward and backward on the GPU | one `fc_forward` / `fc_backward_weights` launch |
 //! | the same network code on `(opencl-float ctx queue)` | [`opencl_dnn(&opencl_float)`](opencl_dnn) → `DnnFactory` (la-core calls keep the plain factory) |
 //! | `sigmoid!`, `tanh!`, `relu!`, `elu!` after the bias, and their derivatives | one `bias_activation` / `activation_grad` launch |
 //! | `adam`, `sgd` updates in the training loop | one `optimizer_update` launch per parameter |

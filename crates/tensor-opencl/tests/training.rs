@@ -68,7 +68,7 @@ fn every_optimizer_trains_as_on_native() {
 }
 
 #[test]
-fn a_training_step_makes_a_third_of_the_composed_launches() {
+fn a_training_step_makes_a_quarter_of_the_composed_launches() {
     let _one_at_a_time = COUNTING.lock().unwrap_or_else(|p| p.into_inner());
     let Some(dnn) = tensor_opencl::test_factory::<f32>() else {
         return;
@@ -99,14 +99,15 @@ fn a_training_step_makes_a_third_of_the_composed_launches() {
     let composed = per_step(&mut regression_network_with(&f, &[16, 16], 2));
     let fused = per_step(&mut regression_network_with(&dnn, &[16, 16], 2));
     println!("launches per step: composed {composed:?}, tensor-opencl {fused:?}");
-    // Per layer: forward gemm + bias_activation; backward dW, db, dX (none below the
-    // first layer), activation_grad; one update per parameter; the cost's error,
-    // value and read-back.
+    // Per layer: one fully connected forward launch; backward its weight and bias
+    // gradients in one launch, the error below (a GEMM, none below the first layer)
+    // and the activation's derivative (none on the linear output); one update per
+    // parameter; the cost's error and its value (a reduction read back).
     assert!(
-        fused.0 <= 24,
+        fused.0 <= 18,
         "{} launches per step with tensor-opencl",
         fused.0
     );
-    assert!(composed.0 >= fused.0 + 40, "{composed:?} against {fused:?}");
+    assert!(composed.0 >= fused.0 + 50, "{composed:?} against {fused:?}");
     assert_eq!(fused.1, 1, "one read per step (the cost)");
 }

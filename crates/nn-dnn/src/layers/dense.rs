@@ -80,8 +80,8 @@ impl<T: Scalar> DenseLayer<T> {
 
     /// The parameter gradients of the mean cost over `n` samples, from the output
     /// error `dy` (its activation's derivative applied unless `pre_activation`), with
-    /// `weight_grad(1/n, d, ∂C/∂W)` writing the weight gradient `d xᵀ / n` (dense or
-    /// sparse `x`).
+    /// `grads(1/n, d, ∂C/∂W, ∂C/∂b, ones)` writing `d xᵀ / n` and `d 1 / n` (dense or sparse
+    /// `x`).
     fn gradients_with(
         &mut self,
         dnn: &DnnFactory<T>,
@@ -89,10 +89,12 @@ impl<T: Scalar> DenseLayer<T> {
         y: &TensorView<'_, T>,
         dy: &mut TensorViewMut<'_, T>,
         pre_activation: bool,
-        weight_grad: impl FnOnce(
+        grads: impl FnOnce(
             T,
             &MatrixView<'_, T>,
             &mut MatrixViewMut<'_, T>,
+            &mut Vector<T>,
+            &Vector<T>,
         ) -> la_core::Result<()>,
     ) -> Result<()> {
         if !pre_activation {
@@ -102,14 +104,7 @@ impl<T: Scalar> DenseLayer<T> {
         let (m, k) = (self.outputs(), self.inputs);
         let d = dy.view_mat()?;
         let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
-        weight_grad(inv_n, &d, &mut gw)?;
-        mv_into(
-            inv_n,
-            &d,
-            &self.ones.subvector(0, n)?,
-            T::zero(),
-            &mut self.p.grad_b,
-        )?;
+        grads(inv_n, &d, &mut gw, &mut self.p.grad_b, &self.ones)?;
         Ok(())
     }
 
@@ -155,7 +150,17 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         _training: bool,
     ) -> Result<()> {
         let x = x.view_mat()?;
-        self.forward_with(dnn, y, |w, ym| mm_into(T::one(), w, &x, T::zero(), ym))
+        let w = self
+            .p
+            .weights
+            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+        let mut ym = y.view_mat_mut()?;
+        let act = self.activation;
+        dnn.fully_connected(act.unary(), &w, &x, &self.p.bias, &mut ym)?;
+        if act == Activation::Softmax {
+            dnn.softmax(&mut ym)?;
+        }
+        Ok(())
     }
 
     fn backward(
@@ -168,9 +173,14 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         pre_activation: bool,
     ) -> Result<()> {
         let xm = x.view_mat()?;
-        self.gradients_with(dnn, xm.ncols(), y, dy, pre_activation, |inv_n, d, gw| {
-            mm_into(inv_n, d, &xm.trans(), T::zero(), gw)
-        })?;
+        self.gradients_with(
+            dnn,
+            xm.ncols(),
+            y,
+            dy,
+            pre_activation,
+            |inv_n, d, gw, gb, _| dnn.fully_connected_backward_weights(inv_n, d, &xm, gw, gb),
+        )?;
         if let Some(dx) = dx {
             let w = self
                 .p
@@ -207,8 +217,10 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         dy: &mut TensorViewMut<'_, T>,
         pre_activation: bool,
     ) -> Result<()> {
-        self.gradients_with(dnn, x.ncols(), y, dy, pre_activation, |inv_n, d, gw| {
-            sparse_mm_t_into(inv_n, d, x, T::zero(), gw)
+        let n = x.ncols();
+        self.gradients_with(dnn, n, y, dy, pre_activation, |inv_n, d, gw, gb, ones| {
+            sparse_mm_t_into(inv_n, d, x, T::zero(), gw)?;
+            mv_into(inv_n, d, &ones.subvector(0, n)?, T::zero(), gb)
         })
     }
 

@@ -3,8 +3,10 @@
 //! (feature `conformance`). Values are compared with f64 references under explicit
 //! bounds (ulps of the result) or exactly (copies and reorders).
 
+mod fully_connected;
 mod update;
 
+pub use fully_connected::fully_connected_on;
 pub use update::optimizer_updates_on;
 
 use la_core::conformance::{assert_ulps, data, f64s, matrix, ts, LAYOUTS};
@@ -281,14 +283,16 @@ pub fn errors<T: Scalar>(f: &Factory<T>) {
 
 /// The DNN primitives ([`crate::dnn`]) through a [`DnnFactory`] on `f`: bias + activation, activation
 /// derivative × error, column softmax, on both layouts and a submatrix, against f64;
-/// and the optimizer update.
+/// the fully connected layer and the optimizer update.
 pub fn dnn_primitives<T: Scalar>(f: &Factory<T>) {
     dnn_primitives_on(&DnnFactory::new(f));
 }
 
-/// [`dnn_primitives`] through a given DNN implementation (tensor-dnnl's, say), and
-/// its optimizer update ([`optimizer_updates_on`]).
+/// [`dnn_primitives`] through a given DNN implementation (tensor-dnnl's, say), its
+/// fully connected layer ([`fully_connected_on`]) and its optimizer update
+/// ([`optimizer_updates_on`]).
 pub fn dnn_primitives_on<T: Scalar>(dnn: &DnnFactory<T>) {
+    fully_connected_on(dnn);
     optimizer_updates_on(dnn);
     let f = dnn.la();
     let (m, n) = (7usize, 300usize);

@@ -25,6 +25,23 @@ fn grow<'w, T: Scalar>(
     Ok(slot.as_mut().expect("set above"))
 }
 
+/// A column of `n` ones from the workspace (filled when the slot is made or grown).
+fn ones<'w, T: Scalar>(
+    ws: &'w mut Workspace<T>,
+    f: &Factory<T>,
+    n: usize,
+) -> Result<VectorView<'w, T>> {
+    let fresh = ws
+        .ones
+        .as_ref()
+        .is_none_or(|v| v.dim() < n || !v.factory().same(f));
+    let ones = grow(f, &mut ws.ones, n)?;
+    if fresh {
+        fill(ones, T::one())?;
+    }
+    ones.subvector(0, n)
+}
+
 /// `y := f(y + b 1ᵀ)`: a rank-1 update with a column of ones, then the activation.
 pub fn bias_activation<T: Scalar>(
     ws: &mut Workspace<T>,
@@ -37,19 +54,25 @@ pub fn bias_activation<T: Scalar>(
         return Ok(());
     }
     let f = y.factory().clone();
-    let fresh = ws
-        .ones
-        .as_ref()
-        .is_none_or(|v| v.dim() < n || !v.factory().same(&f));
-    let ones = grow(&f, &mut ws.ones, n)?;
-    if fresh {
-        fill(ones, T::one())?;
-    }
-    rk_into(T::one(), b, &ones.subvector(0, n)?, y)?;
+    rk_into(T::one(), b, &ones(ws, &f, n)?, y)?;
     match op {
         Some(op) => unary_inplace(op, y),
         None => Ok(()),
     }
+}
+
+/// `dw := alpha d xᵀ` (one GEMM) and `db := alpha d 1` (one GEMV with a column of ones).
+pub fn fully_connected_backward_weights<T: Scalar>(
+    ws: &mut Workspace<T>,
+    alpha: T,
+    d: &MatrixView<'_, T>,
+    x: &MatrixView<'_, T>,
+    dw: &mut MatrixViewMut<'_, T>,
+    db: &mut VectorViewMut<'_, T>,
+) -> Result<()> {
+    mm_into(alpha, d, &x.trans(), T::zero(), dw)?;
+    let f = d.factory().clone();
+    mv_into(alpha, d, &ones(ws, &f, d.ncols())?, T::zero(), db)
 }
 
 /// `d := d ⊙ f'(a)` with one or two temporaries of `d`'s shape.

@@ -4,6 +4,7 @@
 //! | need | method | one pass over |
 //! |---|---|---|
 //! | `y := f(y + b)` (bias broadcast over the batch, then activation) | [`DnnFactory::bias_activation`] | `y` |
+//! | a fully connected layer: `y := f(W x + b)`; `∂W := α δ xᵀ`, `∂b := α δ 1` | [`DnnFactory::fully_connected`], [`DnnFactory::fully_connected_backward_weights`] | a GEMM and `y` (the default); one pass where fused |
 //! | `δ := δ ⊙ f'(z)`, given `a = f(z)` | [`DnnFactory::activation_grad`] | `δ`, `a` |
 //! | softmax of each column | [`DnnFactory::softmax`] | each column (three sweeps, in cache) |
 //! | a small network's whole forward and backward pass (gradients and cost) | [`DnnFactory::mlp_gradients`] | the inputs and targets, once |
@@ -17,6 +18,7 @@
 
 pub mod composed;
 mod convolution;
+mod fully_connected;
 mod geometry;
 mod update;
 
@@ -95,6 +97,34 @@ pub trait Dnn<T: Scalar>: Send + Sync + Debug {
         y: &mut MatrixViewMut<'_, T>,
     ) -> Result<()> {
         composed::bias_activation(ws, op, b, y)
+    }
+
+    /// A fully connected layer's forward pass, `y := f(w x + b)` (`op = None`: no
+    /// activation): `w` is `m x k`, `x` `k x n`, `b` has `m` entries, `y` is `m x n`.
+    /// The default is one GEMM, then [`bias_activation`](Self::bias_activation).
+    fn fully_connected(
+        &self,
+        ws: &mut Workspace<T>,
+        op: Option<Unary<T>>,
+        (w, x, b): (&MatrixView<'_, T>, &MatrixView<'_, T>, &VectorView<'_, T>),
+        y: &mut MatrixViewMut<'_, T>,
+    ) -> Result<()> {
+        mm_into(T::one(), w, x, T::zero(), y)?;
+        self.bias_activation(ws, op, b, y)
+    }
+
+    /// A fully connected layer's parameter gradients from its error `d` (`m x n`) and
+    /// input `x` (`k x n`): `dw := alpha d xᵀ` (`m x k`), `db := alpha d 1` (`m`). The
+    /// default is one GEMM and one GEMV ([`composed::fully_connected_backward_weights`]).
+    fn fully_connected_backward_weights(
+        &self,
+        ws: &mut Workspace<T>,
+        alpha: T,
+        (d, x): (&MatrixView<'_, T>, &MatrixView<'_, T>),
+        dw: &mut MatrixViewMut<'_, T>,
+        db: &mut VectorViewMut<'_, T>,
+    ) -> Result<()> {
+        composed::fully_connected_backward_weights(ws, alpha, d, x, dw, db)
     }
 
     /// `d := d ⊙ f'(z)` from `a = f(z)`, for `Sigmoid`, `Tanh`, `Relu`, `Elu(α)`.
