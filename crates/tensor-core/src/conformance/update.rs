@@ -117,7 +117,7 @@ fn optimizers<T: Scalar>() -> Vec<(Optimizer<T>, Optimizer<f64>)> {
 }
 
 /// Three steps of every optimizer, with and without weight decay, on a parameter of
-/// 37 elements (and on an empty one) through `dnn`, against [`reference_step`] in f64:
+/// 37 elements (and on an empty one) through `dnn`, against a reference step in f64:
 /// within `64 ε (1 + |p|)`. Then the errors: a negative or NaN learning rate, the
 /// wrong number of state buffers, mismatched lengths.
 pub fn optimizer_updates_on<T: Scalar>(dnn: &DnnFactory<T>) {
