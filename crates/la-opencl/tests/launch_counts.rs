@@ -2,7 +2,8 @@
 //! in a warm step), and the launches and host transfers per step stay at the numbers
 //! measured (72 launches, 1 read, 0 writes for the 4-16-16-1 network with Adam, since
 //! small products run our own kernels instead of CLBlast; 83 before). A mini-batch
-//! gather is one launch for `x` and one for `y`, with one index upload. A regression
+//! gather is one launch for `x` and one for `y`, with one index upload, and an epoch
+//! reads its cost once. A regression
 //! here is a slowdown on every device. Prints `SKIP` without OpenCL unless
 //! `DLFP_REQUIRE_OPENCL=1`.
 
@@ -93,10 +94,21 @@ fn a_mini_batch_is_gathered_in_two_launches() {
     let batches = 1024 / 128;
     let with_gathers = mid.launches - before.launches;
     let steps = after.launches - mid.launches;
-    println!("{batches} mini-batches: {with_gathers} launches, {steps} for the steps alone");
+    println!(
+        "{batches} mini-batches: {with_gathers} launches and {} reads, {steps} launches \
+         and {} reads for the steps alone",
+        mid.reads - before.reads,
+        after.reads - mid.reads
+    );
+    // In the epoch each step adds its cost terms into a device buffer (for the
+    // quadratic cost `d ⊙ d` and an axpy: two launches) instead of reducing them and
+    // reading the sum back (one launch and one read, as `step` does); the epoch clears
+    // the buffer and reduces it once.
+    assert_eq!(after.reads - mid.reads, batches, "step: one read each");
+    assert_eq!(mid.reads - before.reads, 1, "an epoch reads its cost once");
     assert_eq!(
         with_gathers,
-        steps + 2 * batches,
+        steps + 2 * batches + batches + 2,
         "x and y: one gather launch each"
     );
     assert!(

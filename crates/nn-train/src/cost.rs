@@ -108,6 +108,89 @@ impl Cost {
                 -dot(y, &*tmp)? / n
             }
         };
+        self.finish_error(dnn, act, a, d)?;
+        Ok(cost)
+    }
+
+    /// [`output_error`](Self::output_error) without reading the cost back: adds each
+    /// element's cost term into `acc` (the shape of `a`), so that the cost of a batch
+    /// is `sum(acc) / n`, and of many batches of `n` samples, each added into `acc`,
+    /// `sum(acc) / (n · batches)`. A loop on a device then reads one number per epoch
+    /// instead of one (three for sigmoid cross-entropy) per step; every operation
+    /// here is one element-wise launch.
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// use nn_inference::Activation;
+    /// use nn_train::Cost;
+    /// use tensor_core::DnnFactory;
+    ///
+    /// let f = native_double();
+    /// let dnn = DnnFactory::new(&f);
+    /// let a = f.ge_from(1, 2, &[0.5, 2.0], Layout::ColumnMajor)?;
+    /// let y = f.ge_from(1, 2, &[1.0, 1.0], Layout::ColumnMajor)?;
+    /// let (mut d, mut tmp, mut acc) = (a.zeros_like()?, a.zeros_like()?, a.zeros_like()?);
+    /// for _ in 0..2 {
+    ///     Cost::Quadratic.output_error_terms(&dnn, Activation::Linear, &a, &y,
+    ///         &mut d.view_mut(), &mut tmp.view_mut(), &mut acc.view_mut())?;
+    /// }
+    /// // each batch costs (0.25 + 1) / (2 · 2); two of them summed in acc
+    /// assert_eq!(sum(&acc)? / (2.0 * 2.0), 0.3125);
+    /// # Ok::<(), nn_train::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn output_error_terms<T: Scalar>(
+        &self,
+        dnn: &tensor_core::DnnFactory<T>,
+        act: Activation<T>,
+        a: &impl AsMatrix<T>,
+        y: &impl AsMatrix<T>,
+        d: &mut MatrixViewMut<'_, T>,
+        tmp: &mut MatrixViewMut<'_, T>,
+        acc: &mut MatrixViewMut<'_, T>,
+    ) -> Result<()> {
+        binary_into(Binary::Sub, a, y, d)?;
+        let tiny = T::min_positive_value();
+        match self {
+            Cost::Quadratic => {
+                mul_into(&*d, &*d, tmp)?;
+                axpy_into(T::of(0.5), &*tmp, acc)?;
+            }
+            Cost::MeanAbsolute => {
+                unary_into(Unary::Abs, &*d, tmp)?;
+                axpy_into(T::one(), &*tmp, acc)?;
+            }
+            Cost::SigmoidCrossEntropy => {
+                // -(y ln a + ln(1-a) - y ln(1-a)), the logs clamped as in output_error
+                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
+                log_inplace(tmp)?;
+                mul_inplace(tmp, y)?;
+                axpy_into(-T::one(), &*tmp, acc)?;
+                linear_frac_into(-T::one(), a, T::one(), T::zero(), T::one(), tmp)?;
+                linear_frac_inplace(T::one(), tmp, tiny, T::zero(), T::one())?;
+                log_inplace(tmp)?;
+                axpy_into(-T::one(), &*tmp, acc)?;
+                mul_inplace(tmp, y)?;
+                axpy_into(T::one(), &*tmp, acc)?;
+            }
+            Cost::SoftmaxCrossEntropy => {
+                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
+                log_inplace(tmp)?;
+                mul_inplace(tmp, y)?;
+                axpy_into(-T::one(), &*tmp, acc)?;
+            }
+        }
+        self.finish_error(dnn, act, a, d)
+    }
+
+    /// Turns `d = a - y` into the output error `∂C/∂z · n`.
+    fn finish_error<T: Scalar>(
+        &self,
+        dnn: &tensor_core::DnnFactory<T>,
+        act: Activation<T>,
+        a: &impl AsMatrix<T>,
+        d: &mut MatrixViewMut<'_, T>,
+    ) -> Result<()> {
         match self {
             Cost::Quadratic => act.backward_with(dnn, a, d)?,
             Cost::MeanAbsolute => {
@@ -117,6 +200,6 @@ impl Cost {
             }
             Cost::SigmoidCrossEntropy | Cost::SoftmaxCrossEntropy => {}
         }
-        Ok(cost)
+        Ok(())
     }
 }

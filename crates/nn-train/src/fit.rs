@@ -225,17 +225,34 @@ fn mini_batch_epochs<T: Scalar>(
     let mut yb = train
         .factory
         .ge(train.net.output_dim(), batch, Layout::ColumnMajor)?;
+    // On a device, reading each step's cost back is a synchronisation that costs more
+    // than the step's small kernels: the steps add their cost terms into `acc`, read
+    // once per epoch. On the host the reduction is cheap and the fused pass returns it.
+    let mut acc = if train.factory.is_host() {
+        None
+    } else {
+        Some(yb.zeros_like()?)
+    };
     let batches = n / batch;
     let mut costs = Vec::with_capacity(opts.epochs);
     for e in 0..opts.epochs {
         let lr = opts.schedule.rate(opts.learning_rate, e, opts.epochs);
         train.perm.shuffle(&mut train.rng);
         let mut total = T::zero();
+        if let Some(acc) = &mut acc {
+            fill(acc, T::zero())?;
+        }
         for b in 0..batches {
             let cols = &train.perm[b * batch..(b + 1) * batch];
             load(&mut train.input, cols)?;
             gather_cols_into(y_train, cols, &mut yb)?;
-            total = total + train.step(&yb, cost, lr)?;
+            match &mut acc {
+                Some(acc) => train.step_accumulating(&yb, cost, lr, acc)?,
+                None => total = total + train.step(&yb, cost, lr)?,
+            }
+        }
+        if let Some(acc) = &acc {
+            total = sum(acc)? / T::of(batch as f64);
         }
         let mean = total / T::of(batches as f64);
         costs.push(mean);

@@ -342,10 +342,10 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         self.net.layers()[self.layers.len() - 1].activation()
     }
 
-    /// Output error and backward pass: each layer, from the output down, computes its
-    /// gradients and the error of the layer below ([`Backward::backward`]); returns the cost.
-    fn backward(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
-        let c = self.output_cost(y, cost)?;
+    /// The backward pass from the output error in the first error buffer: each layer,
+    /// from the output down, computes its gradients and the error of the layer below
+    /// ([`Backward::backward`]).
+    fn backward(&mut self) -> Result<()> {
         let batch = self.batch();
         let last = self.layers.len() - 1;
         let [d0, d1] = &mut self.delta;
@@ -386,7 +386,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
                 },
             }
         }
-        Ok(c)
+        Ok(())
     }
 
     /// Applies the optimizer to every layer's parameters with the current gradients.
@@ -459,7 +459,9 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     fn gradient_pass(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         let Some(loss) = self.fused_loss(cost) else {
             self.forward(true)?;
-            return self.backward(y, cost);
+            let c = self.output_cost(y, cost)?;
+            self.backward()?;
+            return Ok(c);
         };
         let Input::Dense(x) = &self.input else {
             unreachable!("fused_loss checked the input")
@@ -508,6 +510,48 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             &mut d0.submatrix_mut(0, 0, rows, batch)?,
             &mut d1.submatrix_mut(0, 0, rows, batch)?,
         )
+    }
+
+    /// [`output_cost`](Self::output_cost) adding the cost's element terms into `acc`
+    /// ([`Cost::output_error_terms`]) instead of reading the cost back.
+    fn output_cost_terms(
+        &mut self,
+        y: &impl AsMatrix<T>,
+        cost: Cost,
+        acc: &mut Matrix<T>,
+    ) -> Result<()> {
+        let batch = self.batch();
+        let last = self.layers.len() - 1;
+        let rows = self.layers[last].out.mrows();
+        let act = self.output_activation();
+        let [d0, d1] = &mut self.delta;
+        cost.output_error_terms(
+            self.net.layers()[last].dnn(),
+            act,
+            &self.layers[last].out,
+            y,
+            &mut d0.submatrix_mut(0, 0, rows, batch)?,
+            &mut d1.submatrix_mut(0, 0, rows, batch)?,
+            &mut acc.view_mut(),
+        )
+    }
+
+    /// [`step`](Self::step) that adds the cost's element terms into `acc` (outputs x
+    /// batch) instead of returning the cost: no read from the device, for loops that
+    /// want the cost once per epoch. Layer by layer (the fused pass is for host
+    /// factories, where reading the cost costs nothing).
+    pub(crate) fn step_accumulating(
+        &mut self,
+        y: &impl AsMatrix<T>,
+        cost: Cost,
+        lr: T,
+        acc: &mut Matrix<T>,
+    ) -> Result<()> {
+        self.check_y("step", y, cost)?;
+        self.forward(true)?;
+        self.output_cost_terms(y, cost, acc)?;
+        self.backward()?;
+        self.update(lr)
     }
 
     /// The network's output for the input buffer after the last forward pass.
