@@ -64,7 +64,9 @@
 //! (`a - y` for softmax cross-entropy). Backward: each layer, from the top, applies its
 //! activation's derivative to its error, writes its parameter gradients (mean over the
 //! batch) and the error of its input. The optimizer then updates every parameter the
-//! layers expose ([`Layer::params`]).
+//! layers expose ([`Layer::params`]). On a device factory [`train`] reads the cost
+//! once per epoch: each step adds its cost's element terms into a device tensor
+//! ([`nn_train::Cost::output_error_terms`]) instead of reading a number back.
 //!
 //! Convolution and pooling run on host factories (native, MKL, OpenBLAS) through
 //! tensor-core's native kernels; on other factories (OpenCL today) tensor-core's

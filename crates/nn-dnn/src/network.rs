@@ -407,7 +407,7 @@ impl<T: Scalar> Network<T> {
         y: &impl AsTensor<T>,
         cost: Cost,
     ) -> Result<T> {
-        self.pass(Input::Dense(x.view()), y, cost, None)
+        self.pass(Input::Dense(x.view()), y, cost, None, None)
     }
 
     /// [`forward_backward`](Self::forward_backward) on sparse input (see
@@ -418,7 +418,7 @@ impl<T: Scalar> Network<T> {
         y: &impl AsTensor<T>,
         cost: Cost,
     ) -> Result<T> {
-        self.pass(Input::Sparse(x), y, cost, None)
+        self.pass(Input::Sparse(x), y, cost, None, None)
     }
 
     /// [`train_step`](Self::train_step) on sparse input (see
@@ -450,15 +450,19 @@ impl<T: Scalar> Network<T> {
                 format!("{} layers but {} times", self.layers.len(), times.len())
             })
             .finish()?;
-        self.pass(Input::Dense(x.view()), y, cost, Some(times))
+        self.pass(Input::Dense(x.view()), y, cost, Some(times), None)
     }
 
+    /// The forward pass, the cost and the backward pass. With `acc`, the cost's
+    /// element terms over `n` go into `acc` (`sum(acc)` grows by the cost, nothing is
+    /// read back) and the pass returns 0.
     fn pass(
         &mut self,
         x: Input<'_, T>,
         y: &impl AsTensor<T>,
         cost: Cost,
         mut times: Option<&mut [LayerTime]>,
+        acc: Option<&mut Tensor<T>>,
     ) -> Result<T> {
         let last_act = self
             .layers
@@ -480,14 +484,29 @@ impl<T: Scalar> Network<T> {
             let mut d = self.errs[last].subtensor_mut(0, 0, n)?;
             let mut tmp = self.tmp.subtensor_mut(0, 0, n)?;
             let ym = y.view();
-            cost.output_error(
-                &self.dnn,
-                last_act,
-                &a.view_mat()?,
-                &ym.view_mat()?,
-                &mut d.view_mat_mut()?,
-                &mut tmp.view_mat_mut()?,
-            )?
+            match acc {
+                None => cost.output_error(
+                    &self.dnn,
+                    last_act,
+                    &a.view_mat()?,
+                    &ym.view_mat()?,
+                    &mut d.view_mat_mut()?,
+                    &mut tmp.view_mat_mut()?,
+                )?,
+                Some(acc) => {
+                    cost.output_error_terms(
+                        &self.dnn,
+                        last_act,
+                        &a.view_mat()?,
+                        &ym.view_mat()?,
+                        T::one() / T::of(n as f64),
+                        &mut d.view_mat_mut()?,
+                        &mut tmp.view_mat_mut()?,
+                        &mut acc.subtensor_mut(0, 0, n)?.view_mat_mut()?,
+                    )?;
+                    T::zero()
+                }
+            }
         };
         for i in (0..=last).rev() {
             let (errs_below, errs_rest) = self.errs.split_at_mut(i);
@@ -560,6 +579,21 @@ impl<T: Scalar> Network<T> {
         let c = self.forward_backward(x, y, cost)?;
         self.update(lr)?;
         Ok(c)
+    }
+
+    /// [`train_step`](Self::train_step) adding the cost's element terms over the
+    /// batch size into `acc` (shaped like the output; `sum(acc)` grows by the step's
+    /// cost) instead of reading the cost back: [`train`](crate::train) on a device.
+    pub(crate) fn train_step_accumulating(
+        &mut self,
+        x: &impl AsTensor<T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+        lr: T,
+        acc: &mut Tensor<T>,
+    ) -> Result<()> {
+        self.pass(Input::Dense(x.view()), y, cost, None, Some(acc))?;
+        self.update(lr)
     }
 }
 

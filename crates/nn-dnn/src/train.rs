@@ -5,7 +5,7 @@ use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
 use nn_train::{Cost, Result};
-use tensor_core::{shuffler, tensor, AsTensor};
+use tensor_core::{shuffler, tensor, AsTensor, AsTensorMut};
 
 use crate::network::Network;
 
@@ -112,8 +112,21 @@ pub fn epochs<T: Scalar>(
     total: usize,
     batch: usize,
     opts: &TrainOptions<T>,
+    each: impl FnMut(&Epoch<T>),
+    step: impl FnMut(&[usize]) -> Result<T>,
+) -> Result<Vec<T>> {
+    epochs_with(total, batch, opts, each, step, || Ok(T::zero()))
+}
+
+/// [`epochs`] with `deferred`, called after each epoch's steps, returning the part of
+/// the epoch's summed step costs the steps left on the device (and clearing it).
+fn epochs_with<T: Scalar>(
+    total: usize,
+    batch: usize,
+    opts: &TrainOptions<T>,
     mut each: impl FnMut(&Epoch<T>),
     mut step: impl FnMut(&[usize]) -> Result<T>,
+    mut deferred: impl FnMut() -> Result<T>,
 ) -> Result<Vec<T>> {
     la_core::Check::new("epochs")
         .require(batch > 0, || "the batch is 0".into())
@@ -130,6 +143,7 @@ pub fn epochs<T: Scalar>(
             sum = sum + step(chunk)?;
             batches += 1;
         }
+        sum = sum + deferred()?;
         let mean = sum / T::of(batches.max(1) as f64);
         costs.push(mean);
         each(&Epoch {
@@ -161,17 +175,44 @@ pub fn train<T: Scalar>(
     );
     let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
     let batch = net.batch();
-    epochs(total, batch, opts, each, |chunk| {
-        let n = chunk.len();
-        sx.shuffle(x, &mut xb, chunk)?;
-        sy.shuffle(y, &mut yb, chunk)?;
-        net.train_step(
-            &xb.subtensor(0, 0, n)?,
-            &yb.subtensor(0, 0, n)?,
-            cost,
-            opts.learning_rate,
-        )
-    })
+    // On a device each step adds its cost into `acc`, read once per epoch: reading a
+    // step's cost back is a synchronisation that costs more than a small step's kernels.
+    let mut acc = if f.is_host() {
+        None
+    } else {
+        let mut acc = tensor(&f, net.output_desc())?;
+        fill(&mut acc.view_vctr_mut()?, T::zero())?;
+        Some(acc)
+    };
+    let acc = std::cell::RefCell::new(acc.as_mut());
+    epochs_with(
+        total,
+        batch,
+        opts,
+        each,
+        |chunk| {
+            let n = chunk.len();
+            sx.shuffle(x, &mut xb, chunk)?;
+            sy.shuffle(y, &mut yb, chunk)?;
+            let (xs, ys) = (xb.subtensor(0, 0, n)?, yb.subtensor(0, 0, n)?);
+            match acc.borrow_mut().as_deref_mut() {
+                Some(acc) => {
+                    net.train_step_accumulating(&xs, &ys, cost, opts.learning_rate, acc)?;
+                    Ok(T::zero())
+                }
+                None => net.train_step(&xs, &ys, cost, opts.learning_rate),
+            }
+        },
+        || match acc.borrow_mut().as_deref_mut() {
+            Some(acc) => {
+                let v = acc.view_vctr()?;
+                let total = sum(&v)?;
+                fill(&mut acc.view_vctr_mut()?, T::zero())?;
+                Ok(total)
+            }
+            None => Ok(T::zero()),
+        },
+    )
 }
 
 /// [`train`] on sparse input: `x` holds the `N` samples as the columns of a

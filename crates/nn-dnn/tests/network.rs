@@ -383,6 +383,62 @@ fn device_factories_train_the_same_network() {
 }
 
 #[test]
+fn device_epochs_read_once_and_match_native_for_every_cost() {
+    // On a device `train` adds each step's cost terms (over that batch's size) into a
+    // device buffer and reads it once per epoch; the epochs' costs must be the ones
+    // native reads step by step, with a short last batch (40 samples, batches of 16).
+    let Some(cl) = la_opencl::test_factory::<f32>() else {
+        return;
+    };
+    let host = native_float();
+    let (n, k) = (40, 3);
+    let xs: Vec<f32> = (0..n * 4)
+        .map(|i| ((i * 37 % 23) as f32 / 11.0) - 1.0)
+        .collect();
+    for (cost, out) in [
+        (Cost::Quadratic, Activation::Tanh),
+        (Cost::MeanAbsolute, Activation::Linear),
+        (Cost::SigmoidCrossEntropy, Activation::Sigmoid),
+        (Cost::SoftmaxCrossEntropy, Activation::Softmax),
+    ] {
+        // [n, k] targets: one-hot classes for softmax, else 0/1 by rules on x
+        let mut ys = vec![0.0f32; n * k];
+        for j in 0..n {
+            let s = xs[4 * j] + xs[4 * j + 1];
+            if cost == Cost::SoftmaxCrossEntropy {
+                ys[k * j + ((s + 2.0) as usize).min(k - 1)] = 1.0;
+            } else {
+                ys[k * j] = f32::from(s > 0.0);
+                ys[k * j + 1] = f32::from(xs[4 * j + 2] > 0.0);
+                ys[k * j + 2] = f32::from(xs[4 * j + 3] > 0.5);
+            }
+        }
+        let run = |f: &Factory<f32>| {
+            let nc = |shape: [usize; 2]| desc(shape, DataType::Float, TensorLayout::Nc).unwrap();
+            let x = tensor_from(f, nc([n, 4]), &xs).unwrap();
+            let y = tensor_from(f, nc([n, k]), &ys).unwrap();
+            let mut net = network(
+                f,
+                nc([16, 4]),
+                &[dense(8, Activation::Sigmoid), dense(k, out)],
+            )
+            .unwrap();
+            net.init(&mut seeded_rng(4), Init::Glorot).unwrap();
+            net.set_optimizer(Adam::default()).unwrap();
+            train(&mut net, &x, &y, cost, &TrainOptions::new(3, 0.05), |_| {}).unwrap()
+        };
+        let (native, opencl) = (run(&host), run(&cl));
+        for (a, b) in native.iter().zip(&opencl) {
+            assert!(
+                (a - b).abs() <= 1e-5 * (1.0 + a.abs()),
+                "{cost:?}: native {native:?} vs OpenCL {opencl:?}"
+            );
+        }
+        assert!(native[2] < native[0], "{cost:?}: {native:?}");
+    }
+}
+
+#[test]
 fn saturated_outputs_cost_a_finite_amount() {
     // a softmax (or sigmoid) output of exactly 0 or 1 in f32: the cost is finite, never
     // 0 · ln 0 = NaN, and its gradient is still a - y

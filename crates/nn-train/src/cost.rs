@@ -112,12 +112,12 @@ impl Cost {
         Ok(cost)
     }
 
-    /// [`output_error`](Self::output_error) without reading the cost back: adds each
-    /// element's cost term into `acc` (the shape of `a`), so that the cost of a batch
-    /// is `sum(acc) / n`, and of many batches of `n` samples, each added into `acc`,
-    /// `sum(acc) / (n · batches)`. A loop on a device then reads one number per epoch
-    /// instead of one (three for sigmoid cross-entropy) per step; every operation
-    /// here is one element-wise launch.
+    /// [`output_error`](Self::output_error) without reading the cost back: adds
+    /// `scale` times each element's cost term into `acc` (the shape of `a`). With
+    /// `scale = 1/n` for a batch of `n` samples, `sum(acc)` grows by the batch's cost,
+    /// so a loop on a device can add up an epoch's batches and read one number per
+    /// epoch instead of one (three for sigmoid cross-entropy) per step. Every
+    /// operation here is one element-wise launch.
     ///
     /// ```
     /// use la_core::prelude::*;
@@ -131,11 +131,12 @@ impl Cost {
     /// let y = f.ge_from(1, 2, &[1.0, 1.0], Layout::ColumnMajor)?;
     /// let (mut d, mut tmp, mut acc) = (a.zeros_like()?, a.zeros_like()?, a.zeros_like()?);
     /// for _ in 0..2 {
-    ///     Cost::Quadratic.output_error_terms(&dnn, Activation::Linear, &a, &y,
+    ///     Cost::Quadratic.output_error_terms(&dnn, Activation::Linear, &a, &y, 0.5,
     ///         &mut d.view_mut(), &mut tmp.view_mut(), &mut acc.view_mut())?;
     /// }
     /// // each batch costs (0.25 + 1) / (2 · 2); two of them summed in acc
-    /// assert_eq!(sum(&acc)? / (2.0 * 2.0), 0.3125);
+    /// assert_eq!(sum(&acc)?, 2.0 * 0.3125);
+    /// assert_eq!(d.to_vec()?, vec![-0.5, 1.0]); // a - y
     /// # Ok::<(), nn_train::Error>(())
     /// ```
     #[allow(clippy::too_many_arguments)]
@@ -145,6 +146,7 @@ impl Cost {
         act: Activation<T>,
         a: &impl AsMatrix<T>,
         y: &impl AsMatrix<T>,
+        scale: T,
         d: &mut MatrixViewMut<'_, T>,
         tmp: &mut MatrixViewMut<'_, T>,
         acc: &mut MatrixViewMut<'_, T>,
@@ -154,30 +156,30 @@ impl Cost {
         match self {
             Cost::Quadratic => {
                 mul_into(&*d, &*d, tmp)?;
-                axpy_into(T::of(0.5), &*tmp, acc)?;
+                axpy_into(T::of(0.5) * scale, &*tmp, acc)?;
             }
             Cost::MeanAbsolute => {
                 unary_into(Unary::Abs, &*d, tmp)?;
-                axpy_into(T::one(), &*tmp, acc)?;
+                axpy_into(scale, &*tmp, acc)?;
             }
             Cost::SigmoidCrossEntropy => {
                 // -(y ln a + ln(1-a) - y ln(1-a)), the logs clamped as in output_error
                 linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
                 log_inplace(tmp)?;
                 mul_inplace(tmp, y)?;
-                axpy_into(-T::one(), &*tmp, acc)?;
+                axpy_into(-scale, &*tmp, acc)?;
                 linear_frac_into(-T::one(), a, T::one(), T::zero(), T::one(), tmp)?;
                 linear_frac_inplace(T::one(), tmp, tiny, T::zero(), T::one())?;
                 log_inplace(tmp)?;
-                axpy_into(-T::one(), &*tmp, acc)?;
+                axpy_into(-scale, &*tmp, acc)?;
                 mul_inplace(tmp, y)?;
-                axpy_into(T::one(), &*tmp, acc)?;
+                axpy_into(scale, &*tmp, acc)?;
             }
             Cost::SoftmaxCrossEntropy => {
                 linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
                 log_inplace(tmp)?;
                 mul_inplace(tmp, y)?;
-                axpy_into(-T::one(), &*tmp, acc)?;
+                axpy_into(-scale, &*tmp, acc)?;
             }
         }
         self.finish_error(dnn, act, a, d)

@@ -252,7 +252,7 @@ fn mini_batch_epochs<T: Scalar>(
             }
         }
         if let Some(acc) = &acc {
-            total = sum(acc)? / T::of(batch as f64);
+            total = sum(acc)?;
         }
         let mean = total / T::of(batches as f64);
         costs.push(mean);

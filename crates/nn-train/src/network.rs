@@ -530,15 +530,17 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             act,
             &self.layers[last].out,
             y,
+            T::one() / T::of(batch as f64),
             &mut d0.submatrix_mut(0, 0, rows, batch)?,
             &mut d1.submatrix_mut(0, 0, rows, batch)?,
             &mut acc.view_mut(),
         )
     }
 
-    /// [`step`](Self::step) that adds the cost's element terms into `acc` (outputs x
-    /// batch) instead of returning the cost: no read from the device, for loops that
-    /// want the cost once per epoch. Layer by layer (the fused pass is for host
+    /// [`step`](Self::step) that adds the cost's element terms over the batch size
+    /// into `acc` (outputs x batch; `sum(acc)` grows by the step's cost) instead of
+    /// returning the cost: no read from the device, for loops that want the cost once
+    /// per epoch. Layer by layer (the fused pass is for host
     /// factories, where reading the cost costs nothing).
     pub(crate) fn step_accumulating(
         &mut self,
