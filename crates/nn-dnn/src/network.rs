@@ -484,25 +484,16 @@ impl<T: Scalar> Network<T> {
             let mut d = self.errs[last].subtensor_mut(0, 0, n)?;
             let mut tmp = self.tmp.subtensor_mut(0, 0, n)?;
             let ym = y.view();
+            let (am, ymat) = (a.view_mat()?, ym.view_mat()?);
+            let (mut dm, mut tm) = (d.view_mat_mut()?, tmp.view_mat_mut()?);
             match acc {
-                None => cost.output_error(
-                    &self.dnn,
-                    last_act,
-                    &a.view_mat()?,
-                    &ym.view_mat()?,
-                    &mut d.view_mat_mut()?,
-                    &mut tmp.view_mat_mut()?,
-                )?,
+                None => cost.output_error(&self.dnn, last_act, &am, &ymat, &mut dm, &mut tm)?,
                 Some(acc) => {
+                    let scale = T::one() / T::of(n as f64);
+                    let mut acc = acc.subtensor_mut(0, 0, n)?;
+                    let mut accm = acc.view_mat_mut()?;
                     cost.output_error_terms(
-                        &self.dnn,
-                        last_act,
-                        &a.view_mat()?,
-                        &ym.view_mat()?,
-                        T::one() / T::of(n as f64),
-                        &mut d.view_mat_mut()?,
-                        &mut tmp.view_mat_mut()?,
-                        &mut acc.subtensor_mut(0, 0, n)?.view_mat_mut()?,
+                        &self.dnn, last_act, &am, &ymat, scale, &mut dm, &mut tm, &mut accm,
                     )?;
                     T::zero()
                 }

@@ -91,20 +91,13 @@ impl Cost {
                 // Σ y ln a + Σ ln(1-a) - Σ y ln(1-a), with ln of at least the smallest
                 // positive normal number, so that a saturated output (a = 0 or 1 in
                 // floating point) costs a large finite amount, not 0 · ∞ = NaN
-                let tiny = T::min_positive_value();
-                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
-                log_inplace(tmp)?;
+                ln_clamped(a, tmp)?;
                 let ya = dot(y, &*tmp)?;
-                // (1 - a) + tiny in two steps: 1 + tiny rounds to 1
-                linear_frac_into(-T::one(), a, T::one(), T::zero(), T::one(), tmp)?;
-                linear_frac_inplace(T::one(), tmp, tiny, T::zero(), T::one())?;
-                log_inplace(tmp)?;
+                ln_one_minus_clamped(a, tmp)?;
                 -(ya + sum(&*tmp)? - dot(y, &*tmp)?) / n
             }
             Cost::SoftmaxCrossEntropy => {
-                let tiny = T::min_positive_value();
-                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
-                log_inplace(tmp)?;
+                ln_clamped(a, tmp)?;
                 -dot(y, &*tmp)? / n
             }
         };
@@ -152,7 +145,6 @@ impl Cost {
         acc: &mut MatrixViewMut<'_, T>,
     ) -> Result<()> {
         binary_into(Binary::Sub, a, y, d)?;
-        let tiny = T::min_positive_value();
         match self {
             Cost::Quadratic => {
                 mul_into(&*d, &*d, tmp)?;
@@ -164,20 +156,16 @@ impl Cost {
             }
             Cost::SigmoidCrossEntropy => {
                 // -(y ln a + ln(1-a) - y ln(1-a)), the logs clamped as in output_error
-                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
-                log_inplace(tmp)?;
+                ln_clamped(a, tmp)?;
                 mul_inplace(tmp, y)?;
                 axpy_into(-scale, &*tmp, acc)?;
-                linear_frac_into(-T::one(), a, T::one(), T::zero(), T::one(), tmp)?;
-                linear_frac_inplace(T::one(), tmp, tiny, T::zero(), T::one())?;
-                log_inplace(tmp)?;
+                ln_one_minus_clamped(a, tmp)?;
                 axpy_into(-scale, &*tmp, acc)?;
                 mul_inplace(tmp, y)?;
                 axpy_into(scale, &*tmp, acc)?;
             }
             Cost::SoftmaxCrossEntropy => {
-                linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
-                log_inplace(tmp)?;
+                ln_clamped(a, tmp)?;
                 mul_inplace(tmp, y)?;
                 axpy_into(-scale, &*tmp, acc)?;
             }
@@ -204,4 +192,24 @@ impl Cost {
         }
         Ok(())
     }
+}
+
+/// `tmp := ln(a + tiny)`, `tiny` the smallest positive normal number: a saturated
+/// output (`a = 0` in floating point) costs a large finite amount, not `0 · ∞ = NaN`.
+fn ln_clamped<T: Scalar>(a: &impl AsMatrix<T>, tmp: &mut MatrixViewMut<'_, T>) -> Result<()> {
+    let tiny = T::min_positive_value();
+    linear_frac_into(T::one(), a, tiny, T::zero(), T::one(), tmp)?;
+    log_inplace(tmp)?;
+    Ok(())
+}
+
+/// `tmp := ln((1 - a) + tiny)`, in two steps: `1 + tiny` rounds to 1.
+fn ln_one_minus_clamped<T: Scalar>(
+    a: &impl AsMatrix<T>,
+    tmp: &mut MatrixViewMut<'_, T>,
+) -> Result<()> {
+    linear_frac_into(-T::one(), a, T::one(), T::zero(), T::one(), tmp)?;
+    linear_frac_inplace(T::one(), tmp, T::min_positive_value(), T::zero(), T::one())?;
+    log_inplace(tmp)?;
+    Ok(())
 }

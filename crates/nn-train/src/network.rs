@@ -459,7 +459,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     fn gradient_pass(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         let Some(loss) = self.fused_loss(cost) else {
             self.forward(true)?;
-            let c = self.output_cost(y, cost)?;
+            let c = self.output_cost(y, cost, None)?;
             self.backward()?;
             return Ok(c);
         };
@@ -492,49 +492,35 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     pub fn cost(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
         self.check_y("cost", y, cost)?;
         self.forward(false)?;
-        self.output_cost(y, cost)
+        self.output_cost(y, cost, None)
     }
 
     /// Writes the output layer's error into the first error buffer; returns the cost.
-    fn output_cost(&mut self, y: &impl AsMatrix<T>, cost: Cost) -> Result<T> {
-        let batch = self.batch();
-        let last = self.layers.len() - 1;
-        let rows = self.layers[last].out.mrows();
-        let act = self.output_activation();
-        let [d0, d1] = &mut self.delta;
-        cost.output_error(
-            self.net.layers()[last].dnn(),
-            act,
-            &self.layers[last].out,
-            y,
-            &mut d0.submatrix_mut(0, 0, rows, batch)?,
-            &mut d1.submatrix_mut(0, 0, rows, batch)?,
-        )
-    }
-
-    /// [`output_cost`](Self::output_cost) adding the cost's element terms into `acc`
-    /// ([`Cost::output_error_terms`]) instead of reading the cost back.
-    fn output_cost_terms(
+    /// With `acc`, adds the cost's element terms over the batch size into it instead
+    /// ([`Cost::output_error_terms`]: nothing read back) and returns 0.
+    fn output_cost(
         &mut self,
         y: &impl AsMatrix<T>,
         cost: Cost,
-        acc: &mut Matrix<T>,
-    ) -> Result<()> {
+        acc: Option<&mut Matrix<T>>,
+    ) -> Result<T> {
         let batch = self.batch();
         let last = self.layers.len() - 1;
         let rows = self.layers[last].out.mrows();
         let act = self.output_activation();
         let [d0, d1] = &mut self.delta;
-        cost.output_error_terms(
-            self.net.layers()[last].dnn(),
-            act,
-            &self.layers[last].out,
-            y,
-            T::one() / T::of(batch as f64),
-            &mut d0.submatrix_mut(0, 0, rows, batch)?,
-            &mut d1.submatrix_mut(0, 0, rows, batch)?,
-            &mut acc.view_mut(),
-        )
+        let (dnn, a) = (self.net.layers()[last].dnn(), &self.layers[last].out);
+        let mut d = d0.submatrix_mut(0, 0, rows, batch)?;
+        let mut tmp = d1.submatrix_mut(0, 0, rows, batch)?;
+        match acc {
+            None => cost.output_error(dnn, act, a, y, &mut d, &mut tmp),
+            Some(acc) => {
+                let scale = T::one() / T::of(batch as f64);
+                let mut acc = acc.view_mut();
+                cost.output_error_terms(dnn, act, a, y, scale, &mut d, &mut tmp, &mut acc)?;
+                Ok(T::zero())
+            }
+        }
     }
 
     /// [`step`](Self::step) that adds the cost's element terms over the batch size
@@ -551,7 +537,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
     ) -> Result<()> {
         self.check_y("step", y, cost)?;
         self.forward(true)?;
-        self.output_cost_terms(y, cost, acc)?;
+        self.output_cost(y, cost, Some(acc))?;
         self.backward()?;
         self.update(lr)
     }
