@@ -8,7 +8,7 @@
 //! - `examples` — runs every chapter example (the `examples` profile: optimised, no LTO).
 //! - `bench`    — prints the benchmark table (release build, all cores).
 //! - `bench --peers [WORKLOADS…]` — the table and `../shared/peers` (PyTorch, JAX) in one
-//!   session, peers before and after ours, with each workload's ratio to the best peer.
+//!   session, two passes each, alternating, with each workload's ratio to the best peer.
 //! - `setup mkl` — installs Intel MKL offline-capable from PyPI (`pip install --no-deps
 //!   --prefix target/mkl mkl`); idempotent. `test` runs it first.
 //! - `setup nvrtc` — unpacks CUDA's run-time compiler from its PyPI wheel
@@ -419,9 +419,9 @@ fn json_field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// `bench --peers [WORKLOADS..]`: the peer scripts (`../shared/peers/run.sh`, PyTorch
-/// and JAX in `target/peers-venv`, made on first use), then our table, then the peers
-/// again, all in one session; prints each workload's median for us and every peer and
-/// the ratio to the best peer.
+/// and JAX in `target/peers-venv`, made on first use) and our table, alternating, two
+/// passes each, all in one session; prints each workload's median for us and every
+/// peer and the ratio to the best peer.
 fn bench_peers(workloads: &[String]) -> Result<(), String> {
     let script = root().join("../shared/peers/run.sh");
     if !script.exists() {
@@ -453,22 +453,26 @@ fn bench_peers(workloads: &[String]) -> Result<(), String> {
             })
             .collect())
     };
-    println!("peers, first pass ...");
-    let mut peers = run_peers()?;
+    // Two passes each, alternating, so that neither side always runs right after the
+    // other (a process that frees gigabytes leaves the next one slower for a while).
     let record = root().join("target/bench-ours.txt");
     let _ = std::fs::remove_file(&record);
-    let status = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--release", "-p", "dlfp-benches"])
-        .envs(env())
-        .env("DLFP_BENCH_RECORD", &record)
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!("the benchmark table failed ({status})"));
+    let mut peers = Vec::new();
+    for pass in ["first", "second"] {
+        println!("peers, {pass} pass ...");
+        peers.extend(run_peers()?);
+        println!("ours, {pass} pass ...");
+        let status = Command::new(env!("CARGO"))
+            .args(["run", "--quiet", "--release", "-p", "dlfp-benches"])
+            .envs(env())
+            .env("DLFP_BENCH_RECORD", &record)
+            .current_dir(root())
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("the benchmark table failed ({status})"));
+        }
     }
-    println!("peers, second pass ...");
-    peers.extend(run_peers()?);
     let ours: Vec<(String, f64)> = std::fs::read_to_string(&record)
         .map_err(|e| format!("{}: {e}", record.display()))?
         .lines()
@@ -480,7 +484,7 @@ fn bench_peers(workloads: &[String]) -> Result<(), String> {
     let mut names: Vec<String> = peers.iter().map(|p| p.0.clone()).collect();
     names.sort();
     names.dedup();
-    println!("\nseconds (median; peers: the median of their two passes), ours ÷ best peer\n");
+    println!("\nseconds (the median of each side's two passes), ours ÷ best peer\n");
     println!(
         "| workload | ours | {} | ours ÷ best peer |",
         names.join(" | ")
@@ -490,35 +494,24 @@ fn bench_peers(workloads: &[String]) -> Result<(), String> {
     works.sort();
     works.dedup();
     for w in works {
-        let ours = ours.iter().find(|(o, _)| o == w).map(|o| o.1);
-        let mut best = f64::INFINITY;
-        let cells: Vec<String> = names
+        let ours = median(ours.iter().filter(|o| o.0 == w).map(|o| o.1));
+        let theirs: Vec<Option<f64>> = names
             .iter()
-            .map(|n| {
-                let mut v: Vec<f64> = peers
-                    .iter()
-                    .filter(|p| &p.0 == n && p.1 == w)
-                    .map(|p| p.2)
-                    .collect();
-                v.sort_by(f64::total_cmp);
-                match v.len() {
-                    0 => "—".into(),
-                    k => {
-                        let m = if k % 2 == 1 {
-                            v[k / 2]
-                        } else {
-                            (v[k / 2 - 1] + v[k / 2]) / 2.0
-                        };
-                        best = best.min(m);
-                        fmt_secs(m)
-                    }
-                }
-            })
+            .map(|n| median(peers.iter().filter(|p| &p.0 == n && p.1 == w).map(|p| p.2)))
             .collect();
+        let best = theirs
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
         let ratio = match ours {
             Some(o) if best.is_finite() => format!("{:.2}", o / best),
             _ => "—".into(),
         };
+        let cells: Vec<String> = theirs
+            .iter()
+            .map(|t| t.map_or("—".into(), fmt_secs))
+            .collect();
         println!(
             "| {w} | {} | {} | {ratio} |",
             ours.map_or("—".into(), fmt_secs),
@@ -526,6 +519,18 @@ fn bench_peers(workloads: &[String]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The median of `v` (the mean of the middle two for an even count); `None` if empty.
+fn median(v: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = v.collect();
+    v.sort_by(f64::total_cmp);
+    let k = v.len();
+    match k {
+        0 => None,
+        _ if k % 2 == 1 => Some(v[k / 2]),
+        _ => Some((v[k / 2 - 1] + v[k / 2]) / 2.0),
+    }
 }
 
 fn fmt_secs(s: f64) -> String {

@@ -196,3 +196,19 @@ pub fn measure_peak_gflops_f32() -> f64 {
     }
     0.0
 }
+
+/// Asks the CPU to bring the cache line holding `s[i]` into L1 ahead of a read (a hint:
+/// no effect on results; a no-op off x86-64). `i` may lie past the end of `s`:
+/// a prefetch of any address never faults, and the pointer is never dereferenced.
+#[inline(always)]
+pub fn prefetch<T>(s: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = s.as_ptr().wrapping_add(i).cast::<i8>();
+        // SAFETY: PREFETCHT0 is in SSE, part of the x86-64 baseline; a prefetch does not
+        // access memory architecturally, so it cannot fault on any address.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, i);
+}
