@@ -33,7 +33,13 @@ struct Streams<'a, T, const K: usize> {
     next: usize,
 }
 
-impl<T, const K: usize> Streams<'_, T, K> {
+impl<'a, T, const K: usize> Streams<'a, T, K> {
+    /// Stream `k`'s elements in the current group.
+    #[inline(always)]
+    fn stream(&self, k: usize) -> &'a [T] {
+        &self.a[self.start[k]..self.start[k] + self.len]
+    }
+
     /// Prefetches the cache line(s) each stream reads [`PREFETCH_BYTES`] after its
     /// element `i`: `64 / size_of::<T>()` elements from `i`, one line per call for `f32`
     /// (two for `f64`, as a step covers [`LINE`] elements).
@@ -98,15 +104,14 @@ impl<T: Scalar> GemvBlock<'_, T> {
         let n = ra.n;
         let mut j = 0;
         while j + 8 <= n {
-            let start: [usize; 8] = std::array::from_fn(|k| ra.index(self.r0, j + k));
-            let c: [&[T]; 8] = std::array::from_fn(|k| &a[start[k]..start[k] + len]);
-            let xs: [T; 8] = std::array::from_fn(|k| xj(j + k));
-            let streams = Streams {
+            let streams: Streams<'_, T, 8> = Streams {
                 a,
-                start,
+                start: std::array::from_fn(|k| ra.index(self.r0, j + k)),
                 len,
                 next: 8 * ra.cs,
             };
+            let c: [&[T]; 8] = std::array::from_fn(|k| streams.stream(k));
+            let xs: [T; 8] = std::array::from_fn(|k| xj(j + k));
             let mut lines = yb.chunks_exact_mut(LINE);
             let mut i = 0;
             for y in &mut lines {
@@ -153,7 +158,7 @@ impl<T: Scalar> GemvBlock<'_, T> {
                 len: n,
                 next: 4 * ra.rs,
             };
-            let d = dot4([row(i), row(i + 1), row(i + 2), row(i + 3)], xv, &streams);
+            let d = dot4(&streams, xv);
             for (y, d) in yq.iter_mut().zip(d) {
                 *y = *y + self.alpha * d;
             }
@@ -166,10 +171,11 @@ impl<T: Scalar> GemvBlock<'_, T> {
     }
 }
 
-/// Four dot products against one `x`, in one pass: `ACC` lanes per row; `streams`
-/// prefetches the four rows ahead.
+/// The dot products of the four rows `streams` reads with one `x`, in one pass: `ACC`
+/// lanes per row, each row prefetched ahead.
 #[inline(always)]
-fn dot4<T: Scalar>(r: [&[T]; 4], x: &[T], streams: &Streams<'_, T, 4>) -> [T; 4] {
+fn dot4<T: Scalar>(streams: &Streams<'_, T, 4>, x: &[T]) -> [T; 4] {
+    let r: [&[T]; 4] = std::array::from_fn(|q| streams.stream(q));
     let mut acc = [[T::zero(); ACC]; 4];
     let full = x.len() / ACC * ACC;
     let mut k = 0;
