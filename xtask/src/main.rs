@@ -378,6 +378,7 @@ const LIBRARIES: &[&str] = &[
     "tensor-dnnl",
     "tensor-cudnn",
     "tensor-opencl",
+    "nn-core",
     "nn-inference",
     "nn-train",
     "nn-dnn",

@@ -14,9 +14,9 @@ use std::time::Instant;
 
 use la_core::prelude::*;
 use nn_dist::{DataParallel, Mpi, Ranks};
+use nn_dnn::{categorical_accuracy, Adam, Cost};
 use nn_dnn::{dense, network, Epoch, TrainOptions};
-use nn_inference::{Activation, Init};
-use nn_train::{categorical_accuracy, Adam, Cost};
+use nn_dnn::{Activation, Init};
 use tensor_core::{desc, tensor_from, AsTensor, DataType, TensorLayout};
 
 fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {

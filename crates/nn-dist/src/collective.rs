@@ -1,7 +1,7 @@
 //! The collective interface data-parallel training needs, and its one-process form.
 
 use la_core::prelude::*;
-use nn_train::Result;
+use nn_dnn::Result;
 
 /// Where this process stands in its job: its rank and the number of ranks.
 pub trait Ranks {
@@ -36,7 +36,7 @@ pub trait Collective<T: Scalar>: Ranks {
 /// let mut one = Single;
 /// one.all_reduce_sum(&mut x.view_mut())?;
 /// assert_eq!((one.rank(), one.size(), x.to_vec()?), (0, 1, vec![1.0, 2.0]));
-/// # Ok::<(), nn_train::Error>(())
+/// # Ok::<(), nn_dnn::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Single;

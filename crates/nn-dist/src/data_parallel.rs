@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use la_core::prelude::*;
 use nn_dnn::{check_samples, epochs, Epoch, Network, Param, TrainOptions};
-use nn_train::{Cost, Result};
+use nn_dnn::{Cost, Result};
 use tensor_core::{shuffler, tensor, AsTensor, Tensor};
 
 use crate::collective::Collective;
@@ -35,8 +35,8 @@ fn for_each_param<T: Scalar>(
 /// use la_core::prelude::*;
 /// use nn_dist::{DataParallel, Single};
 /// use nn_dnn::{dense, network};
-/// use nn_inference::Activation;
-/// use nn_train::{Cost, GradientDescent};
+/// use nn_dnn::Activation;
+/// use nn_dnn::{Cost, GradientDescent};
 /// use tensor_core::{desc, tensor_from, DataType, TensorLayout};
 ///
 /// let f = native_float();
@@ -48,7 +48,7 @@ fn for_each_param<T: Scalar>(
 /// let y = tensor_from(&f, desc([2, 1], DataType::Float, TensorLayout::Nc)?, &[1., 2.])?;
 /// let cost = dp.step(&mut net, &x, &y, 2, Cost::Quadratic, 0.01)?;
 /// assert!(cost > 0.0);
-/// # Ok::<(), nn_train::Error>(())
+/// # Ok::<(), nn_dnn::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct DataParallel<T: Scalar, C: Collective<T>> {

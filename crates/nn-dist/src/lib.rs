@@ -26,8 +26,8 @@
 //! use la_core::prelude::*;
 //! use nn_dist::{DataParallel, Single};
 //! use nn_dnn::{dense, network, TrainOptions};
-//! use nn_inference::Activation;
-//! use nn_train::{Adam, Cost};
+//! use nn_dnn::Activation;
+//! use nn_dnn::{Adam, Cost};
 //! use tensor_core::{desc, tensor_from, DataType, TensorLayout};
 //!
 //! let f = native_float();
@@ -43,7 +43,7 @@
 //!                     &[1., 1., 2., 0., 3., 3., 4., 2.])?;
 //! let costs = dp.train(&mut net, &x, &y, Cost::Quadratic, &TrainOptions::new(200, 0.05), |_| {})?;
 //! assert!(costs[199] < 0.01 * costs[0]);
-//! # Ok::<(), nn_train::Error>(())
+//! # Ok::<(), nn_dnn::Error>(())
 //! ```
 
 #![forbid(unsafe_code)]
@@ -59,7 +59,7 @@ pub use data_parallel::DataParallel;
 pub use mpi_world::Mpi;
 
 /// A root rank must be one of the `size` ranks.
-pub(crate) fn check_root(op: &'static str, root: usize, size: usize) -> nn_train::Result<()> {
+pub(crate) fn check_root(op: &'static str, root: usize, size: usize) -> nn_dnn::Result<()> {
     la_core::Check::new(op)
         .require(root < size, || {
             format!("root {root} is not a rank of {size}")

@@ -4,7 +4,7 @@ use la_core::prelude::*;
 use mpi::collective::SystemOperation;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, CommunicatorCollectives, Root};
-use nn_train::Result;
+use nn_dnn::Result;
 
 use crate::collective::{Collective, Ranks};
 
@@ -33,7 +33,7 @@ impl std::fmt::Debug for Mpi {
     }
 }
 
-fn mpi_error(message: String) -> nn_train::Error {
+fn mpi_error(message: String) -> nn_dnn::Error {
     la_core::Error::Backend {
         backend: "mpi".into(),
         message,

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use la_core::prelude::*;
 use nn_dist::{DataParallel, Single};
+use nn_dnn::Activation;
 use nn_dnn::{dense, network};
-use nn_inference::Activation;
-use nn_train::{Adam, Cost};
+use nn_dnn::{Adam, Cost};
 use tensor_core::{desc, tensor, DataType, TensorLayout};
 
 struct Counting;

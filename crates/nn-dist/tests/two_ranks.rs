@@ -9,8 +9,8 @@ use std::process::Command;
 use la_core::prelude::*;
 use nn_dist::{DataParallel, Single};
 use nn_dnn::{dense, network, train, Network, TrainOptions};
-use nn_inference::{Activation, Init};
-use nn_train::{Adam, Cost};
+use nn_dnn::{Activation, Init};
+use nn_dnn::{Adam, Cost};
 use tensor_core::{desc, tensor_from, DataType, Tensor, TensorLayout};
 
 const SAMPLES: usize = 60;
@@ -138,8 +138,8 @@ fn mpi_rank() {
             |_| {},
         )
         .unwrap();
-    let mut bytes = nn_train::to_le_bytes(&params(&mut n));
-    bytes.extend(nn_train::to_le_bytes(&costs));
+    let mut bytes = nn_dnn::files::to_le_bytes(&params(&mut n));
+    bytes.extend(nn_dnn::files::to_le_bytes(&costs));
     std::fs::write(Path::new(&out).join(format!("rank{rank}")), bytes).unwrap();
 }
 
@@ -175,7 +175,7 @@ fn two_ranks_match_one_rank() {
         .unwrap();
     assert!(status.success(), "mpirun -np 2 failed: {status}");
     let read = |r: usize| {
-        nn_train::from_le_bytes::<f32>(&std::fs::read(out.join(format!("rank{r}"))).unwrap())
+        nn_dnn::files::from_le_bytes::<f32>(&std::fs::read(out.join(format!("rank{r}"))).unwrap())
     };
     let (r0, r1) = (read(0), read(1));
     std::fs::remove_dir_all(&out).ok();

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use la_core::prelude::*;
-use nn_train::{from_le_bytes, safetensors_dtype, to_le_bytes, Error, Result};
+use nn_core::files::{from_le_bytes, safetensors_dtype, to_le_bytes};
+use nn_core::{Error, Result};
 use safetensors::tensor::TensorView;
 use safetensors::SafeTensors;
 
@@ -28,7 +29,7 @@ fn format_err(op: &'static str, path: &Path, message: impl Into<String>) -> Erro
 /// What a layer records in the metadata: its kind and activation.
 fn layer_tag<T: Scalar>(l: &dyn crate::Layer<T>) -> String {
     match l.activation() {
-        Some(nn_inference::Activation::Elu(a)) => format!("{} elu({})", l.kind(), a.as_f64()),
+        Some(nn_core::Activation::Elu(a)) => format!("{} elu({})", l.kind(), a.as_f64()),
         Some(a) => format!("{} {}", l.kind(), a.name()),
         None => l.kind().to_string(),
     }
@@ -38,7 +39,7 @@ fn layer_tag<T: Scalar>(l: &dyn crate::Layer<T>) -> String {
 ///
 /// ```
 /// use la_core::prelude::*;
-/// use nn_inference::{Activation, Init};
+/// use nn_dnn::{Activation, Init};
 /// use nn_dnn::{convo, dense, network, pooling};
 /// use tensor_core::{desc, dnn::PoolAlgo, AsTensor, DataType, TensorLayout};
 /// let fac = native_float();
@@ -54,7 +55,7 @@ fn layer_tag<T: Scalar>(l: &dyn crate::Layer<T>) -> String {
 /// let want = net.forward(&x)?.to_vec()?;
 /// assert_eq!(copy.forward(&x)?.to_vec()?, want);
 /// # std::fs::remove_file(&path).ok();
-/// # Ok::<(), nn_train::Error>(())
+/// # Ok::<(), nn_dnn::Error>(())
 /// ```
 pub fn save<T: Scalar>(net: &Network<T>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();

@@ -9,8 +9,8 @@ use std::fmt::Debug;
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
-use nn_inference::{Activation, Init};
-use nn_train::Result;
+use nn_core::Result;
+use nn_core::{Activation, Init};
 use tensor_core::{Desc, DnnFactory, TensorView, TensorViewMut};
 
 /// One trainable parameter of a layer with its gradient, as a flat vector (the
@@ -133,7 +133,7 @@ pub trait Layer<T: Scalar>: Debug + Send {
 }
 
 /// The error of a layer asked to take sparse input that cannot.
-fn sparse_unsupported(kind: &str) -> nn_train::Error {
+fn sparse_unsupported(kind: &str) -> nn_core::Error {
     la_core::Error::Precondition {
         op: "sparse input",
         problems: vec![format!(
@@ -141,37 +141,6 @@ fn sparse_unsupported(kind: &str) -> nn_train::Error {
         )],
     }
     .into()
-}
-
-/// Draws `w` (fan-in and fan-out given) with `scheme`: Deep Diamond's and the book's
-/// schemes, as nn-inference's dense networks do.
-pub(crate) fn init_weights<T: Scalar>(
-    rng: &mut dyn RngCore,
-    scheme: Init,
-    w: &mut Vector<T>,
-    fan_in: usize,
-    fan_out: usize,
-) -> Result<()> {
-    let (fi, fo) = (fan_in as f64, fan_out as f64);
-    let mut rng = rng;
-    match scheme {
-        Init::Book => rand_normal(&mut rng, T::zero(), T::of(1.0 / fi), w)?,
-        Init::He => rand_normal(&mut rng, T::zero(), T::of((2.0 / fi).sqrt()), w)?,
-        Init::Glorot => {
-            let a = (6.0 / (fi + fo)).sqrt();
-            rand_uniform_range(&mut rng, T::of(-a), T::of(a), w)?
-        }
-        other => {
-            return Err(la_core::Error::Precondition {
-                op: "init",
-                problems: vec![format!(
-                    "the scheme {other:?} is not implemented for nn-dnn layers"
-                )],
-            }
-            .into())
-        }
-    }
-    Ok(())
 }
 
 /// `d := d ⊙ f'(y)` for a layer's activation (nothing for linear; softmax only as an

@@ -4,13 +4,14 @@
 //! *descriptor* with every layer's shapes inferred from the layer below, as Deep
 //! Diamond's `network` does: convolution, pooling, dense (on any input shape, read as
 //! a flat view) and dropout, on any la-core factory through tensor-core's DNN
-//! capability, trained with nn-train's costs and optimizers.
+//! capability, trained with the costs and optimizers of the network vocabulary
+//! (`nn-core`, re-exported here: [`Activation`], [`Init`], [`Cost`], [`Optimizer`], …).
 //!
 //! ```
 //! use la_core::prelude::*;
-//! use nn_inference::{Activation, Init};
+//! use nn_dnn::{Activation, Init};
 //! use nn_dnn::{convo, dense, network, pooling};
-//! use nn_train::{Adam, Cost};
+//! use nn_dnn::{Adam, Cost};
 //! use tensor_core::{desc, dnn::PoolAlgo, tensor_from, DataType, TensorLayout};
 //!
 //! let fac = native_float();
@@ -35,7 +36,7 @@
 //! }
 //! assert!(last < first / 4.0);
 //! println!("{net}"); // the layers, their output shapes and parameter counts
-//! # Ok::<(), nn_train::Error>(())
+//! # Ok::<(), nn_dnn::Error>(())
 //! ```
 //!
 //! ## The book's names and ours
@@ -50,8 +51,8 @@
 //! | the layer blueprint and its `forward`/`backward` protocols | [`Layer`] ([`ConvLayer`], [`PoolingLayer`], [`DenseLayer`], [`DropoutLayer`]) |
 //! | `(net x)`, `infer` | [`Network::forward`] (one batch), [`Network::infer`] (any number of samples) |
 //! | `(train! net x y cost epochs [:adam])` | [`train`] with [`TrainOptions`]; one step: [`Network::train_step`] |
-//! | `rand-normal!`/`init!` | [`Network::init`] with [`nn_inference::Init`] |
-//! | `:crossentropy`, `:quadratic` | [`nn_train::Cost`] |
+//! | `rand-normal!`/`init!` | [`Network::init`] with [`Init`] |
+//! | `:crossentropy`, `:quadratic` | [`Cost`] |
 //! | saving a trained network | [`save`], [`load`] (safetensors, PyTorch's shapes) |
 //! | a bag of words as input (the IMDB chapter's sparse first layer) | [`Network::forward_sparse`], [`Network::train_step_sparse`], [`train_sparse`] (a `CscMatrix`, for a network on `[batch, features]` whose first layer is dense) |
 //!
@@ -66,7 +67,7 @@
 //! batch) and the error of its input. The optimizer then updates every parameter the
 //! layers expose ([`Layer::params`]). On a device factory [`train`] reads the cost
 //! once per epoch: each step adds its cost's element terms into a device tensor
-//! ([`nn_train::Cost::output_error_terms`]) instead of reading a number back.
+//! ([`Cost::output_error_terms`]) instead of reading a number back.
 //!
 //! Convolution and pooling run on host factories (native, MKL, OpenBLAS) through
 //! tensor-core's native kernels; on other factories (OpenCL today) tensor-core's
@@ -83,9 +84,18 @@ pub mod layers;
 mod network;
 mod train;
 
-pub use blueprint::{convo, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint};
+pub use blueprint::{
+    convo, custom, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint, BuildLayer,
+};
 pub use io::{load, save};
 pub use layer::{Layer, Param, ParamValues};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
 pub use network::{network, LayerTime, Network};
+// The vocabulary every network crate shares (nn-core), so a user of the network needs
+// only this crate.
+pub use nn_core::{
+    binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, files, mae, metrics, rmse,
+    Activation, Adam, ConfusionMatrix, Cost, Dropout, Error, GradientDescent, Init, Momentum,
+    Nesterov, Optimizer, Result, RmsProp,
+};
 pub use train::{check_samples, epochs, shuffle_order, train, train_sparse, Epoch, TrainOptions};

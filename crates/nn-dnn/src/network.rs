@@ -8,12 +8,12 @@ use std::time::Instant;
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
-use nn_inference::{Activation, Init};
-use nn_train::{Cost, Optimizer, Result};
+use nn_core::{Activation, Init};
+use nn_core::{Cost, Optimizer, Result};
 use tensor_core::dnn::{Convolution, Pooling, Update};
 use tensor_core::{tensor, AsTensor, AsTensorMut, Desc, DnnFactory, Tensor, TensorLayout};
 
-use crate::blueprint::Blueprint;
+use crate::blueprint::{Blueprint, Kind};
 use crate::layer::{Layer, Param};
 use crate::layers::{with_batch, ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
 
@@ -55,7 +55,7 @@ pub struct Network<T: Scalar> {
 ///
 /// ```
 /// use la_core::prelude::*;
-/// use nn_inference::Activation;
+/// use nn_dnn::Activation;
 /// use nn_dnn::{convo, dense, network, pooling};
 /// use tensor_core::{desc, dnn::PoolAlgo, DataType, TensorLayout};
 ///
@@ -67,7 +67,7 @@ pub struct Network<T: Scalar> {
 /// ])?;
 /// assert_eq!(net.output_desc().shape(), &[128, 10]);
 /// assert_eq!(net.layers()[1].output_desc().shape(), &[128, 32, 13, 13]);
-/// # Ok::<(), nn_train::Error>(())
+/// # Ok::<(), nn_dnn::Error>(())
 /// ```
 pub fn network<T: Scalar>(
     dnn: impl Into<DnnFactory<T>>,
@@ -91,8 +91,16 @@ pub fn network<T: Scalar>(
     let mut layers: Vec<Box<dyn Layer<T>>> = Vec::with_capacity(blueprints.len());
     let mut below = input;
     for (i, b) in blueprints.iter().enumerate() {
-        let layer: Box<dyn Layer<T>> = match *b {
-            Blueprint::Convo {
+        if !b.misapplied().is_empty() {
+            let problems = b
+                .misapplied()
+                .iter()
+                .map(|o| format!("layer {i} ({}) takes no {o}", b.kind()))
+                .collect();
+            return Err(nn_core::precondition("network", problems));
+        }
+        let layer: Box<dyn Layer<T>> = match b.spec() {
+            &Kind::Convo {
                 channels,
                 kernel,
                 strides,
@@ -103,7 +111,7 @@ pub fn network<T: Scalar>(
                 let g = Convolution::new(&below, channels, kernel, strides, padding, dilation)?;
                 Box::new(ConvLayer::new(&f, g, activation)?)
             }
-            Blueprint::Pooling {
+            &Kind::Pooling {
                 kernel,
                 strides,
                 padding,
@@ -112,11 +120,31 @@ pub fn network<T: Scalar>(
                 &f,
                 Pooling::new(&below, algo, kernel, strides, padding)?,
             )?),
-            Blueprint::Dense {
+            &Kind::Dense {
                 outputs,
                 activation,
             } => Box::new(DenseLayer::new(&f, &below, outputs, activation)?),
-            Blueprint::Dropout(d) => Box::new(DropoutLayer::new(&f, &below, d, 0x5eed + i as u64)?),
+            &Kind::Dropout(d) => Box::new(DropoutLayer::new(&f, &below, d, 0x5eed + i as u64)?),
+            Kind::Custom(name, build) => {
+                let layer = build(&f, &below)?;
+                let out = layer.output_desc();
+                la_core::Check::new("network")
+                    .require(
+                        out.shape().first() == below.shape().first() && out.size() > 0,
+                        || {
+                            format!(
+                                "layer {i} ({name}) outputs {out} for an input of {below}: \
+                                 its dimension 0 must stay the batch, {}",
+                                below.shape()[0]
+                            )
+                        },
+                    )
+                    .require(out.dtype() == below.dtype(), || {
+                        format!("layer {i} ({name}) outputs {out} but its input is {below}")
+                    })
+                    .finish()?;
+                layer
+            }
         };
         if let Some(Activation::Elu(alpha)) = layer.activation() {
             la_core::Check::new("network")
@@ -339,7 +367,7 @@ impl<T: Scalar> Network<T> {
     /// ```
     /// use la_core::prelude::*;
     /// use la_core::sparse::CscMatrix;
-    /// use nn_inference::{Activation, Init};
+    /// use nn_dnn::{Activation, Init};
     /// use nn_dnn::{dense, network};
     /// use tensor_core::{desc, tensor_from, AsTensor, DataType, TensorLayout};
     /// let fac = native_double();
@@ -351,7 +379,7 @@ impl<T: Scalar> Network<T> {
     /// let sparse = net.forward_sparse(&xs)?.to_vec()?;
     /// let xd = tensor_from(&fac, input, &[1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0])?;
     /// assert_eq!(net.forward(&xd)?.to_vec()?, sparse);
-    /// # Ok::<(), nn_train::Error>(())
+    /// # Ok::<(), nn_dnn::Error>(())
     /// ```
     pub fn forward_sparse(&mut self, x: &CscMatrix<T>) -> Result<tensor_core::TensorView<'_, T>> {
         let n = self.run(Input::Sparse(x), false, None)?;

@@ -4,7 +4,7 @@
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
-use nn_train::{Cost, Result};
+use nn_core::{Cost, Result};
 use tensor_core::{shuffler, tensor, AsTensor, AsTensorMut};
 
 use crate::network::Network;
@@ -106,7 +106,7 @@ pub fn check_samples<T: Scalar>(
 /// })?;
 /// assert_eq!(seen[..3], [vec![0, 1], vec![2, 3], vec![4]]);
 /// assert_eq!(costs, [5.0 / 3.0; 2]);
-/// # Ok::<(), nn_train::Error>(())
+/// # Ok::<(), nn_dnn::Error>(())
 /// ```
 pub fn epochs<T: Scalar>(
     total: usize,
@@ -224,9 +224,9 @@ pub fn train<T: Scalar>(
 /// ```
 /// use la_core::prelude::*;
 /// use la_core::sparse::CscMatrix;
-/// use nn_inference::{Activation, Init};
+/// use nn_dnn::{Activation, Init};
 /// use nn_dnn::{dense, network, train_sparse, TrainOptions};
-/// use nn_train::{Adam, Cost};
+/// use nn_dnn::{Adam, Cost};
 /// use tensor_core::{desc, tensor_from, DataType, TensorLayout};
 /// let fac = native_float();
 /// let mut net = network(&fac, desc([4, 3], DataType::Float, TensorLayout::Nc)?,
@@ -244,7 +244,7 @@ pub fn train<T: Scalar>(
 /// let costs = train_sparse(&mut net, &x, &y, Cost::SigmoidCrossEntropy,
 ///                          &TrainOptions::new(200, 0.05), |_| {})?;
 /// assert!(costs[199] < 0.01 * costs[0]);
-/// # Ok::<(), nn_train::Error>(())
+/// # Ok::<(), nn_dnn::Error>(())
 /// ```
 pub fn train_sparse<T: Scalar>(
     net: &mut Network<T>,

@@ -5,12 +5,12 @@
 
 use la_core::prelude::*;
 use la_core::sweep::Sweep;
+use nn_dnn::Activation;
 use nn_dnn::{
     convo, dense, dropout_keep, gaussian_dropout, load, network, pooling, save, train, Blueprint,
     TrainOptions,
 };
-use nn_inference::Activation;
-use nn_train::{Adam, Cost};
+use nn_dnn::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor, AsTensor, DataType, Desc, TensorLayout};
 

@@ -5,8 +5,8 @@
 
 use la_core::prelude::*;
 use la_core::sweep::mutate;
+use nn_dnn::Activation;
 use nn_dnn::{convo, dense, load, network as build, pooling, save, Network};
-use nn_inference::Activation;
 use proptest::prelude::*;
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, DataType, TensorLayout};

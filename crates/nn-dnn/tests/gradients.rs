@@ -2,9 +2,9 @@
 //! padding, dilation), both poolings, dense on a 4-D input, and a whole small CNN.
 
 use la_core::prelude::*;
+use nn_dnn::Cost;
 use nn_dnn::{convo, dense, network, pooling, Blueprint, Network, Param};
-use nn_inference::{Activation, Init};
-use nn_train::Cost;
+use nn_dnn::{Activation, Init};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, DataType, Tensor, TensorLayout};
 

@@ -7,8 +7,8 @@ use nn_dnn::{
     convo, dense, dropout, dropout_keep, gaussian_dropout, network, pooling, train, Network,
     TrainOptions,
 };
-use nn_inference::{Activation, Init};
-use nn_train::{Adam, Cost};
+use nn_dnn::{Activation, Init};
+use nn_dnn::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
 
@@ -253,7 +253,7 @@ fn dropout_is_identity_at_inference_and_unbiased_in_training() {
 #[test]
 fn errors_name_the_call_and_the_values() {
     let f = native_float();
-    let msg = |r: nn_train::Result<Network<f32>>| r.unwrap_err().to_string();
+    let msg = |r: nn_dnn::Result<Network<f32>>| r.unwrap_err().to_string();
     let e = msg(network(
         &f,
         nchw([4, 1, 5, 5]),

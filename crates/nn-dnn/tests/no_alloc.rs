@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use la_core::prelude::*;
 use nn_dnn::{convo, dense, dropout, network, pooling};
 
-use nn_inference::{Activation, Init};
-use nn_train::{Adam, Cost};
+use nn_dnn::{Activation, Init};
+use nn_dnn::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, DataType, TensorLayout};
 

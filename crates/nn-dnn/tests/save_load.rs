@@ -3,7 +3,7 @@
 
 use la_core::prelude::*;
 use nn_dnn::{convo, dense, dropout, load, network, pooling, save, Blueprint};
-use nn_inference::{Activation, Init};
+use nn_dnn::{Activation, Init};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, AsTensor, DataType, TensorLayout};
 

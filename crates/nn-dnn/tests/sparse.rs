@@ -6,8 +6,8 @@ use la_core::prelude::*;
 use la_core::rand::Rng;
 use la_core::sparse::CscMatrix;
 use nn_dnn::{dense, dropout, network, train, train_sparse, Network, TrainOptions};
-use nn_inference::{Activation, Init};
-use nn_train::{Adam, Cost};
+use nn_dnn::{Activation, Init};
+use nn_dnn::{Adam, Cost};
 use tensor_core::{desc, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
 
 const FEATURES: usize = 12;

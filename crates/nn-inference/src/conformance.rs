@@ -123,6 +123,7 @@ fn reference(layers: &[HostLayer], x: &[f64], batch: usize) -> Vec<f64> {
                             a * z.exp_m1()
                         }
                     }
+                    other => panic!("the f64 reference lacks {other:?}"),
                 };
             }
         }
@@ -159,6 +160,7 @@ pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
                 Activation::Sigmoid => Activation::Sigmoid,
                 Activation::Linear => Activation::Linear,
                 Activation::Softmax => Activation::Softmax,
+                other => panic!("the conformance network lacks {other:?}"),
             };
             fully_connected(*n, a)
         })

@@ -48,6 +48,8 @@ mod network;
 pub mod conformance;
 
 pub use network::{
-    fully_connected, inference_network, Activation, FullyConnected, InferenceNetwork, Init,
-    InputShape, LayerSpec,
+    fully_connected, inference_network, FullyConnected, InferenceNetwork, InputShape, LayerSpec,
 };
+// The vocabulary every network crate shares (nn-core), under the names the book's
+// Part II code has always used.
+pub use nn_core::{Activation, Init};

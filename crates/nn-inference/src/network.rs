@@ -1,147 +1,11 @@
 //! Layers, activations, networks and initialisation.
 
-use la_core::engine::Unary;
-use la_core::math::unary_inplace;
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::{sparse_mm_into, CscMatrix};
 use la_core::Check;
+use nn_core::{Activation, Init};
 use tensor_core::{DataType, Desc, DnnFactory};
-
-/// An activation function (the book's `:relu`, `:sigmoid`, ...), a value with a
-/// forward pass ([`Activation::forward_inplace`]) and a derivative
-/// ([`Activation::backward_inplace`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum Activation<T> {
-    /// The identity.
-    Linear,
-    /// `max(0, x)`.
-    Relu,
-    /// `1 / (1 + e⁻ˣ)`.
-    Sigmoid,
-    /// `tanh x`.
-    Tanh,
-    /// `x` for `x > 0`, else `alpha (eˣ - 1)`.
-    Elu(T),
-    /// `eˣⁱ / Σⱼ eˣʲ` over each column (sample). Its derivative is not element-wise:
-    /// use it on the output layer with the softmax cross-entropy cost, where the
-    /// derivative cancels.
-    Softmax,
-}
-
-impl<T: Scalar> Activation<T> {
-    /// The element-wise operation (`None` for `Linear` and `Softmax`).
-    pub fn unary(&self) -> Option<Unary<T>> {
-        match *self {
-            Activation::Linear | Activation::Softmax => None,
-            Activation::Relu => Some(Unary::Relu),
-            Activation::Sigmoid => Some(Unary::Sigmoid),
-            Activation::Tanh => Some(Unary::Tanh),
-            Activation::Elu(a) => Some(Unary::Elu(a)),
-        }
-    }
-
-    /// The book's keyword for it: `linear`, `relu`, `sigmoid`, `tanh`, `elu`, `softmax`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Activation::Linear => "linear",
-            Activation::Relu => "relu",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Elu(_) => "elu",
-            Activation::Softmax => "softmax",
-        }
-    }
-
-    /// Applies the activation in place (softmax: to each column).
-    ///
-    /// ```
-    /// use la_core::prelude::*;
-    /// use nn_inference::Activation;
-    /// let mut z = dge(2, 1, &[0.0, 2.0_f64.ln()], Layout::ColumnMajor)?;
-    /// Activation::Softmax.forward_inplace(&mut z)?;
-    /// assert!((z.entry(0, 0)? - 1.0 / 3.0).abs() < 1e-15);
-    /// # Ok::<(), la_core::Error>(())
-    /// ```
-    pub fn forward_inplace(&self, z: &mut impl AsMatrixMut<T>) -> Result<()> {
-        match self {
-            Activation::Linear => Ok(()),
-            Activation::Softmax => DnnFactory::new(z.factory()).softmax(z),
-            _ => self.unary().map_or(Ok(()), |op| unary_inplace(op, z)),
-        }
-    }
-
-    /// `y := activation(y + b)`: the bias (one entry per row) broadcast over the
-    /// columns and the activation, fused in one pass on `dnn` (softmax takes a second
-    /// one).
-    pub fn bias_forward_with(
-        &self,
-        dnn: &DnnFactory<T>,
-        b: &impl AsVector<T>,
-        y: &mut impl AsMatrixMut<T>,
-    ) -> Result<()> {
-        dnn.bias_activation(self.unary(), b, y)?;
-        if *self == Activation::Softmax {
-            dnn.softmax(y)?;
-        }
-        Ok(())
-    }
-
-    /// [`bias_forward_with`](Self::bias_forward_with) on `y`'s factory (a one-off:
-    /// layers keep a [`DnnFactory`] instead).
-    pub fn bias_forward_inplace(
-        &self,
-        b: &impl AsVector<T>,
-        y: &mut impl AsMatrixMut<T>,
-    ) -> Result<()> {
-        self.bias_forward_with(&DnnFactory::new(y.factory()), b, y)
-    }
-
-    /// The backward step: `d := d ⊙ f'(z)`, computed from the activation's output
-    /// `a = f(z)` in one fused pass (the book's `(mul! (prime activ z) ...)`).
-    ///
-    /// ```
-    /// use la_core::prelude::*;
-    /// use nn_inference::Activation;
-    /// let a = dge(1, 2, &[0.5, -0.5], Layout::ColumnMajor)?; // tanh outputs
-    /// let mut d = dge(1, 2, &[1.0, 1.0], Layout::ColumnMajor)?;
-    /// Activation::Tanh.backward_inplace(&a, &mut d)?;
-    /// assert_eq!(d.to_vec()?, vec![0.75, 0.75]);
-    /// # Ok::<(), la_core::Error>(())
-    /// ```
-    pub fn backward_inplace(
-        &self,
-        a: &impl AsMatrix<T>,
-        d: &mut impl AsMatrixMut<T>,
-    ) -> Result<()> {
-        self.backward_with(&DnnFactory::new(d.factory()), a, d)
-    }
-
-    /// [`backward_inplace`](Self::backward_inplace) on a given [`DnnFactory`] (what
-    /// layers and costs call: nothing is allocated).
-    pub fn backward_with(
-        &self,
-        dnn: &DnnFactory<T>,
-        a: &impl AsMatrix<T>,
-        d: &mut impl AsMatrixMut<T>,
-    ) -> Result<()> {
-        match self {
-            Activation::Linear => Ok(()),
-            Activation::Softmax => Err(Error::Precondition {
-                op: "activation backward",
-                problems: vec![
-                    "softmax's derivative is not element-wise: use softmax on the output \
-                     layer with the softmax cross-entropy cost"
-                        .into(),
-                ],
-            }),
-            _ => self
-                .unary()
-                .map_or(Ok(()), |op| dnn.activation_grad(op, a, d)),
-        }
-    }
-}
 
 /// What a layer should be, before a network builds it (the book's `(fully-connected n act)`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -217,18 +81,6 @@ impl<T: Scalar> FullyConnected<T> {
         sparse_mm_into(T::one(), &self.weights, x, T::zero(), y)?;
         self.activation.bias_forward_with(&self.dnn, &self.bias, y)
     }
-}
-
-/// Weight initialisation schemes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Init {
-    /// The book's default: normal with mean 0 and σ = 1/fan-in.
-    Book,
-    /// Glorot/Xavier: uniform on ±√(6 / (fan-in + fan-out)).
-    Glorot,
-    /// He: normal with σ = √(2 / fan-in) (for ReLU layers).
-    He,
 }
 
 /// Buffers sized for one batch size, shared by all layers.
@@ -432,17 +284,8 @@ impl<T: Scalar> InferenceNetwork<T> {
     /// Initialises every layer's weights from `rng` with `scheme`; biases become 0.
     pub fn init(&mut self, rng: &mut impl RngCore, scheme: Init) -> Result<()> {
         for l in &mut self.layers {
-            let (fan_out, fan_in) = (l.weights.mrows() as f64, l.weights.ncols() as f64);
-            match scheme {
-                Init::Book => rand_normal(rng, T::zero(), T::of(1.0 / fan_in), &mut l.weights)?,
-                Init::He => {
-                    rand_normal(rng, T::zero(), T::of((2.0 / fan_in).sqrt()), &mut l.weights)?
-                }
-                Init::Glorot => {
-                    let a = (6.0 / (fan_in + fan_out)).sqrt();
-                    rand_uniform_range(rng, T::of(-a), T::of(a), &mut l.weights)?
-                }
-            }
+            let (fan_out, fan_in) = (l.weights.mrows(), l.weights.ncols());
+            scheme.draw(rng, &mut l.weights, fan_in, fan_out)?;
             fill(&mut l.bias, T::zero())?;
         }
         Ok(())

@@ -5,9 +5,9 @@ use la_core::prelude::*;
 use la_core::rand::seq::SliceRandom;
 use la_core::sparse::CscMatrix;
 
-use crate::cost::Cost;
-use crate::error::{precondition, Result};
 use crate::network::{Input, TrainingNetwork};
+use nn_core::Cost;
+use nn_core::{precondition, Result};
 use nn_inference::InferenceNetwork;
 
 /// Where [`fit`] takes each step's samples from.

@@ -6,7 +6,7 @@ use la_core::prelude::*;
 use la_core::sparse::{sparse_mm_t_into, CscMatrix};
 use nn_inference::FullyConnected;
 
-use crate::error::Result;
+use nn_core::Result;
 
 /// Where a backward pass writes the layer's parameter gradients.
 #[derive(Debug)]

@@ -62,12 +62,9 @@
 //! threshold, see `tests/no_alloc.rs`).
 #![forbid(unsafe_code)]
 
-mod cost;
-mod error;
 mod fit;
 mod io;
 mod layer;
-pub mod metrics;
 mod network;
 #[cfg(feature = "progress")]
 mod progress;
@@ -75,18 +72,20 @@ mod progress;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
-pub use cost::Cost;
-pub use error::{Error, Result};
 pub use fit::{
     fit, sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, Batches, Epoch, FitOptions,
     Schedule, SgdTrain,
 };
-pub use io::{from_le_bytes, load, load_network, safetensors_dtype, save, to_le_bytes};
+pub use io::{load, load_network, save};
 pub use layer::{Backward, LayerGrads};
-pub use metrics::{
-    binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, rmse, ConfusionMatrix,
+pub use network::{training_network, training_network_sparse, TrainingNetwork};
+// The vocabulary every network crate shares (nn-core), under the names the book's
+// Part III-V code has always used.
+pub use nn_core::files::{from_le_bytes, safetensors_dtype, to_le_bytes};
+pub use nn_core::{
+    binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, metrics, rmse,
+    ConfusionMatrix, Cost, Dropout, Error, Result,
 };
-pub use network::{training_network, training_network_sparse, Dropout, TrainingNetwork};
+pub use nn_core::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
 #[cfg(feature = "progress")]
 pub use progress::{progress_bar, EpochProgress};
-pub use tensor_core::optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};

@@ -13,26 +13,9 @@ use tensor_core::DnnFactory;
 
 use crate::layer::{Backward, LayerGrads};
 
-use crate::cost::Cost;
-use crate::error::{precondition, Result};
-use crate::Optimizer;
-
-/// Dropout of a layer's outputs during training (inference never drops).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Dropout<T> {
-    /// Inverted Bernoulli dropout: each output is kept with probability `keep` and
-    /// then scaled by `1/keep`, so the expected activation is unchanged.
-    Bernoulli {
-        /// Probability of keeping an output, in `(0, 1]`.
-        keep: T,
-    },
-    /// Gaussian dropout (Deep Diamond's variant): outputs are multiplied by samples of
-    /// `N(1, σ²)`.
-    Gaussian {
-        /// `σ`, the noise's standard deviation.
-        sigma: T,
-    },
-}
+use nn_core::Cost;
+use nn_core::{precondition, Result};
+use nn_core::{Dropout, Optimizer};
 
 /// A layer's training state: outputs, gradients, optimizer state, dropout.
 #[derive(Debug)]
@@ -435,7 +418,7 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
             Cost::Quadratic => MlpLoss::Quadratic,
             Cost::MeanAbsolute => MlpLoss::MeanAbsolute,
             Cost::SigmoidCrossEntropy => MlpLoss::SigmoidCrossEntropy,
-            Cost::SoftmaxCrossEntropy => return None,
+            _ => return None, // softmax cross-entropy, and any cost the fused pass lacks
         };
         let Input::Dense(x) = &self.input else {
             return None;

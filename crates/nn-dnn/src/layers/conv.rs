@@ -2,13 +2,13 @@
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
-use nn_inference::{Activation, Init};
-use nn_train::Result;
+use nn_core::Result;
+use nn_core::{Activation, Init};
 use tensor_core::dnn::Convolution;
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
 use super::params::WeightsBias;
-use crate::layer::{activation_backward, init_weights, Layer, Param, ParamValues};
+use crate::layer::{activation_backward, Layer, Param, ParamValues};
 
 /// `y = f(conv(x, w) + b)` with `oihw` weights and one bias per output channel.
 #[derive(Debug)]
@@ -140,7 +140,7 @@ impl<T: Scalar> Layer<T> for ConvLayer<T> {
     fn init(&mut self, rng: &mut dyn RngCore, scheme: Init) -> Result<()> {
         let g = &self.geometry;
         let fan_out = g.weights_len() / g.in_channels();
-        init_weights(rng, scheme, &mut self.p.weights, g.patch_len(), fan_out)?;
+        scheme.draw(rng, &mut self.p.weights, g.patch_len(), fan_out)?;
         fill(&mut self.p.bias, T::zero())?;
         Ok(())
     }

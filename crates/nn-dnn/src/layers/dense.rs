@@ -6,12 +6,12 @@
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::{sparse_mm_into, sparse_mm_t_into, CscMatrix};
-use nn_inference::{Activation, Init};
-use nn_train::Result;
+use nn_core::Result;
+use nn_core::{Activation, Init};
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
 use super::params::WeightsBias;
-use crate::layer::{activation_backward, init_weights, Layer, Param, ParamValues};
+use crate::layer::{activation_backward, Layer, Param, ParamValues};
 
 /// `y = f(W x + b)` with `x` flattened per sample.
 #[derive(Debug)]
@@ -238,7 +238,7 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
 
     fn init(&mut self, rng: &mut dyn RngCore, scheme: Init) -> Result<()> {
         let fan_out = self.outputs();
-        init_weights(rng, scheme, &mut self.p.weights, self.inputs, fan_out)?;
+        scheme.draw(rng, &mut self.p.weights, self.inputs, fan_out)?;
         fill(&mut self.p.bias, T::zero())?;
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! inference, a random mask while training.
 
 use la_core::prelude::*;
-use nn_train::{Dropout, Result};
+use nn_core::{Dropout, Result};
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
 use crate::layer::Layer;

@@ -14,7 +14,7 @@ pub use pool::PoolingLayer;
 use tensor_core::Desc;
 
 /// `d` with dimension 0 (the batch) set to `n`.
-pub(crate) fn with_batch(d: &Desc, n: usize) -> nn_train::Result<Desc> {
+pub(crate) fn with_batch(d: &Desc, n: usize) -> nn_core::Result<Desc> {
     // on the stack: this runs every pass
     let mut shape = [0; tensor_core::MAX_RANK];
     let rank = d.rank();

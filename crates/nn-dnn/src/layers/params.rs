@@ -2,7 +2,7 @@
 //! layers share (visiting, counting, reading them).
 
 use la_core::prelude::*;
-use nn_train::Result;
+use nn_core::Result;
 
 use crate::layer::{Param, ParamValues};
 

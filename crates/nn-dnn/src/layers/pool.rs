@@ -1,7 +1,7 @@
 //! The pooling layer (Deep Diamond's `pooling`): max or average over windows.
 
 use la_core::prelude::*;
-use nn_train::Result;
+use nn_core::Result;
 use tensor_core::dnn::Pooling;
 use tensor_core::{AsTensor, Desc, DnnFactory, TensorView, TensorViewMut};
 

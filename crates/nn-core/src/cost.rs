@@ -1,8 +1,8 @@
 //! Cost functions and the output layer's error.
 
+use crate::activation::Activation;
 use la_core::engine::{Binary, Unary};
 use la_core::prelude::*;
-use nn_inference::Activation;
 
 use crate::error::{precondition, Result};
 
@@ -41,11 +41,7 @@ impl Cost {
     }
 
     /// [`check`](Self::check) with the error naming the user's call `op`.
-    pub(crate) fn check_in<T: Scalar>(
-        &self,
-        op: &'static str,
-        output: Activation<T>,
-    ) -> Result<()> {
+    pub fn check_in<T: Scalar>(&self, op: &'static str, output: Activation<T>) -> Result<()> {
         let problem = match (self, output) {
             (Cost::SigmoidCrossEntropy, Activation::Sigmoid) => None,
             (Cost::SigmoidCrossEntropy, a) => Some(format!(
@@ -114,8 +110,8 @@ impl Cost {
     ///
     /// ```
     /// use la_core::prelude::*;
-    /// use nn_inference::Activation;
-    /// use nn_train::Cost;
+    /// use nn_core::Activation;
+    /// use nn_core::Cost;
     /// use tensor_core::DnnFactory;
     ///
     /// let f = native_double();
@@ -130,7 +126,7 @@ impl Cost {
     /// // each batch costs (0.25 + 1) / (2 · 2); two of them summed in acc
     /// assert_eq!(sum(&acc)?, 2.0 * 0.3125);
     /// assert_eq!(d.to_vec()?, vec![-0.5, 1.0]); // a - y
-    /// # Ok::<(), nn_train::Error>(())
+    /// # Ok::<(), nn_core::Error>(())
     /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn output_error_terms<T: Scalar>(

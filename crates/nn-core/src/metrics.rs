@@ -84,8 +84,8 @@ fn classes(rows: usize, v: &[f64]) -> Vec<usize> {
 /// use la_core::prelude::*;
 /// let p = dge(1, 4, &[0.9, 0.2, 0.6, 0.4], Layout::ColumnMajor)?;
 /// let y = dge(1, 4, &[1.0, 0.0, 0.0, 0.0], Layout::ColumnMajor)?;
-/// assert_eq!(nn_train::binary_accuracy(&p, &y)?, 0.75);
-/// # Ok::<(), nn_train::Error>(())
+/// assert_eq!(nn_core::binary_accuracy(&p, &y)?, 0.75);
+/// # Ok::<(), nn_core::Error>(())
 /// ```
 pub fn binary_accuracy<T: Scalar>(pred: &impl AsMatrix<T>, y: &impl AsMatrix<T>) -> Result<f64> {
     let (_, p, t) = host("binary_accuracy", pred, y)?;
@@ -116,16 +116,16 @@ pub fn categorical_accuracy<T: Scalar>(
 /// The value of `cost` for the predictions `pred` against the targets `y` (one sample
 /// per column), averaged over the samples exactly as the training loops average it
 /// (logarithms of at least `T`'s smallest positive number), computed in f64 on the
-/// host: the validation cost beside the training cost of [`fit`](crate::fit).
+/// host: the validation cost beside the training cost of a training loop.
 ///
 /// ```
 /// use la_core::prelude::*;
-/// use nn_train::Cost;
+/// use nn_core::Cost;
 /// let p = dge(1, 2, &[0.5, 1.0], Layout::ColumnMajor)?;
 /// let y = dge(1, 2, &[1.0, 1.0], Layout::ColumnMajor)?;
-/// assert_eq!(nn_train::cost_value(Cost::Quadratic, &p, &y)?, 0.0625); // 0.25 / (2·2)
-/// assert!((nn_train::cost_value(Cost::SigmoidCrossEntropy, &p, &y)? - 0.5f64.ln().abs() / 2.0).abs() < 1e-15);
-/// # Ok::<(), nn_train::Error>(())
+/// assert_eq!(nn_core::cost_value(Cost::Quadratic, &p, &y)?, 0.0625); // 0.25 / (2·2)
+/// assert!((nn_core::cost_value(Cost::SigmoidCrossEntropy, &p, &y)? - 0.5f64.ln().abs() / 2.0).abs() < 1e-15);
+/// # Ok::<(), nn_core::Error>(())
 /// ```
 pub fn cost_value<T: Scalar>(
     cost: Cost,
@@ -183,10 +183,10 @@ pub struct ConfusionMatrix {
 /// use la_core::prelude::*;
 /// let p = dge(1, 4, &[0.9, 0.2, 0.6, 0.4], Layout::ColumnMajor)?;
 /// let y = dge(1, 4, &[1.0, 0.0, 0.0, 1.0], Layout::ColumnMajor)?;
-/// let cm = nn_train::confusion_matrix(&p, &y)?;
+/// let cm = nn_core::confusion_matrix(&p, &y)?;
 /// assert_eq!(cm.count(1, 1), 1); // true positives
 /// assert_eq!(cm.precision(1), 0.5);
-/// # Ok::<(), nn_train::Error>(())
+/// # Ok::<(), nn_core::Error>(())
 /// ```
 pub fn confusion_matrix<T: Scalar>(
     pred: &impl AsMatrix<T>,

@@ -34,7 +34,8 @@ pub enum Error {
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A precondition error in la-core's style (operation and the list of problems).
-pub(crate) fn precondition(op: &'static str, problems: Vec<String>) -> Error {
+/// A precondition error in la-core's style: the user's call `op` and the list of
+/// what is wrong with its arguments.
+pub fn precondition(op: &'static str, problems: Vec<String>) -> Error {
     Error::La(la_core::Error::Precondition { op, problems })
 }
