@@ -76,6 +76,8 @@ pub mod sparse;
 mod vector;
 
 #[cfg(feature = "conformance")]
+pub mod alloc_count;
+#[cfg(feature = "conformance")]
 pub mod conformance;
 #[cfg(feature = "conformance")]
 pub mod sweep;

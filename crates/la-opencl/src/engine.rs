@@ -223,8 +223,8 @@ fn status(op: &str, r: std::result::Result<(), String>) -> Result<()> {
 /// Products of at most this many multiply-adds (`m·n·k`; `m·n` for `ger`) run
 /// la-opencl's own kernels instead of CLBlast. At these sizes the work is negligible and
 /// the call's overhead is everything: on PoCL a CLBlast call costs 25–45 µs of host-side
-/// set-up against 4 µs for a launch of ours (`cargo run --release -p la-opencl --example
-/// launch_cost`), and a small network's training step makes a dozen such calls.
+/// set-up against 4 µs for a launch of ours (`cargo run --release -p dlfp-benches --example
+/// opencl_launch_cost`), and a small network's training step makes a dozen such calls.
 const SMALL_PRODUCT: usize = 1 << 16;
 
 const LOCAL: usize = 64;

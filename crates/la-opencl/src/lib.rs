@@ -50,7 +50,7 @@
 //! sleeping in a blocking call. [`counts`] tells how many launches and host transfers
 //! a factory has queued: a warm training step of the 4-16-16-1 network with Adam makes
 //! 72 launches, one read (the cost) and no writes on tensor-core's composed DNN
-//! defaults (`tests/launch_counts.rs`), and 18 with tensor-opencl's fused kernels.
+//! defaults (nn-train's `tests/opencl_launch_counts.rs`), and 18 with tensor-opencl's fused kernels.
 //!
 //! ## Your own kernels
 //!

@@ -4,9 +4,7 @@
 //! path allocates packing buffers per call (nn-dnn's no_alloc test says the same).
 //! One test in this binary, so no other thread allocates while it counts.
 
-use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use la_core::alloc_count::CountingAllocator;
 use la_core::prelude::*;
 use nn_dist::{DataParallel, Single};
 use nn_dnn::Activation;
@@ -14,28 +12,8 @@ use nn_dnn::{dense, network};
 use nn_dnn::{Adam, Cost};
 use tensor_core::{desc, tensor, DataType, TensorLayout};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// The global allocator must be `unsafe impl`: the standard counting wrapper around the
-// system allocator, used only in this test.
-#[allow(unsafe_code)]
-// SAFETY: every call is forwarded unchanged to `System`, which upholds GlobalAlloc's contract.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same layout, forwarded to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator::new();
 
 #[test]
 fn data_parallel_steps_allocate_nothing() {
@@ -60,12 +38,12 @@ fn data_parallel_steps_allocate_nothing() {
             .unwrap();
     }
     let n = rayon::scope(|_| {
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        let before = GLOBAL.count();
         for _ in 0..20 {
             dp.step(&mut net, &x, &y, 128, Cost::SoftmaxCrossEntropy, 0.01)
                 .unwrap();
         }
-        ALLOCATIONS.load(Ordering::SeqCst) - before
+        GLOBAL.count() - before
     });
     // Rayon's global injector allocates a block per 63 jobs pushed from outside the
     // pool; a clean-clone CI run saw 2 such allocations in 20 steps (as nn-dnn's and

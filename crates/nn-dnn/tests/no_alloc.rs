@@ -4,9 +4,7 @@
 //! the `gemm` crate's packing buffers (at most three per GEMM call). This binary has
 //! one test, so no other thread allocates while it counts.
 
-use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use la_core::alloc_count::CountingAllocator;
 use la_core::prelude::*;
 use nn_dnn::{convo, dense, dropout, network, pooling};
 
@@ -15,28 +13,8 @@ use nn_dnn::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, DataType, TensorLayout};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// The global allocator must be `unsafe impl`: the standard counting wrapper around
-// the system allocator, used only in this test.
-#[allow(unsafe_code)]
-// SAFETY: every call is forwarded unchanged to `System`, which upholds GlobalAlloc's contract.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same layout, forwarded to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator::new();
 
 /// Allocations during 20 training steps of a warm network built from `layers`.
 fn allocations_in_20_steps(batch: usize, layers: &[nn_dnn::Blueprint<f32>]) -> usize {
@@ -77,11 +55,11 @@ fn in_20_warm_steps(mut step: impl FnMut() + Send) -> usize {
         for _ in 0..5 {
             step();
         }
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        let before = GLOBAL.count();
         for _ in 0..20 {
             step();
         }
-        ALLOCATIONS.load(Ordering::SeqCst) - before
+        GLOBAL.count() - before
     })
 }
 

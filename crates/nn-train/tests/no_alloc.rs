@@ -5,9 +5,7 @@
 //! crate, which allocates packing buffers per call). This binary has one test, so no other thread allocates while it
 //! counts.
 
-use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use la_core::alloc_count::CountingAllocator;
 use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
@@ -16,28 +14,8 @@ use nn_train::{
     sgd_train, sgd_train_sparse, training_network, training_network_sparse, Adam, Cost, SgdTrain,
 };
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// The global allocator must be `unsafe impl`: this is the standard counting wrapper
-// around the system allocator, used only in this test.
-#[allow(unsafe_code)]
-// SAFETY: every call is forwarded unchanged to `System`, which upholds GlobalAlloc's contract.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same layout, forwarded to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator::new();
 
 /// Runs `f` on a thread of rayon's pool. Parallel calls made from outside the pool go
 /// through rayon's global injector queue, a linked list that allocates a block every
@@ -49,9 +27,9 @@ fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 }
 
 fn count(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = GLOBAL.count();
     f();
-    ALLOCATIONS.load(Ordering::SeqCst) - before
+    GLOBAL.count() - before
 }
 
 #[test]

@@ -22,23 +22,30 @@
 //!
 //! ```
 //! use la_core::prelude::*;
-//! use nn_inference::{Activation, Init};
-//! use nn_dnn::{convo, dense, network, pooling};
-//! use tensor_core::{desc, dnn::PoolAlgo, DataType, TensorLayout};
+//! use tensor_core::dnn::Convolution;
+//! use tensor_core::{desc, tensor, tensor_from, AsTensor, DataType, TensorLayout};
 //!
-//! let Ok(dnnl) = tensor_dnnl::dnnl_float(&native_float()) else {
+//! let f = native_float();
+//! let Ok(dnnl) = tensor_dnnl::dnnl_float(&f) else {
 //!     return Ok(()); // no oneDNN on this machine
 //! };
+//! assert!(dnnl.dnn_name().starts_with("dnnl 2."));
+//! // four 3x3 filters of 0.5 over an image of ones: 9 · 0.5 plus each filter's bias
 //! let input = desc([8, 1, 12, 12], DataType::Float, TensorLayout::Nchw)?;
-//! let mut net = network(dnnl, input, &[
-//!     convo(4, [3, 3], Activation::Relu),
-//!     pooling([2, 2], PoolAlgo::Max),
-//!     dense(3, Activation::Softmax),
-//! ])?;
-//! net.init(&mut seeded_rng(1), Init::He)?;
-//! assert!(net.dnn().dnn_name().starts_with("dnnl 2."));
-//! # Ok::<(), nn_train::Error>(())
+//! let g = Convolution::new(&input, 4, [3, 3], [1, 1], [0, 0], [1, 1])?;
+//! let x = tensor_from(&f, input, &vec![1.0; input.size()])?;
+//! let w = f.vctr_from(&vec![0.5; g.weights_len()])?;
+//! let b = f.vctr_from(&[0.0, 1.0, 2.0, 3.0])?;
+//! let mut y = tensor(&f, g.output_desc())?;
+//! dnnl.convolution_forward(&g, &x, &w, &b, &mut y)?;
+//! let out = y.to_vec()?;
+//! assert_eq!(out[0], 4.5); // sample 0, channel 0
+//! assert_eq!(out[3 * 100], 7.5); // channel 3 (10x10 outputs per channel)
+//! # Ok::<(), la_core::Error>(())
 //! ```
+//!
+//! Give the returned `DnnFactory` wherever a network takes a factory (nn-dnn's
+//! `network(dnnl, input, &[convo(..), ..])`): its convolutions then run on oneDNN.
 //!
 //! oneDNN's OpenMP threads wait passively (`OMP_WAIT_POLICY=PASSIVE`, set when the
 //! library is opened unless you set it): spinning, they slowed the native kernels that

@@ -1,13 +1,10 @@
 //! oneDNN's convolutions against the native kernels (which tensor-core checks against
 //! an f64 reference) on geometries with strides, padding, dilation, odd sizes and
-//! small batches, in all three directions; and a whole nn-dnn training run on the
-//! oneDNN factory against the same run on native. Prints `SKIP` without oneDNN
-//! (`DLFP_REQUIRE_DNNL=1` fails instead).
+//! small batches, in all three directions (a whole network trained on oneDNN is
+//! nn-dnn's `tests/dnnl.rs`). Prints `SKIP` without oneDNN (`DLFP_REQUIRE_DNNL=1`
+//! fails instead).
 
 use la_core::prelude::*;
-use nn_dnn::{convo, dense, network, pooling, train, TrainOptions};
-use nn_inference::{Activation, Init};
-use nn_train::{Adam, Cost};
 use tensor_core::dnn::{Convolution, PoolAlgo};
 use tensor_core::{desc, tensor_from, AsTensor, DataType, DnnFactory, TensorLayout};
 
@@ -109,69 +106,6 @@ fn convolutions_match_the_native_kernels() {
         // the same call again reuses the primitives and gives the same numbers
         assert_eq!(run(&dnnl, &g), a, "{what}: a second run differs");
     }
-}
-
-#[test]
-fn a_cnn_trains_on_dnnl_as_on_native() {
-    let Some(dnnl) = tensor_dnnl::test_factory() else {
-        return;
-    };
-    let fac = native_float();
-    let input = desc([16, 1, 10, 10], DataType::Float, TensorLayout::Nchw).unwrap();
-    let layers = [
-        convo(4, [3, 3], Activation::Relu),
-        convo(6, [3, 3], Activation::Relu).padding([1, 1]),
-        pooling([2, 2], PoolAlgo::Max),
-        dense(3, Activation::Softmax),
-    ];
-    let n = 48;
-    let xs = values(7, n * 100);
-    let labels: Vec<f32> = (0..n * 3)
-        .map(|i| if i % 3 == (i / 3) % 3 { 1.0 } else { 0.0 })
-        .collect();
-    let x = tensor_from(
-        &fac,
-        desc([n, 1, 10, 10], DataType::Float, TensorLayout::Nchw).unwrap(),
-        &xs,
-    )
-    .unwrap();
-    let y = tensor_from(
-        &fac,
-        desc([n, 3], DataType::Float, TensorLayout::Nc).unwrap(),
-        &labels,
-    )
-    .unwrap();
-    let mut costs = vec![];
-    for dnn in [dnnl, DnnFactory::new(&fac)] {
-        let mut net = network(dnn, input, &layers).unwrap();
-        net.init(&mut seeded_rng(3), Init::He).unwrap();
-        net.set_optimizer(Adam::default()).unwrap();
-        let c = train(
-            &mut net,
-            &x,
-            &y,
-            Cost::SoftmaxCrossEntropy,
-            &TrainOptions::new(8, 0.01),
-            |_| {},
-        )
-        .unwrap();
-        costs.push((
-            c,
-            net.forward(&x.subtensor(0, 0, 16).unwrap())
-                .unwrap()
-                .to_vec()
-                .unwrap(),
-        ));
-    }
-    let ((c_dnnl, out_dnnl), (c_native, out_native)) = (&costs[0], &costs[1]);
-    assert!(c_dnnl[7] < c_dnnl[0], "{c_dnnl:?}");
-    for (a, b) in c_dnnl.iter().zip(c_native) {
-        assert!(
-            (a - b).abs() <= 1e-3 * b.abs().max(1.0),
-            "{c_dnnl:?} vs {c_native:?}"
-        );
-    }
-    close("outputs after training", out_dnnl, out_native);
 }
 
 #[test]

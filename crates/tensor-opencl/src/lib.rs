@@ -22,25 +22,23 @@
 //! network's passes and its optimizer then run on these kernels.
 //!
 //! ```
+//! use la_core::engine::Unary;
 //! use la_core::prelude::*;
-//! use nn_inference::{fully_connected, inference_network, Activation, Init};
-//! use nn_train::{sgd, training_network, Adam, Cost};
 //!
 //! let Some(la) = la_opencl::test_factory::<f32>() else { return Ok(()) }; // no OpenCL
 //! let dnn = tensor_opencl::opencl_dnn(&la)?;
 //! assert_eq!(dnn.dnn_name(), "opencl");
-//! let mut net = inference_network(&dnn, 2, &[
-//!     fully_connected(8, Activation::Tanh),
-//!     fully_connected(1, Activation::Sigmoid),
-//! ])?;
-//! net.init(&mut seeded_rng(1), Init::Glorot)?;
-//! let x = la.ge_from(2, 4, &[0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], Layout::ColumnMajor)?;
-//! let y = la.ge_from(1, 4, &[0.0, 1.0, 1.0, 0.0], Layout::ColumnMajor)?;
-//! let mut train = training_network(&mut net, &x, Adam::default())?;
-//! let costs = sgd(&mut train, &y, Cost::SigmoidCrossEntropy, &[(500, 0.05)])?;
-//! assert!(costs[0] < 0.05, "XOR cost {}", costs[0]);
-//! # Ok::<(), nn_train::Error>(())
+//! // one fully connected layer, y = relu(W x + b), in one kernel launch
+//! let w = la.ge_from(2, 3, &[1.0, 0.0, 0.0, 1.0, 1.0, -1.0], Layout::ColumnMajor)?;
+//! let x = la.ge_from(3, 2, &[1.0, 2.0, 3.0, -1.0, 0.0, 1.0], Layout::ColumnMajor)?;
+//! let b = la.vctr_from(&[0.5, -0.5])?;
+//! let mut y = la.ge(2, 2, Layout::ColumnMajor)?;
+//! dnn.fully_connected(Some(Unary::Relu), &w, &x, &b, &mut y)?;
+//! assert_eq!(y.to_vec()?, vec![4.5, 0.0, 0.5, 0.0]);
+//! # Ok::<(), la_core::Error>(())
 //! ```
+//!
+//! A whole network trained on these kernels: nn-train's `tests/tensor_opencl.rs`.
 //!
 //! ## The book's names and ours
 //!

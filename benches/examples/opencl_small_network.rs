@@ -2,7 +2,7 @@
 //! book's 4-16-16-1 regression network, 2,048 samples, mini-batches of 128, 20
 //! epochs, Adam; on the composed DNN defaults (one la-core operation per launch) and
 //! on tensor-opencl's fused kernels. Each is timed on its second run (warm kernels).
-//! `cargo run --release -p tensor-opencl --example small_network`.
+//! `cargo run --release -p dlfp-benches --example opencl_small_network`.
 
 use std::time::Instant;
 

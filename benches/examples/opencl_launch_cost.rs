@@ -3,7 +3,7 @@
 //! 2^16 multiply-adds, CLBlast above), a reduction that reads its result back, and a
 //! whole training step of the 4-16-16-1 regression network (mini-batch 128, Adam)
 //! with its launch count. Each figure is the mean over many calls queued back to back,
-//! ended by one blocking read. `cargo run --release -p la-opencl --example launch_cost`.
+//! ended by one blocking read. `cargo run --release -p dlfp-benches --example opencl_launch_cost`.
 
 use std::time::Instant;
 
