@@ -102,20 +102,31 @@ pub fn classify_dense(model: &Path, pixels: &[f32]) -> std::result::Result<Vec<f
     Ok(net.infer(&x)?.to_vec()?)
 }
 
-/// The class probabilities of one `side x side` image by the CNN saved in `model`
-/// (by the CNN chapters, with [`CnnConfig::deep_diamond`]'s layers: nn-dnn's files
-/// record each layer's kind and activation, which `load` checks, but not its kernel
-/// sizes, so the network is built from that configuration).
+/// The class probabilities of one `side x side` image by the CNN saved in `model`:
+/// the file alone rebuilds the network ([`nn_dnn::load_network`]). Files saved before
+/// the architecture was recorded (they hold each layer's kind and activation, not its
+/// kernel sizes) load into [`CnnConfig::deep_diamond`]'s layers, the CNN chapters'.
 pub fn classify_cnn(
     model: &Path,
     pixels: &[f32],
     side: usize,
 ) -> std::result::Result<Vec<f32>, Error> {
     let fac = native_float();
-    let input = desc([1, 1, side, side], DataType::Float, TensorLayout::Nchw)?;
-    let mut net = nn_dnn::network(&fac, input, &CnnConfig::deep_diamond().blueprints())?;
-    nn_dnn::load(&mut net, model)?;
-    let x = tensor_from(&fac, input, pixels)?;
+    let x = tensor_from(
+        &fac,
+        desc([1, 1, side, side], DataType::Float, TensorLayout::Nchw)?,
+        pixels,
+    )?;
+    let mut net = match nn_dnn::load_network(&fac, model) {
+        Ok(net) => net,
+        Err(first) => {
+            let input = desc([1, 1, side, side], DataType::Float, TensorLayout::Nchw)?;
+            let mut net = nn_dnn::network(&fac, input, &CnnConfig::deep_diamond().blueprints())?;
+            // an older file loads here; any other file gets load_network's reason
+            nn_dnn::load(&mut net, model).map_err(|_| first)?;
+            net
+        }
+    };
     Ok(net.infer(&x)?.to_vec()?)
 }
 

@@ -10,10 +10,12 @@ use std::process::Command;
 
 use chapters::cnn::{image_cnn, CnnConfig};
 use chapters::e2e::{boston, imdb, mnist, BostonConfig, ImdbConfig, ImdbData, MnistConfig};
-use chapters::predict::{best, classify_dense, read_png, sentiment};
+use chapters::predict::{best, classify_cnn, classify_dense, read_png, sentiment};
 use chapters::report::CHARTS;
 use common::{write_boston, write_digits, write_reviews};
 use datasets::Verify;
+use la_core::prelude::*;
+use tensor_core::AsTensor;
 
 /// The report folder holds exactly `charts` (SVG documents with `words` in them) and
 /// an index.html showing each; returns index.html.
@@ -177,10 +179,32 @@ fn cnn_report_has_every_chart() {
         validation: 80,
         verbose: false,
         reports: Some(dir.path().join("reports")),
+        save_to: Some(dir.path().join("cnn.safetensors")),
         ..CnnConfig::deep_diamond()
     };
     let data = datasets::mnist_with(dir.path(), Verify::Skip).unwrap();
     let r = image_cnn("digits", &data, &cfg, None).unwrap();
+    // the saved file alone rebuilds this off-default CNN (4 and 4 channels, dense 16)
+    let model = dir.path().join("cnn.safetensors");
+    let pixels = data.test.images.col(0);
+    let side = (pixels.len() as f64).sqrt() as usize; // the generated digits' side
+    let probs = classify_cnn(&model, pixels, side).unwrap();
+    assert_eq!(probs.len(), 10);
+    assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{probs:?}");
+    let mut net = nn_dnn::load_network(native_float(), &model).unwrap();
+    assert_eq!(net.layers()[0].output_desc().shape()[1], 4);
+    let x = tensor_core::tensor_from(
+        &native_float(),
+        tensor_core::desc(
+            [1, 1, side, side],
+            tensor_core::DataType::Float,
+            tensor_core::TensorLayout::Nchw,
+        )
+        .unwrap(),
+        pixels,
+    )
+    .unwrap();
+    assert_eq!(net.forward(&x).unwrap().to_vec().unwrap(), probs);
     let report = r.report.unwrap();
     assert!(report
         .file_name()

@@ -4,8 +4,17 @@
 //! Tensor names are `layers.{i}.weight` and `layers.{i}.bias` with `i` the layer's
 //! index in the network (layers without parameters have none); shapes are PyTorch's
 //! (`Conv2d.weight` `[oc, c, kh, kw]`, `Linear.weight` `[out, in]` row-major, biases
-//! `[n]`), dtype `F32` or `F64`. The metadata records each layer's kind and activation
-//! and the input shape; [`load`] checks them when present.
+//! `[n]`), dtype `F32` or `F64`. The metadata records the sample shape (`input`), the
+//! batch (`batch`), each layer's kind and activation (`layers.{i}`, which [`load`]
+//! checks when present) and its whole blueprint (`layers.{i}.spec`, e.g. `convo 32 3x3
+//! relu strides 1x1 padding 0x0 dilation 1x1`), so [`load_network`] rebuilds the
+//! network from the file alone.
+//!
+//! Which files load: this format (with or without the blueprints: files saved before
+//! they were recorded load with [`load`] into a network built in code); nn-train's
+//! dense files (the same tensor names and shapes, activations in the metadata) with
+//! [`load`] into the equal dense network or with [`load_network`]; PyTorch's
+//! `state_dict` of an `nn.Sequential` named `layers` with [`load`].
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,7 +25,9 @@ use nn_core::{Error, Result};
 use safetensors::tensor::TensorView;
 use safetensors::SafeTensors;
 
-use crate::network::Network;
+use crate::architecture;
+use crate::network::{network, Network};
+use crate::Blueprint;
 
 fn format_err(op: &'static str, path: &Path, message: impl Into<String>) -> Error {
     Error::Format {
@@ -68,8 +79,10 @@ pub fn save<T: Scalar>(net: &Network<T>, path: impl AsRef<Path>) -> Result<()> {
             .join(" ")
     };
     meta.insert("input".to_string(), dims(&net.input_desc().shape()[1..]));
-    for (i, l) in net.layers().iter().enumerate() {
+    meta.insert("batch".to_string(), net.batch().to_string());
+    for (i, (l, b)) in net.layers().iter().zip(net.blueprints()).enumerate() {
         meta.insert(format!("layers.{i}"), layer_tag(l.as_ref()));
+        meta.insert(format!("layers.{i}.spec"), architecture::spec(b));
         l.param_values(&mut |v, shape, name| {
             blobs.push((
                 format!("layers.{i}.{name}"),
@@ -164,6 +177,230 @@ pub fn load<T: Scalar>(net: &mut Network<T>, path: impl AsRef<Path>) -> Result<(
             }
             Ok(())
         })?;
+    }
+    Ok(())
+}
+
+/// Samples per batch of a network read from a file that does not record its batch
+/// (files of nn-train's `save`).
+pub const DEFAULT_BATCH: usize = 128;
+
+/// The most elements the layers' outputs of a network read from a file may hold
+/// together (2^28: 1 GiB of f32): a file is untrusted input, and its architecture must
+/// not make the loader allocate without bound before its weights are checked. Build a
+/// larger network with [`network`] and [`load`] its parameters.
+pub const MAX_LOADED_ELEMENTS: usize = 1 << 28;
+
+/// Builds the network a file of [`save`] describes and reads its parameters into it:
+/// the file alone is enough (its metadata holds every layer's blueprint, the sample
+/// shape and the batch), on any factory. Files of nn-train's `save` (dense layers
+/// with their activations recorded) load too, as a dense network with a batch of
+/// [`DEFAULT_BATCH`]. A file without an architecture (written by PyTorch, say), a user
+/// layer ([`custom`](crate::custom): its code is not in the file), or an architecture
+/// that does not match the file's tensors is an error that says so; nothing is
+/// allocated for a layer before its tensors are checked against the file.
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_dnn::{convo, dense, dropout, load_network, network, pooling, Activation, Init};
+/// use tensor_core::{desc, dnn::PoolAlgo, tensor, AsTensor, DataType, TensorLayout};
+/// let fac = native_float();
+/// let input = desc([8, 1, 6, 6], DataType::Float, TensorLayout::Nchw)?;
+/// let mut net = network(&fac, input, &[
+///     convo(2, [3, 3], Activation::Relu).padding([1, 1]),
+///     pooling([2, 2], PoolAlgo::Max),
+///     dropout(),
+///     dense(3, Activation::Softmax),
+/// ])?;
+/// net.init(&mut seeded_rng(1), Init::He)?;
+/// let path = std::env::temp_dir().join("nn_dnn_doc_load_network.safetensors");
+/// nn_dnn::save(&net, &path)?;
+/// let mut copy = load_network(&fac, &path)?; // no architecture in code
+/// assert_eq!(copy.to_string(), net.to_string());
+/// let x = tensor(&fac, input)?;
+/// let want = net.forward(&x)?.to_vec()?;
+/// assert_eq!(copy.forward(&x)?.to_vec()?, want);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), nn_dnn::Error>(())
+/// ```
+pub fn load_network<T: Scalar>(
+    dnn: impl Into<tensor_core::DnnFactory<T>>,
+    path: impl AsRef<Path>,
+) -> Result<Network<T>> {
+    let path = path.as_ref();
+    let bad = |m: String| format_err("load_network", path, m);
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        op: "load_network",
+        path: path.into(),
+        source,
+    })?;
+    let describe = |e: safetensors::SafeTensorError| nn_core::files::describe(&e, bytes.len());
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(describe(e)))?;
+    let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(describe(e)))?;
+    let meta = header.metadata().clone().unwrap_or_default();
+    let (sample, batch, lines) = if meta.contains_key("layers.0.spec") {
+        let sample = meta
+            .get("input")
+            .ok_or_else(|| bad("the file records its layers but not its input shape".into()))?
+            .split_whitespace()
+            .map(|d| {
+                d.parse::<usize>()
+                    .ok()
+                    .filter(|v| (1..=MAX_LOADED_ELEMENTS).contains(v))
+            })
+            .collect::<Option<Vec<_>>>()
+            .filter(|s| matches!(s.len(), 1 | 3))
+            .ok_or_else(|| {
+                bad(format!(
+                    "the input shape {:?} is not 1 or 3 dimensions",
+                    meta["input"]
+                ))
+            })?;
+        let batch = match meta.get("batch") {
+            None => DEFAULT_BATCH,
+            Some(b) => b
+                .parse::<usize>()
+                .ok()
+                .filter(|v| (1..=MAX_LOADED_ELEMENTS).contains(v))
+                .ok_or_else(|| bad(format!("the batch {b:?} is not a positive number")))?,
+        };
+        let lines: Vec<String> = (0..)
+            .map_while(|i| meta.get(&format!("layers.{i}.spec")).cloned())
+            .collect();
+        (sample, batch, lines)
+    } else if meta.contains_key("layers.0.activation") {
+        // nn-train's files: dense layers `layers.{i}.weight` [outputs, inputs]
+        let mut lines = Vec::new();
+        let mut sample = vec![];
+        for i in 0.. {
+            let Ok(w) = st.tensor(&format!("layers.{i}.weight")) else {
+                break;
+            };
+            let &[outputs, inputs] = w.shape() else {
+                return Err(bad(format!(
+                    "layers.{i}.weight has shape {:?}, not [outputs, inputs]",
+                    w.shape()
+                )));
+            };
+            if i == 0 {
+                sample = vec![inputs];
+            }
+            let act = meta
+                .get(&format!("layers.{i}.activation"))
+                .ok_or_else(|| bad(format!("layer {i}'s activation is not recorded")))?;
+            let act = match act.as_str() {
+                "elu" => format!(
+                    "elu({})",
+                    meta.get(&format!("layers.{i}.elu_alpha"))
+                        .ok_or_else(|| bad(format!(
+                            "layer {i} is elu but its alpha is not recorded"
+                        )))?
+                ),
+                other => other.to_string(),
+            };
+            lines.push(format!("dense {outputs} {act}"));
+        }
+        (sample, DEFAULT_BATCH, lines)
+    } else {
+        return Err(bad(
+            "the file records no architecture (not written by dlfp's save?): build the \
+             network with network(..) and call load"
+                .into(),
+        ));
+    };
+    if lines.is_empty() || sample.is_empty() {
+        return Err(bad("the file records no layers".into()));
+    }
+    let blueprints = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| architecture::parse(l).map_err(|e| bad(format!("layer {i} ({l:?}): {e}"))))
+        .collect::<Result<Vec<Blueprint<T>>>>()?;
+    let mut shape = vec![batch];
+    shape.extend(&sample);
+    let input = tensor_core::desc(
+        &shape,
+        tensor_core::DataType::of::<T>(),
+        tensor_core::TensorLayout::default_for(shape.len()),
+    )?;
+    check_sizes(&st, input, &blueprints).map_err(bad)?;
+    let mut net = network(dnn, input, &blueprints)?;
+    load(&mut net, path)?;
+    Ok(net)
+}
+
+/// Walks the architecture's shapes without allocating: the layers' outputs within
+/// [`MAX_LOADED_ELEMENTS`] together, every layer's weights shaped as the file's.
+fn check_sizes<T: Scalar>(
+    st: &SafeTensors<'_>,
+    input: tensor_core::Desc,
+    blueprints: &[Blueprint<T>],
+) -> std::result::Result<(), String> {
+    use crate::blueprint::Kind;
+    use tensor_core::dnn::{Convolution, Pooling};
+    let mut total = 0usize;
+    let mut too_big = |d: &tensor_core::Desc| {
+        let size = d.shape().iter().try_fold(1usize, |a, &v| a.checked_mul(v));
+        total = size
+            .and_then(|s| total.checked_add(s))
+            .unwrap_or(usize::MAX);
+        total > MAX_LOADED_ELEMENTS
+    };
+    let weights = |i: usize, want: &[usize]| -> std::result::Result<(), String> {
+        let key = format!("layers.{i}.weight");
+        let t = st
+            .tensor(&key)
+            .map_err(|_| format!("tensor {key} is missing"))?;
+        if t.shape() != want {
+            return Err(format!(
+                "{key} has shape {:?} but layer {i} of the recorded architecture needs {want:?}",
+                t.shape()
+            ));
+        }
+        Ok(())
+    };
+    let mut below = input;
+    for (i, b) in blueprints.iter().enumerate() {
+        if too_big(&below) {
+            return Err(format!(
+                "layer {i}'s input {below} takes the network past {MAX_LOADED_ELEMENTS} elements"
+            ));
+        }
+        below = match b.spec() {
+            &Kind::Convo {
+                channels,
+                kernel,
+                strides,
+                padding,
+                dilation,
+                ..
+            } => {
+                let g = Convolution::new(&below, channels, kernel, strides, padding, dilation)
+                    .map_err(|e| format!("layer {i}: {e}"))?;
+                weights(i, g.weights_desc().shape())?;
+                g.output_desc()
+            }
+            &Kind::Pooling {
+                kernel,
+                strides,
+                padding,
+                algo,
+            } => Pooling::new(&below, algo, kernel, strides, padding)
+                .map_err(|e| format!("layer {i}: {e}"))?
+                .output_desc(),
+            &Kind::Dense { outputs, .. } => {
+                let n = below.shape()[0];
+                weights(i, &[outputs, below.size() / n])?;
+                tensor_core::desc([n, outputs], below.dtype(), tensor_core::TensorLayout::Nc)
+                    .map_err(|e| format!("layer {i}: {e}"))?
+            }
+            Kind::Dropout(_) | Kind::Custom(..) => below,
+        };
+    }
+    if too_big(&below) {
+        return Err(format!(
+            "the output {below} takes the network past {MAX_LOADED_ELEMENTS} elements"
+        ));
     }
     Ok(())
 }

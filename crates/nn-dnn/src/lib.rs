@@ -53,7 +53,8 @@
 //! | `(train! net x y cost epochs [:adam])` | [`train`] with [`TrainOptions`]; one step: [`Network::train_step`] |
 //! | `rand-normal!`/`init!` | [`Network::init`] with [`Init`] |
 //! | `:crossentropy`, `:quadratic` | [`Cost`] |
-//! | saving a trained network | [`save`], [`load`] (safetensors, PyTorch's shapes) |
+//! | saving a trained network | [`save`], [`load`] (safetensors, PyTorch's shapes); [`load_network`] rebuilds the network from the file alone |
+//! | a layer of your own | [`custom`] with your [`Layer`] |
 //! | a bag of words as input (the IMDB chapter's sparse first layer) | [`Network::forward_sparse`], [`Network::train_step_sparse`], [`train_sparse`] (a `CscMatrix`, for a network on `[batch, features]` whose first layer is dense) |
 //!
 //! ## How a step works
@@ -77,6 +78,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod architecture;
 mod blueprint;
 mod io;
 mod layer;
@@ -87,7 +89,7 @@ mod train;
 pub use blueprint::{
     convo, custom, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint, BuildLayer,
 };
-pub use io::{load, save};
+pub use io::{load, load_network, save, DEFAULT_BATCH, MAX_LOADED_ELEMENTS};
 pub use layer::{Layer, Param, ParamValues};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};
 pub use network::{network, LayerTime, Network};

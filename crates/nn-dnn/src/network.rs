@@ -33,6 +33,8 @@ pub struct LayerTime {
 pub struct Network<T: Scalar> {
     dnn: DnnFactory<T>,
     input: Desc,
+    /// What the layers were built from (saved as the architecture).
+    blueprints: Vec<Blueprint<T>>,
     layers: Vec<Box<dyn Layer<T>>>,
     /// Each layer's output, full batch.
     outs: Vec<Tensor<T>>,
@@ -185,6 +187,7 @@ pub fn network<T: Scalar>(
         tmp: tensor(&f, below)?,
         dnn,
         input,
+        blueprints: blueprints.to_vec(),
         layers,
         outs,
         errs,
@@ -209,6 +212,11 @@ impl<T: Scalar> Network<T> {
     /// The largest batch a pass takes.
     pub fn batch(&self) -> usize {
         self.input.shape()[0]
+    }
+
+    /// The blueprints the layers were built from, input to output.
+    pub fn blueprints(&self) -> &[Blueprint<T>] {
+        &self.blueprints
     }
 
     /// The layers, input to output.

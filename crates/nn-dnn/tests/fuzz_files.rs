@@ -1,12 +1,13 @@
 //! Parameter files fuzzed by mutation (proptest, 768 seeds): a valid safetensors file
 //! damaged by [`la_core::sweep::mutate`] (bytes changed, inserted, cut, the header
-//! length rewritten). nn-dnn's `load` must return — Ok, or an error that names the
-//! file — and never panic.
+//! length rewritten, the architecture in the metadata damaged). nn-dnn's `load` and
+//! `load_network` must return — Ok, or an error that names the file — and never panic
+//! (nor allocate without bound for a damaged architecture).
 
 use la_core::prelude::*;
 use la_core::sweep::mutate;
 use nn_dnn::Activation;
-use nn_dnn::{convo, dense, load, network as build, pooling, save, Network};
+use nn_dnn::{convo, dense, load, load_network, network as build, pooling, save, Network};
 use proptest::prelude::*;
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, DataType, TensorLayout};
@@ -55,6 +56,9 @@ proptest! {
         std::fs::write(&p, mutate(valid_file(), seed)).unwrap();
         let mut net = network();
         if let Err(e) = load(&mut net, &p) {
+            prop_assert!(e.to_string().contains("mutated-"), "the error names the file: {}", e);
+        }
+        if let Err(e) = load_network(native_float(), &p) {
             prop_assert!(e.to_string().contains("mutated-"), "the error names the file: {}", e);
         }
         std::fs::remove_file(&p).ok();

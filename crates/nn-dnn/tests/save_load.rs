@@ -82,3 +82,186 @@ fn saved_networks_predict_the_same() {
     std::fs::remove_file(p).ok();
     std::fs::remove_file(t).ok();
 }
+
+/// The file alone rebuilds the network (`load_network`): every layer kind and option,
+/// on f64, predicts what the saved network predicts, with its batch and summary.
+#[test]
+fn a_file_alone_rebuilds_its_network() {
+    let f = native_double();
+    let xd = desc([3, 2, 9, 8], DataType::Double, TensorLayout::Nchw).unwrap();
+    let bps = vec![
+        convo(3, [3, 2], Activation::Elu(0.3))
+            .strides([2, 1])
+            .padding([1, 1])
+            .dilation([1, 2]),
+        pooling([3, 3], PoolAlgo::AvgIncludePadding)
+            .strides([1, 2])
+            .padding([1, 1]),
+        convo(2, [2, 2], Activation::Tanh),
+        pooling([2, 2], PoolAlgo::AvgExcludePadding),
+        nn_dnn::gaussian_dropout(0.2),
+        dense(5, Activation::Sigmoid),
+        nn_dnn::dropout_keep(0.8),
+        dense(3, Activation::Linear),
+    ];
+    let mut net = network(&f, xd, &bps).unwrap();
+    net.init(&mut seeded_rng(8), Init::Glorot).unwrap();
+    let p = path("rebuild.safetensors");
+    save(&net, &p).unwrap();
+    let mut copy = nn_dnn::load_network(&f, &p).unwrap();
+    std::fs::remove_file(&p).ok();
+    assert_eq!(copy.input_desc(), net.input_desc());
+    assert_eq!(copy.to_string(), net.to_string());
+    let mut v = f.vctr(xd.size()).unwrap();
+    rand_uniform(&mut seeded_rng(2), &mut v).unwrap();
+    let x = tensor_from(&f, xd, &v.to_vec().unwrap()).unwrap();
+    let want = net.forward(&x).unwrap().to_vec().unwrap();
+    assert_eq!(copy.forward(&x).unwrap().to_vec().unwrap(), want);
+}
+
+/// A tensor to write: name, shape, values.
+type Named = (&'static str, Vec<usize>, Vec<f32>);
+
+/// A file's tensors, its metadata, and the error it must give.
+type Case = (Vec<Named>, Vec<(&'static str, &'static str)>, &'static str);
+
+/// Writes a safetensors file by hand: tensors and metadata.
+fn write_file(p: &std::path::Path, tensors: &[Named], meta: &[(&str, &str)]) {
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
+        .iter()
+        .zip(&bytes)
+        .map(|((n, s, _), b)| {
+            (
+                n.to_string(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let meta = meta
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    std::fs::write(p, safetensors::serialize(views, &Some(meta)).unwrap()).unwrap();
+}
+
+/// A file of nn-train's `save` (the book's Part IV-V dense networks: activations in
+/// the metadata, `layers.{i}.weight` `[outputs, inputs]` row-major) loads as a dense
+/// network and computes `tanh(W x + b)` then `sigmoid(...)`.
+#[test]
+fn a_file_of_the_dense_api_loads_as_a_network() {
+    let p = path("nn_train_format.safetensors");
+    write_file(
+        &p,
+        &[
+            (
+                "layers.0.weight",
+                vec![2, 3],
+                vec![0.5, -1.0, 0.0, 1.0, 1.0, 1.0],
+            ),
+            ("layers.0.bias", vec![2], vec![0.1, -0.2]),
+            ("layers.1.weight", vec![1, 2], vec![2.0, -3.0]),
+            ("layers.1.bias", vec![1], vec![0.5]),
+        ],
+        &[
+            ("layers.0.activation", "tanh"),
+            ("layers.1.activation", "elu"),
+            ("layers.1.elu_alpha", "0.5"),
+        ],
+    );
+    let f = native_float();
+    let mut net = nn_dnn::load_network(&f, &p).unwrap();
+    std::fs::remove_file(&p).ok();
+    assert_eq!(net.batch(), nn_dnn::DEFAULT_BATCH);
+    assert_eq!(net.input_desc().shape(), &[nn_dnn::DEFAULT_BATCH, 3]);
+    let x = [1.0f32, 2.0, -1.0];
+    let h0 = (0.5 * 1.0 - 1.0 * 2.0 + 0.1f32).tanh();
+    let h1 = (1.0 + 2.0 - 1.0 - 0.2f32).tanh();
+    let z = 2.0 * h0 - 3.0 * h1 + 0.5;
+    let want = if z > 0.0 { z } else { 0.5 * z.exp_m1() };
+    let xt = tensor_from(
+        &f,
+        desc([1, 3], DataType::Float, TensorLayout::Nc).unwrap(),
+        &x,
+    )
+    .unwrap();
+    let got = net.forward(&xt).unwrap().to_vec().unwrap();
+    assert!((got[0] - want).abs() < 1e-6, "{got:?} vs {want}");
+}
+
+/// Hostile or foreign files are refused with a reason, before anything large is
+/// allocated: no architecture, a user layer, a damaged line, an architecture whose
+/// shapes disagree with the tensors, one that would allocate beyond the bound.
+#[test]
+fn files_that_do_not_describe_a_network_are_refused() {
+    let p = path("hostile.safetensors");
+    let w = |n: usize| vec![0.5f32; n];
+    let cases: Vec<Case> = vec![
+        (
+            vec![("weight", vec![2], w(2))],
+            vec![],
+            "records no architecture",
+        ),
+        (
+            vec![],
+            vec![("input", "4"), ("layers.0.spec", "custom gain")],
+            "user layer (gain)",
+        ),
+        (
+            vec![],
+            vec![("input", "4"), ("layers.0.spec", "dense 3 swish")],
+            "layer 0 (\"dense 3 swish\"): unknown activation",
+        ),
+        (
+            vec![("layers.0.weight", vec![3, 5], w(15)), ("layers.0.bias", vec![3], w(3))],
+            vec![("input", "4"), ("layers.0.spec", "dense 3 relu")],
+            "layers.0.weight has shape [3, 5] but layer 0 of the recorded architecture needs [3, 4]",
+        ),
+        (
+            // 16M outputs of 16M inputs: refused by the tensors' shapes, never allocated
+            vec![("layers.0.weight", vec![1, 1], w(1))],
+            vec![
+                ("input", "16777216"),
+                ("batch", "1"),
+                ("layers.0.spec", "dense 16777216 relu"),
+            ],
+            "needs [16777216, 16777216]",
+        ),
+        (
+            // a huge batch of small samples, no parameters at all
+            vec![],
+            vec![
+                ("input", "1 64 64"),
+                ("batch", "1000000"),
+                ("layers.0.spec", "pooling max 2x2 strides 2x2 padding 0x0"),
+            ],
+            "past 268435456 elements",
+        ),
+        (
+            vec![],
+            vec![("input", "4 x"), ("layers.0.spec", "dense 3 relu")],
+            "is not 1 or 3 dimensions",
+        ),
+        (
+            vec![],
+            vec![("input", "4"), ("batch", "0"), ("layers.0.spec", "dense 3 relu")],
+            "the batch \"0\" is not a positive number",
+        ),
+    ];
+    for (tensors, meta, want) in cases {
+        write_file(&p, &tensors, &meta);
+        let e = nn_dnn::load_network(native_float(), &p)
+            .map(drop)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(want) && e.starts_with("load_network") && e.contains("hostile"),
+            "{e} (want {want})"
+        );
+    }
+    std::fs::remove_file(&p).ok();
+}
