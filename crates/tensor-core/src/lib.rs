@@ -51,14 +51,24 @@
 //! tensor-dnnl and tensor-cudnn will plug their primitives in with [`DnnFactory::with`].
 //! The conformance suite (`tensor_core::conformance`, feature `conformance`) runs on
 //! native, MKL, OpenBLAS and OpenCL.
+//!
+//! Inside the crate the arrows run one way: [`dnn`] is the abstraction (the [`Dnn`]
+//! trait, [`DnnFactory`], the composed defaults, the fused small-network pass's
+//! arguments in [`dnn::mlp`]) and imports no implementation; [`native`] implements it;
+//! both run the host convolution and pooling kernels of a private `kernels` module,
+//! which needs only the geometry; [`DnnFactory::new`], which picks an implementation,
+//! lives above both.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
 mod desc;
 mod display;
 pub mod dnn;
+mod geometry;
+mod kernels;
 pub mod native;
 pub mod optimizer;
+mod select;
 mod tensor;
 mod transform;
 

@@ -197,7 +197,7 @@ pub fn convolution_forward<T: Scalar>(
     read_into(x, xh)?;
     read_into(w, wh)?;
     read_into(b, bh)?;
-    crate::native::conv::forward(g, &mut ws.conv, xh, wh, bh, yh)?;
+    crate::kernels::conv::forward(g, &mut ws.conv, xh, wh, bh, yh)?;
     write_from(y, yh)
 }
 
@@ -212,7 +212,7 @@ pub fn convolution_backward_data<T: Scalar>(
     let [dyh, wh, dxh] = host_parts(&mut ws.host, [dy.dim(), w.dim(), dx.dim()]);
     read_into(dy, dyh)?;
     read_into(w, wh)?;
-    crate::native::conv::backward_data(g, &mut ws.conv, dyh, wh, dxh)?;
+    crate::kernels::conv::backward_data(g, &mut ws.conv, dyh, wh, dxh)?;
     write_from(dx, dxh)
 }
 
@@ -230,7 +230,7 @@ pub fn convolution_backward_weights<T: Scalar>(
     let [xh, dyh, dwh, dbh] = host_parts(&mut ws.host, [x.dim(), dy.dim(), dw.dim(), db.dim()]);
     read_into(x, xh)?;
     read_into(dy, dyh)?;
-    crate::native::conv::backward_weights(g, &mut ws.conv, alpha, xh, dyh, dwh, dbh)?;
+    crate::kernels::conv::backward_weights(g, &mut ws.conv, alpha, xh, dyh, dwh, dbh)?;
     write_from(dw, dwh)?;
     write_from(db, dbh)
 }
@@ -245,7 +245,7 @@ pub fn pooling_forward<T: Scalar>(
 ) -> Result<()> {
     let [xh, yh, ah] = host_parts(&mut ws.host, [x.dim(), y.dim(), arg.dim()]);
     read_into(x, xh)?;
-    crate::native::pool::forward(g, xh, yh, ah);
+    crate::kernels::pool::forward(g, xh, yh, ah);
     write_from(y, yh)?;
     write_from(arg, ah)
 }
@@ -261,6 +261,6 @@ pub fn pooling_backward<T: Scalar>(
     let [dyh, ah, dxh] = host_parts(&mut ws.host, [dy.dim(), arg.dim(), dx.dim()]);
     read_into(dy, dyh)?;
     read_into(arg, ah)?;
-    crate::native::pool::backward(g, dyh, ah, dxh);
+    crate::kernels::pool::backward(g, dyh, ah, dxh);
     write_from(dx, dxh)
 }

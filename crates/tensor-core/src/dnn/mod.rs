@@ -12,17 +12,20 @@
 //!
 //! A backend implements [`Dnn`]. Every method has a default composed from la-core
 //! operations ([`composed`]), so any la-core factory runs every network before it has
-//! a single kernel of its own; the native implementation ([`crate::native::NativeDnn`],
-//! picked for host factories: native, MKL, OpenBLAS) overrides them with fused,
-//! vectorised loops and adds the fused small-network pass.
+//! a single kernel of its own; the native implementation (`crate::native::NativeDnn`,
+//! picked for host factories by [`DnnFactory::new`]: native, MKL, OpenBLAS) overrides
+//! them with fused, vectorised loops and adds the fused small-network pass. This module
+//! is the abstraction only: it imports no implementation (the native one and the
+//! composed defaults share the host convolution and pooling kernels of the crate's
+//! `kernels` module, and `DnnFactory::new`, which chooses between them, lives above
+//! both).
 
 pub mod composed;
 mod convolution;
 mod fully_connected;
-mod geometry;
 mod update;
 
-pub use geometry::{Convolution, PoolAlgo, Pooling};
+pub use crate::geometry::{Convolution, PoolAlgo, Pooling};
 pub use update::Update;
 
 pub use crate::optimizer::FusedUpdate;
@@ -34,9 +37,10 @@ use la_core::engine::Unary;
 use la_core::prelude::*;
 use la_core::{Check, Dense};
 
-pub use crate::native::mlp::{
-    Loss as MlpLoss, MlpScratch, CHUNK as MLP_CHUNK, MAX_LAYERS as MLP_MAX_LAYERS,
-    MAX_WIDTH as MLP_MAX_WIDTH,
+pub mod mlp;
+pub use mlp::{
+    Loss as MlpLoss, MlpLayer, MlpPass, MlpScratch, CHUNK as MLP_CHUNK,
+    MAX_LAYERS as MLP_MAX_LAYERS, MAX_WIDTH as MLP_MAX_WIDTH,
 };
 
 /// Scratch memory the composed defaults use (a column of ones, temporaries, a host
@@ -49,36 +53,6 @@ pub struct Workspace<T: Scalar> {
     pub(crate) host: Vec<T>,
     /// Per-thread patch buffers and partial sums of the native convolution.
     pub(crate) conv: Vec<T>,
-}
-
-/// A fully connected layer for [`DnnFactory::mlp_gradients`]: `a = f(W x + b)`.
-#[derive(Debug, Clone, Copy)]
-pub struct MlpLayer<'a, T: Scalar> {
-    /// `W`, outputs x inputs.
-    pub weights: &'a Matrix<T>,
-    /// `b`, one entry per output.
-    pub bias: &'a Vector<T>,
-    /// `f`: `None` (linear), `Sigmoid`, `Tanh`, `Relu` or `Elu(α)`.
-    pub activation: Option<Unary<T>>,
-}
-
-/// The arguments of the fused small-network pass (see [`DnnFactory::mlp_gradients`]).
-#[derive(Debug)]
-pub struct MlpPass<'p, 'a, 'g, T: Scalar> {
-    /// The inputs, one sample per column.
-    pub x: MatrixView<'p, T>,
-    /// The targets, one sample per column.
-    pub y: MatrixView<'p, T>,
-    /// The layers, input to output.
-    pub layers: &'p [MlpLayer<'a, T>],
-    /// The cost.
-    pub loss: MlpLoss,
-    /// `(∂C/∂W, ∂C/∂b)` of each layer, in the layers' order (`None` past the last).
-    pub grads: &'p mut [Option<(&'g mut Matrix<T>, &'g mut Vector<T>)>],
-    /// The output layer's activations (contiguous, column-major).
-    pub out: MatrixViewMut<'p, T>,
-    /// The accumulators kept between calls.
-    pub scratch: &'p mut MlpScratch<T>,
 }
 
 /// DNN primitives on one backend (DESIGN principle 2: few, coarse traits). Engines
@@ -316,17 +290,6 @@ impl<T: Scalar> From<&DnnFactory<T>> for DnnFactory<T> {
 }
 
 impl<T: Scalar> DnnFactory<T> {
-    /// The best DNN implementation this crate has for `la`: the native kernels for
-    /// host-memory factories (native, MKL, OpenBLAS), the composed defaults otherwise.
-    pub fn new(la: &Factory<T>) -> Self {
-        let dnn = if la.is_host() {
-            crate::native::native_dnn::<T>()
-        } else {
-            Arc::new(ComposedDnn)
-        };
-        DnnFactory::with(la, dnn)
-    }
-
     /// `la` with a given implementation (for backend crates: oneDNN, cuDNN).
     pub fn with(la: &Factory<T>, dnn: Arc<dyn Dnn<T>>) -> Self {
         DnnFactory {

@@ -14,15 +14,7 @@ use la_core::native::simd::RunKernel;
 use la_core::{AsMatrix, Check, Dense, DenseMut, Error, Result, Scalar};
 
 use super::MlpFast;
-use crate::dnn::MlpPass;
-
-/// Samples per chunk (the lanes of every activation array). Batches smaller than this
-/// waste lanes; `nn-train` keeps them on the layer-by-layer passes.
-pub const CHUNK: usize = 64;
-/// The widest layer (inputs included) the fused pass takes.
-pub const MAX_WIDTH: usize = 64;
-/// The most layers the fused pass takes.
-pub const MAX_LAYERS: usize = 6;
+use crate::dnn::mlp::{Loss, MlpPass, CHUNK, MAX_LAYERS, MAX_WIDTH};
 
 type Lanes<T> = [T; CHUNK];
 
@@ -36,38 +28,12 @@ pub struct Layer<'a, T> {
     pub act: Option<Unary<T>>,
 }
 
-/// The loss: how the output error is formed and what is summed as the cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Loss {
-    /// `Σ (a - y)² / 2`, error `(a - y) f'`.
-    Quadratic,
-    /// `Σ |a - y|`, error `sign(a - y) f'`.
-    MeanAbsolute,
-    /// `-Σ y ln a + (1 - y) ln(1 - a)` with a sigmoid output, error `a - y`.
-    SigmoidCrossEntropy,
-}
-
 /// Lanes of each gradient accumulator: a chunk's products are added lane-wise, and
 /// the lanes are summed once, after the last chunk.
 pub(crate) const LANES: usize = CHUNK / 2;
 /// Lanes of each gradient accumulator in the explicit-SIMD kernels
 /// (`mlp_avx512`).
 pub const FAST_LANES: usize = 16;
-
-/// Working memory for [`crate::DnnFactory::mlp_gradients`] (each thread's gradient
-/// accumulators): it grows on first use, after which the pass allocates nothing. Keep
-/// one per training network.
-#[derive(Debug, Clone, Default)]
-pub struct MlpScratch<T> {
-    buf: Vec<T>,
-}
-
-impl<T> MlpScratch<T> {
-    /// Empty working memory.
-    pub fn new() -> Self {
-        MlpScratch { buf: Vec::new() }
-    }
-}
 
 /// Samples per block: the unit of work the threads take turns to claim.
 const BLOCK: usize = 8 * CHUNK;

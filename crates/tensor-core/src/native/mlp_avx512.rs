@@ -23,7 +23,8 @@
 
 use std::arch::x86_64::*;
 
-use super::mlp::{Layer, Loss, MlpKernel, MAX_LAYERS, MAX_WIDTH};
+use super::mlp::{Layer, MlpKernel};
+use crate::dnn::mlp::{Loss, MAX_LAYERS, MAX_WIDTH};
 use la_core::engine::Unary;
 use la_core::native::simd::{simd_level, SimdLevel};
 

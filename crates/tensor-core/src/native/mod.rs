@@ -6,13 +6,11 @@
 //! kernel (`mlp_avx512`), which splits large batches over the caller and one helper
 //! thread that stays awake between calls (`pair`).
 
-pub(crate) mod conv;
 #[doc(hidden)]
 pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx512;
 mod pair;
-pub(crate) mod pool;
 mod update;
 
 use std::any::Any;
@@ -249,7 +247,7 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         b: &VectorView<'_, T>,
         y: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        conv::forward(g, &mut ws.conv, flat(x)?, flat(w)?, flat(b)?, flat_mut(y)?)
+        crate::kernels::conv::forward(g, &mut ws.conv, flat(x)?, flat(w)?, flat(b)?, flat_mut(y)?)
     }
 
     fn convolution_backward_data(
@@ -260,7 +258,7 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         w: &VectorView<'_, T>,
         dx: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        conv::backward_data(g, &mut ws.conv, flat(dy)?, flat(w)?, flat_mut(dx)?)
+        crate::kernels::conv::backward_data(g, &mut ws.conv, flat(dy)?, flat(w)?, flat_mut(dx)?)
     }
 
     fn convolution_backward_weights(
@@ -274,7 +272,7 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         db: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
         let (dw, db) = (flat_mut(dw)?, flat_mut(db)?);
-        conv::backward_weights(g, &mut ws.conv, alpha, flat(x)?, flat(dy)?, dw, db)
+        crate::kernels::conv::backward_weights(g, &mut ws.conv, alpha, flat(x)?, flat(dy)?, dw, db)
     }
 
     fn pooling_forward(
@@ -285,7 +283,7 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         y: &mut VectorViewMut<'_, T>,
         arg: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        pool::forward(g, flat(x)?, flat_mut(y)?, flat_mut(arg)?);
+        crate::kernels::pool::forward(g, flat(x)?, flat_mut(y)?, flat_mut(arg)?);
         Ok(())
     }
 
@@ -297,12 +295,12 @@ impl<T: Scalar> Dnn<T> for NativeDnn<T> {
         arg: &VectorView<'_, T>,
         dx: &mut VectorViewMut<'_, T>,
     ) -> Result<()> {
-        pool::backward(g, flat(dy)?, flat(arg)?, flat_mut(dx)?);
+        crate::kernels::pool::backward(g, flat(dy)?, flat(arg)?, flat_mut(dx)?);
         Ok(())
     }
 
     fn convolution_workspace_len(&self, g: &Convolution) -> usize {
-        conv::workspace_len(g)
+        crate::kernels::conv::workspace_len(g)
     }
 
     fn has_fused_mlp(&self) -> bool {

@@ -6,7 +6,7 @@
 use la_core::Scalar;
 use rayon::prelude::*;
 
-use crate::dnn::{PoolAlgo, Pooling};
+use crate::geometry::{PoolAlgo, Pooling};
 
 /// Planes per rayon task (small planes are cheap).
 const MIN_PLANES: usize = 8;

@@ -13,7 +13,7 @@ use la_core::native::gemm::gemm_serial;
 use la_core::{Result, Scalar};
 use rayon::prelude::*;
 
-use crate::dnn::Convolution;
+use crate::geometry::Convolution;
 
 /// The sizes the loops use.
 struct Dims {
