@@ -15,6 +15,13 @@
 //! hot", so never migrated), and then ran nothing until the caller waited; the
 //! 4-8-8-1 regression step took 72–128 µs over eight runs, against 71–91 µs spinning.
 //!
+//! Measured again on 2026-12-07 (a 2-core AMD EPYC VM, `cargo run --release -p
+//! dlfp-benches --example regression_profile -- fused`, eight alternating runs of
+//! each build): the 4-8-8-1 step on 10,000 samples took 259–310 µs (median 267) with
+//! this helper and 269–293 µs (median 282) with `rayon::join` in its place, so it
+//! buys about 5% where a step is 270 µs, and more where a step is as short as on the
+//! Ice Lake VMs (62–68 µs), on which `rayon::join` gained nothing over one thread.
+//!
 //! The helper is one thread, started on first use. A second caller that finds it
 //! busy runs both closures itself. Panics in either closure reach the caller after
 //! both have finished.
