@@ -125,6 +125,13 @@ pub trait Layer<T: Scalar>: Debug + Send {
         Ok(())
     }
 
+    /// This layer as the built-in dense layer, if it is one (`None` by default): the
+    /// network trains a small all-dense network in one fused pass over the batch
+    /// (tensor-core's `mlp_gradients`), which reads the dense layers' weights directly.
+    fn as_dense_mut(&mut self) -> Option<&mut crate::DenseLayer<T>> {
+        None
+    }
+
     /// Elements of the [`DnnFactory`] workspace the layer's primitives use (the
     /// network reserves the largest once, so no pass allocates).
     fn workspace_len(&self, _dnn: &DnnFactory<T>) -> usize {

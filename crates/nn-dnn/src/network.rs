@@ -10,7 +10,9 @@ use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
 use nn_core::{Activation, Init};
 use nn_core::{Cost, Optimizer, Result};
-use tensor_core::dnn::{Convolution, Pooling, Update};
+use tensor_core::dnn::{
+    Convolution, MlpLoss, MlpScratch, Pooling, Update, MLP_CHUNK, MLP_MAX_LAYERS,
+};
 use tensor_core::{tensor, AsTensor, AsTensorMut, Desc, DnnFactory, Tensor, TensorLayout};
 
 use crate::blueprint::{Blueprint, Kind};
@@ -48,6 +50,12 @@ pub struct Network<T: Scalar> {
     steps: usize,
     /// Samples in the last pass.
     last_batch: usize,
+    /// Whether training may take the fused small-network pass.
+    fused: bool,
+    /// Whether the last training pass took it.
+    last_fused: bool,
+    /// Its accumulators, kept between steps.
+    scratch: MlpScratch<T>,
 }
 
 /// Builds a network for inputs shaped like `input` (`[n c h w]` for images, `[n
@@ -195,6 +203,9 @@ pub fn network<T: Scalar>(
         state: Vec::new(),
         steps: 0,
         last_batch: 0,
+        fused: true,
+        last_fused: false,
+        scratch: MlpScratch::new(),
     })
 }
 
@@ -506,14 +517,14 @@ impl<T: Scalar> Network<T> {
             .and_then(|l| l.activation())
             .unwrap_or(Activation::Linear);
         cost.check(last_act)?;
+        self.last_fused = false;
+        if let (None, None, Input::Dense(xin)) = (&times, &acc, &x) {
+            if let Some(c) = self.fused_pass(xin, y, cost)? {
+                return Ok(c);
+            }
+        }
         let n = self.run(x.clone(), true, times.as_deref_mut())?;
-        let od = with_batch(&self.output_desc(), n)?;
-        la_core::Check::new("forward_backward")
-            .require(
-                y.desc().shape() == od.shape() && y.desc().strides() == od.strides(),
-                || format!("the targets must be {od} but y is {}", y.desc()),
-            )
-            .finish()?;
+        self.check_y(y, n)?;
         let last = self.layers.len() - 1;
         let c = {
             let a = self.outs[last].subtensor(0, 0, n)?;
@@ -563,6 +574,96 @@ impl<T: Scalar> Network<T> {
             }
         }
         Ok(c)
+    }
+
+    /// The targets of a pass of `n` samples must be shaped like the output.
+    fn check_y(&self, y: &impl AsTensor<T>, n: usize) -> Result<()> {
+        let od = with_batch(&self.output_desc(), n)?;
+        la_core::Check::new("forward_backward")
+            .require(
+                y.desc().shape() == od.shape() && y.desc().strides() == od.strides(),
+                || format!("the targets must be {od} but y is {}", y.desc()),
+            )
+            .finish()?;
+        Ok(())
+    }
+
+    /// Whether training may take tensor-core's fused small-network pass
+    /// ([`tensor_core::DnnFactory::mlp_gradients`]: the whole forward and backward pass
+    /// in one sweep over the batch), which it does when the whole network qualifies:
+    /// dense layers only (no dropout, no softmax), at most
+    /// [`MLP_MAX_LAYERS`](tensor_core::dnn::MLP_MAX_LAYERS) of them, each at most
+    /// [`MLP_MAX_WIDTH`](tensor_core::dnn::MLP_MAX_WIDTH) wide (inputs included), on a
+    /// host factory, dense input, batches of at least
+    /// [`MLP_CHUNK`](tensor_core::dnn::MLP_CHUNK) samples, with the quadratic, mean
+    /// absolute or sigmoid cross-entropy cost. On by default; both paths give the
+    /// same gradients and cost to rounding. After a fused pass only the output
+    /// layer's activations are kept ([`output`](Self::output)).
+    pub fn set_fused(&mut self, fused: bool) {
+        self.fused = fused;
+    }
+
+    /// Whether the last training pass ([`forward_backward`](Self::forward_backward),
+    /// [`train_step`](Self::train_step), [`train`](crate::train)) took the fused pass.
+    pub fn last_pass_fused(&self) -> bool {
+        self.last_fused
+    }
+
+    /// The fused pass when the network, input and cost qualify (see
+    /// [`set_fused`](Self::set_fused)); `None` leaves the pass to the layers.
+    fn fused_pass(
+        &mut self,
+        x: &tensor_core::TensorView<'_, T>,
+        y: &impl AsTensor<T>,
+        cost: Cost,
+    ) -> Result<Option<T>> {
+        let loss = match cost {
+            Cost::Quadratic => MlpLoss::Quadratic,
+            Cost::MeanAbsolute => MlpLoss::MeanAbsolute,
+            Cost::SigmoidCrossEntropy => MlpLoss::SigmoidCrossEntropy,
+            _ => return Ok(None),
+        };
+        if !self.fused
+            || !self.dnn.has_fused_mlp()
+            || self.input.rank() != 2
+            || self.layers.len() > MLP_MAX_LAYERS
+        {
+            return Ok(None);
+        }
+        let n = self.check_x("forward", &x.desc())?;
+        if n < MLP_CHUNK {
+            return Ok(None);
+        }
+        self.check_y(y, n)?;
+        let mut layers: [Option<tensor_core::dnn::MlpLayer<'_, T>>; MLP_MAX_LAYERS] =
+            [None; MLP_MAX_LAYERS];
+        let mut grads: [Option<(MatrixViewMut<'_, T>, VectorViewMut<'_, T>)>; MLP_MAX_LAYERS] =
+            Default::default();
+        for (i, l) in self.layers.iter_mut().enumerate() {
+            let Some(parts) = l.as_dense_mut().map(|d| d.fused_parts()).transpose()? else {
+                return Ok(None);
+            };
+            let Some((layer, g)) = parts else {
+                return Ok(None);
+            };
+            layers[i] = Some(layer);
+            grads[i] = Some(g);
+        }
+        let out = self.outs.last_mut().expect("a network has layers");
+        let mut out = out.subtensor_mut(0, 0, n)?;
+        let ym = y.view();
+        let c = self.dnn.mlp_gradients(
+            &x.view_mat()?,
+            &ym.view_mat()?,
+            layers.into_iter().flatten(),
+            loss,
+            grads.into_iter().flatten(),
+            &mut out.view_mat_mut()?,
+            &mut self.scratch,
+        )?;
+        self.last_batch = n;
+        self.last_fused = true;
+        Ok(Some(c))
     }
 
     /// One optimizer update of every parameter from the gradients of the last

@@ -452,8 +452,8 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         let last = self.layers.len() - 1;
         let (hidden, out) = self.layers.split_at_mut(last);
         let layers = self.net.layers().iter().map(|l| MlpLayer {
-            weights: l.weights(),
-            bias: l.bias(),
+            weights: l.weights().view(),
+            bias: l.bias().view(),
             activation: l.activation().unary(),
         });
         // The output layer's gradients come last; its activations go to its `out`.
@@ -465,8 +465,8 @@ impl<T: Scalar> TrainingNetwork<'_, T> {
         } = &mut out[0];
         let grads = hidden
             .iter_mut()
-            .map(|s| (&mut s.grad_w, &mut s.grad_b))
-            .chain(std::iter::once((grad_w, grad_b)));
+            .map(|s| (s.grad_w.view_mut(), s.grad_b.view_mut()))
+            .chain(std::iter::once((grad_w.view_mut(), grad_b.view_mut())));
         let dnn = self.net.layers()[0].dnn();
         Ok(dnn.mlp_gradients(x, y, layers, loss, grads, a_out, &mut self.scratch)?)
     }

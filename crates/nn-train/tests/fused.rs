@@ -112,8 +112,8 @@ fn fused_pass_checks_its_arguments() {
     let (mut gw, mut gb) = (f.ge(2, 3, Layout::ColumnMajor).unwrap(), f.vctr(2).unwrap());
     let mut out = f.ge(2, 10, Layout::ColumnMajor).unwrap();
     let layer = MlpLayer {
-        weights: &w,
-        bias: &b,
+        weights: w.view(),
+        bias: b.view(),
         activation: Some(Unary::Exp),
     };
     let e = mlp_gradients(
@@ -121,7 +121,7 @@ fn fused_pass_checks_its_arguments() {
         &y,
         [layer],
         MlpLoss::SigmoidCrossEntropy,
-        [(&mut gw, &mut gb)],
+        [(gw.view_mut(), gb.view_mut())],
         &mut out,
         &mut MlpScratch::new(),
     )

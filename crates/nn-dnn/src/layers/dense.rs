@@ -8,6 +8,7 @@ use la_core::rand::RngCore;
 use la_core::sparse::{sparse_mm_into, sparse_mm_t_into, CscMatrix};
 use nn_core::Result;
 use nn_core::{Activation, Init};
+use tensor_core::dnn::{MlpLayer, MLP_MAX_WIDTH};
 use tensor_core::{AsTensor, AsTensorMut, Desc, DnnFactory, TensorView, TensorViewMut};
 
 use super::params::WeightsBias;
@@ -54,6 +55,42 @@ impl<T: Scalar> DenseLayer<T> {
             p: WeightsBias::new(f, &[outputs, inputs])?,
             ones,
         })
+    }
+
+    /// What the fused small-network pass reads and writes of this layer: its weights
+    /// (`outputs x inputs`, row-major), bias and activation, and its gradients; `None`
+    /// when the pass cannot take it (softmax, or wider than
+    /// [`tensor_core::dnn::MLP_MAX_WIDTH`]).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn fused_parts(
+        &mut self,
+    ) -> Result<
+        Option<(
+            MlpLayer<'_, T>,
+            (MatrixViewMut<'_, T>, VectorViewMut<'_, T>),
+        )>,
+    > {
+        let (m, k) = (self.outputs(), self.inputs);
+        if self.activation == Activation::Softmax || m > MLP_MAX_WIDTH || k > MLP_MAX_WIDTH {
+            return Ok(None);
+        }
+        let WeightsBias {
+            weights,
+            bias,
+            grad_w,
+            grad_b,
+            ..
+        } = &mut self.p;
+        let layer = MlpLayer {
+            weights: weights.view_ge(m, k, Layout::RowMajor)?,
+            bias: bias.view(),
+            activation: self.activation.unary(),
+        };
+        let grads = (
+            grad_w.view_ge_mut(m, k, Layout::RowMajor)?,
+            grad_b.view_mut(),
+        );
+        Ok(Some((layer, grads)))
     }
 
     fn outputs(&self) -> usize {
@@ -140,6 +177,10 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
 
     fn activation(&self) -> Option<Activation<T>> {
         Some(self.activation)
+    }
+
+    fn as_dense_mut(&mut self) -> Option<&mut DenseLayer<T>> {
+        Some(self)
     }
 
     fn forward(

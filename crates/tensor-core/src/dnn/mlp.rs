@@ -45,10 +45,10 @@ impl<T> MlpScratch<T> {
 /// A fully connected layer for [`DnnFactory::mlp_gradients`]: `a = f(W x + b)`.
 #[derive(Debug, Clone, Copy)]
 pub struct MlpLayer<'a, T: Scalar> {
-    /// `W`, outputs x inputs.
-    pub weights: &'a Matrix<T>,
+    /// `W`, outputs x inputs (either layout, any leading dimension).
+    pub weights: MatrixView<'a, T>,
     /// `b`, one entry per output.
-    pub bias: &'a Vector<T>,
+    pub bias: VectorView<'a, T>,
     /// `f`: `None` (linear), `Sigmoid`, `Tanh`, `Relu` or `Elu(α)`.
     pub activation: Option<Unary<T>>,
 }
@@ -65,7 +65,7 @@ pub struct MlpPass<'p, 'a, 'g, T: Scalar> {
     /// The cost.
     pub loss: Loss,
     /// `(∂C/∂W, ∂C/∂b)` of each layer, in the layers' order (`None` past the last).
-    pub grads: &'p mut [Option<(&'g mut Matrix<T>, &'g mut Vector<T>)>],
+    pub grads: &'p mut [Option<(MatrixViewMut<'g, T>, VectorViewMut<'g, T>)>],
     /// The output layer's activations (contiguous, column-major).
     pub out: MatrixViewMut<'p, T>,
     /// The accumulators kept between calls.

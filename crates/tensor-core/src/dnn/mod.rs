@@ -457,9 +457,9 @@ impl<T: Scalar> DnnFactory<T> {
     /// let x = dge(1, 2, &[1.0, 3.0], Layout::ColumnMajor)?;
     /// let y = dge(1, 2, &[2.0, 6.0], Layout::ColumnMajor)?;
     /// let (mut gw, mut gb, mut out) = (f.ge(1, 1, Layout::ColumnMajor)?, f.vctr(1)?, f.ge(1, 2, Layout::ColumnMajor)?);
-    /// let layer = MlpLayer { weights: &w, bias: &b, activation: None };
+    /// let layer = MlpLayer { weights: w.view(), bias: b.view(), activation: None };
     /// let mut scratch = MlpScratch::new();
-    /// let c = DnnFactory::new(&f).mlp_gradients(&x, &y, [layer], MlpLoss::Quadratic, [(&mut gw, &mut gb)], &mut out, &mut scratch)?;
+    /// let c = DnnFactory::new(&f).mlp_gradients(&x, &y, [layer], MlpLoss::Quadratic, [(gw.view_mut(), gb.view_mut())], &mut out, &mut scratch)?;
     /// // a = 2x + 0.5 = [2.5, 6.5], a - y = [0.5, 0.5]
     /// assert_eq!(out.to_vec()?, vec![2.5, 6.5]);
     /// assert_eq!(c, 0.125); // (0.25 + 0.25) / 4
@@ -474,7 +474,7 @@ impl<T: Scalar> DnnFactory<T> {
         y: &impl AsMatrix<T>,
         layers: impl IntoIterator<Item = MlpLayer<'a, T>>,
         loss: MlpLoss,
-        grads: impl IntoIterator<Item = (&'g mut Matrix<T>, &'g mut Vector<T>)>,
+        grads: impl IntoIterator<Item = (MatrixViewMut<'g, T>, VectorViewMut<'g, T>)>,
         out: &mut impl AsMatrixMut<T>,
         scratch: &mut MlpScratch<T>,
     ) -> Result<T> {
@@ -489,7 +489,7 @@ impl<T: Scalar> DnnFactory<T> {
             }
             nl += 1;
         }
-        let mut gs: [Option<(&'g mut Matrix<T>, &'g mut Vector<T>)>; MLP_MAX_LAYERS] =
+        let mut gs: [Option<(MatrixViewMut<'g, T>, VectorViewMut<'g, T>)>; MLP_MAX_LAYERS] =
             Default::default();
         for g in grads {
             if let Some(slot) = gs.get_mut(ng) {
@@ -559,7 +559,7 @@ pub fn mlp_gradients<'a, 'g, T: Scalar>(
     y: &impl AsMatrix<T>,
     layers: impl IntoIterator<Item = MlpLayer<'a, T>>,
     loss: MlpLoss,
-    grads: impl IntoIterator<Item = (&'g mut Matrix<T>, &'g mut Vector<T>)>,
+    grads: impl IntoIterator<Item = (MatrixViewMut<'g, T>, VectorViewMut<'g, T>)>,
     out: &mut impl AsMatrixMut<T>,
     scratch: &mut MlpScratch<T>,
 ) -> Result<T> {
