@@ -5,10 +5,13 @@
 //! with them, and the network rejects a user layer that breaks its contract and options
 //! a blueprint does not take.
 
+mod common;
+
+use common::{params, set_param, values};
 use la_core::prelude::*;
 use nn_dnn::{
     convo, custom, dense, dropout, network, pooling, Activation, Blueprint, Cost, Init, Layer,
-    Network, Param, ParamValues, Result, TrainOptions,
+    Param, ParamValues, Result, TrainOptions,
 };
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{
@@ -132,43 +135,6 @@ impl<T: Scalar> Layer<T> for ScaledTanhGain<T> {
 
     fn param_count(&self) -> usize {
         self.gain.dim()
-    }
-}
-
-fn values(seed: u64, n: usize) -> Vec<f64> {
-    let mut v = native_double().vctr(n).unwrap();
-    rand_uniform_range(&mut seeded_rng(seed), -1.0, 1.0, &mut v).unwrap();
-    v.to_vec().unwrap()
-}
-
-/// Every parameter's values (or gradients), layer by layer.
-fn params(net: &mut Network<f64>, grads: bool) -> Vec<Vec<f64>> {
-    let mut out = vec![];
-    for l in net.layers_mut() {
-        l.params(&mut |p: Param<'_, f64>| {
-            out.push(if grads {
-                p.grad.to_vec()?
-            } else {
-                p.value.to_vec()?
-            });
-            Ok(())
-        })
-        .unwrap();
-    }
-    out
-}
-
-fn set_param(net: &mut Network<f64>, which: usize, values: &[f64]) {
-    let mut k = 0;
-    for l in net.layers_mut() {
-        l.params(&mut |p: Param<'_, f64>| {
-            if k == which {
-                p.value.set_from(values)?;
-            }
-            k += 1;
-            Ok(())
-        })
-        .unwrap();
     }
 }
 

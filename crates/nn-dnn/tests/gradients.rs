@@ -1,20 +1,15 @@
 //! f64 central finite differences against the backward passes: convolution (strides,
 //! padding, dilation), both poolings, dense on a 4-D input, and a whole small CNN.
 
+mod common;
+
+use common::{params, set_param, values};
 use la_core::prelude::*;
 use nn_dnn::Cost;
-use nn_dnn::{convo, dense, network, pooling, Blueprint, Network, Param};
+use nn_dnn::{convo, dense, network, pooling, Blueprint, Network};
 use nn_dnn::{Activation, Init};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, DataType, Tensor, TensorLayout};
-
-fn values(seed: u64, n: usize) -> Vec<f64> {
-    let mut rng = seeded_rng(seed);
-    let f = native_double();
-    let mut v = f.vctr(n).unwrap();
-    rand_uniform_range(&mut rng, -1.0, 1.0, &mut v).unwrap();
-    v.to_vec().unwrap()
-}
 
 /// Inputs and one-hot targets for `net`'s full batch.
 fn batch(net: &Network<f64>, seed: u64) -> (Tensor<f64>, Tensor<f64>) {
@@ -27,37 +22,6 @@ fn batch(net: &Network<f64>, seed: u64) -> (Tensor<f64>, Tensor<f64>) {
         y[s * k + (s * 7 + 3) % k] = 1.0;
     }
     (x, tensor_from(&f, yd, &y).unwrap())
-}
-
-/// Every parameter's flat values (layer by layer).
-fn params(net: &mut Network<f64>, grads: bool) -> Vec<Vec<f64>> {
-    let mut out = vec![];
-    for l in net.layers_mut() {
-        l.params(&mut |p: Param<'_, f64>| {
-            out.push(if grads {
-                p.grad.to_vec()?
-            } else {
-                p.value.to_vec()?
-            });
-            Ok(())
-        })
-        .unwrap();
-    }
-    out
-}
-
-fn set_param(net: &mut Network<f64>, which: usize, values: &[f64]) {
-    let mut k = 0;
-    for l in net.layers_mut() {
-        l.params(&mut |p: Param<'_, f64>| {
-            if k == which {
-                p.value.set_from(values)?;
-            }
-            k += 1;
-            Ok(())
-        })
-        .unwrap();
-    }
 }
 
 /// Compares every analytic gradient entry (up to `per_param` per parameter) with
