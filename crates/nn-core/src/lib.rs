@@ -31,6 +31,7 @@
 //! | `(init! net)`, `rand-normal!`, Glorot, He | [`Init`] ([`Init::Book`]: normal, σ = 1/fan-in), [`Init::draw`] |
 //! | `quadratic-cost!`, `mean-absolute-cost!`, `sigmoid-crossentropy-cost!`, `crossentropy-cost!` | [`Cost`] |
 //! | `(dropout)`, `(gaussian-dropout)` | [`Dropout::Bernoulli`], [`Dropout::Gaussian`] |
+//! | the learning rate's decay over the epochs | [`Schedule`] |
 //! | gradient descent, momentum, Nesterov, `adam`, `rmsprop` | [`Optimizer`] and its rules (from `tensor_core::optimizer`) |
 //! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`], [`cost_value`] |
 //! | (saving) | [`files::to_le_bytes`], [`files::from_le_bytes`], [`files::safetensors_dtype`], [`files::describe`] |
@@ -43,6 +44,7 @@ mod dropout;
 mod error;
 pub mod files;
 pub mod metrics;
+mod schedule;
 
 pub use activation::{Activation, Init};
 pub use cost::Cost;
@@ -51,4 +53,5 @@ pub use error::{precondition, Error, Result};
 pub use metrics::{
     binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, rmse, ConfusionMatrix,
 };
+pub use schedule::Schedule;
 pub use tensor_core::optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};

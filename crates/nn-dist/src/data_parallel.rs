@@ -160,7 +160,7 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
         );
         let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
         let (rank, size) = (self.comm.rank(), self.comm.size());
-        epochs(total, net.batch() * size, opts, each, |chunk| {
+        epochs(total, net.batch() * size, opts, each, |chunk, lr| {
             let n = chunk.len();
             let shard = &chunk[rank * n / size..(rank + 1) * n / size];
             let k = shard.len();
@@ -172,7 +172,7 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
                 &yb.subtensor(0, 0, k)?,
                 n,
                 cost,
-                opts.learning_rate,
+                lr,
             )
         })
     }

@@ -106,6 +106,6 @@ pub use network::{network, LayerTime, Network};
 pub use nn_core::{
     binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, files, mae, metrics, rmse,
     Activation, Adam, ConfusionMatrix, Cost, Dropout, Error, GradientDescent, Init, Momentum,
-    Nesterov, Optimizer, Result, RmsProp,
+    Nesterov, Optimizer, Result, RmsProp, Schedule,
 };
 pub use train::{check_samples, epochs, shuffle_order, train, train_sparse, Epoch, TrainOptions};

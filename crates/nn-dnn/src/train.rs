@@ -4,7 +4,7 @@
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
-use nn_core::{Cost, Result};
+use nn_core::{Cost, Result, Schedule};
 use tensor_core::{shuffler, tensor, AsTensor, AsTensorMut};
 
 use crate::network::Network;
@@ -20,16 +20,19 @@ pub struct TrainOptions<T> {
     pub seed: u64,
     /// Whether each epoch visits the samples in a new random order (else in order).
     pub shuffle: bool,
+    /// How the learning rate changes over the epochs (constant by default).
+    pub schedule: Schedule<T>,
 }
 
 impl<T: Scalar> TrainOptions<T> {
-    /// `epochs` shuffled epochs at `learning_rate`, seed 1.
+    /// `epochs` shuffled epochs at a constant `learning_rate`, seed 1.
     pub fn new(epochs: usize, learning_rate: T) -> Self {
         TrainOptions {
             epochs,
             learning_rate,
             seed: 1,
             shuffle: true,
+            schedule: Schedule::Constant,
         }
     }
 }
@@ -58,8 +61,12 @@ pub fn shuffle_order(order: &mut [usize], rng: &mut impl RngCore) {
 pub struct Epoch<T> {
     /// The epoch, from 1.
     pub epoch: usize,
+    /// The epochs of the run.
+    pub epochs: usize,
     /// The mean cost over the epoch's mini-batches.
     pub cost: T,
+    /// The learning rate of the epoch's steps (under the options' schedule).
+    pub learning_rate: T,
 }
 
 /// Checks that `x` and `y` hold the same number of samples, shaped like `net`'s
@@ -93,14 +100,16 @@ pub fn check_samples<T: Scalar>(
 /// The epoch loop of [`train`], for training loops of your own (nn-dist's runs on
 /// it): `opts.epochs` times, shuffles the sample indices `0..total` (seeded by
 /// `opts.seed`, when `opts.shuffle`), calls `step` on each run of `batch` of them
-/// (the last shorter when `total` is not a multiple) and reports the mean of the
-/// costs `step` returns to `each`. Returns each epoch's mean cost.
+/// (the last shorter when `total` is not a multiple: every network trains on a short
+/// last batch) with the epoch's learning rate (`opts.schedule`), and reports the mean
+/// of the costs `step` returns to `each`. Returns each epoch's mean cost.
 ///
 /// ```
 /// use nn_dnn::{epochs, TrainOptions};
 /// let mut seen = vec![];
 /// let opts = TrainOptions { shuffle: false, ..TrainOptions::new(2, 0.1f32) };
-/// let costs = epochs(5, 2, &opts, |_| {}, |batch| {
+/// let costs = epochs(5, 2, &opts, |_| {}, |batch, lr| {
+///     assert_eq!(lr, 0.1);
 ///     seen.push(batch.to_vec());
 ///     Ok(batch.len() as f32)
 /// })?;
@@ -113,7 +122,7 @@ pub fn epochs<T: Scalar>(
     batch: usize,
     opts: &TrainOptions<T>,
     each: impl FnMut(&Epoch<T>),
-    step: impl FnMut(&[usize]) -> Result<T>,
+    step: impl FnMut(&[usize], T) -> Result<T>,
 ) -> Result<Vec<T>> {
     epochs_with(total, batch, opts, each, step, || Ok(T::zero()))
 }
@@ -125,7 +134,7 @@ fn epochs_with<T: Scalar>(
     batch: usize,
     opts: &TrainOptions<T>,
     mut each: impl FnMut(&Epoch<T>),
-    mut step: impl FnMut(&[usize]) -> Result<T>,
+    mut step: impl FnMut(&[usize], T) -> Result<T>,
     mut deferred: impl FnMut() -> Result<T>,
 ) -> Result<Vec<T>> {
     la_core::Check::new("epochs")
@@ -138,9 +147,10 @@ fn epochs_with<T: Scalar>(
         if opts.shuffle {
             shuffle_order(&mut order, &mut rng);
         }
+        let lr = opts.schedule.rate(opts.learning_rate, e - 1, opts.epochs);
         let (mut sum, mut batches) = (T::zero(), 0usize);
         for chunk in order.chunks(batch) {
-            sum = sum + step(chunk)?;
+            sum = sum + step(chunk, lr)?;
             batches += 1;
         }
         sum = sum + deferred()?;
@@ -148,7 +158,9 @@ fn epochs_with<T: Scalar>(
         costs.push(mean);
         each(&Epoch {
             epoch: e,
+            epochs: opts.epochs,
             cost: mean,
+            learning_rate: lr,
         });
     }
     Ok(costs)
@@ -190,17 +202,17 @@ pub fn train<T: Scalar>(
         batch,
         opts,
         each,
-        |chunk| {
+        |chunk, lr| {
             let n = chunk.len();
             sx.shuffle(x, &mut xb, chunk)?;
             sy.shuffle(y, &mut yb, chunk)?;
             let (xs, ys) = (xb.subtensor(0, 0, n)?, yb.subtensor(0, 0, n)?);
             match acc.borrow_mut().as_deref_mut() {
                 Some(acc) => {
-                    net.train_step_accumulating(&xs, &ys, cost, opts.learning_rate, acc)?;
+                    net.train_step_accumulating(&xs, &ys, cost, lr, acc)?;
                     Ok(T::zero())
                 }
-                None => net.train_step(&xs, &ys, cost, opts.learning_rate),
+                None => net.train_step(&xs, &ys, cost, lr),
             }
         },
         || match acc.borrow_mut().as_deref_mut() {
@@ -287,13 +299,13 @@ pub fn train_sparse<T: Scalar>(
     let mut nnz: Vec<usize> = (0..total).map(|j| x.col(j).0.len()).collect();
     nnz.sort_unstable_by(|a, b| b.cmp(a));
     let mut xb = CscMatrix::with_capacity(x.mrows(), batch, nnz.iter().take(batch).sum());
-    epochs(total, batch, opts, each, |chunk| {
+    epochs(total, batch, opts, each, |chunk, lr| {
         let n = chunk.len();
         xb.clear();
         for &j in chunk {
             xb.push_col_from(x, j)?;
         }
         sy.shuffle(y, &mut yb, chunk)?;
-        net.train_step_sparse(&xb, &yb.subtensor(0, 0, n)?, cost, opts.learning_rate)
+        net.train_step_sparse(&xb, &yb.subtensor(0, 0, n)?, cost, lr)
     })
 }

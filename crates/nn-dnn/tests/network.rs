@@ -473,3 +473,67 @@ fn saturated_outputs_cost_a_finite_amount() {
         assert_eq!(d.to_vec().unwrap(), vec![0.0, 0.0, 1.0, -1.0]);
     }
 }
+
+/// The options' learning-rate schedule reaches every step: the callback sees each
+/// epoch's rate (linear decay from η to a tenth of it), and the run equals one made of
+/// `train_step`s at those rates over the same mini-batches (no shuffle).
+#[test]
+fn the_schedule_sets_each_epochs_learning_rate() {
+    use nn_dnn::Schedule;
+    let f = native_double();
+    let xd = desc([4, 3], DataType::Double, TensorLayout::Nc).unwrap();
+    let layers = [dense(5, Activation::Tanh), dense(1, Activation::Linear)];
+    let xs: Vec<f64> = (0..24)
+        .map(|i| ((i * 7) % 11) as f64 / 11.0 - 0.5)
+        .collect();
+    let ys: Vec<f64> = (0..8).map(|i| (i % 3) as f64 / 3.0).collect();
+    let x = tensor_from(
+        &f,
+        desc([8, 3], DataType::Double, TensorLayout::Nc).unwrap(),
+        &xs,
+    )
+    .unwrap();
+    let y = tensor_from(
+        &f,
+        desc([8, 1], DataType::Double, TensorLayout::Nc).unwrap(),
+        &ys,
+    )
+    .unwrap();
+    let opts = TrainOptions {
+        shuffle: false,
+        schedule: Schedule::Linear {
+            final_fraction: 0.1,
+        },
+        ..TrainOptions::new(10, 0.2)
+    };
+    let mut net = network(&f, xd, &layers).unwrap();
+    net.init(&mut seeded_rng(4), Init::Glorot).unwrap();
+    let mut seen = vec![];
+    let costs = train(&mut net, &x, &y, Cost::Quadratic, &opts, |e| {
+        seen.push((e.epoch, e.epochs, e.learning_rate))
+    })
+    .unwrap();
+    assert_eq!(seen.len(), 10);
+    assert_eq!((seen[0].0, seen[0].1, seen[0].2), (1, 10, 0.2));
+    assert!((seen[9].2 - 0.02).abs() < 1e-15, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[1].2 < w[0].2), "{seen:?}");
+    // the same run by hand
+    let mut by_hand = network(&f, xd, &layers).unwrap();
+    by_hand.init(&mut seeded_rng(4), Init::Glorot).unwrap();
+    for (e, &(_, _, lr)) in seen.iter().enumerate() {
+        let mut sum = 0.0;
+        for b in 0..2 {
+            let (xb, yb) = (
+                x.subtensor(0, 4 * b, 4).unwrap(),
+                y.subtensor(0, 4 * b, 4).unwrap(),
+            );
+            sum += by_hand.train_step(&xb, &yb, Cost::Quadratic, lr).unwrap();
+        }
+        assert!(
+            (sum / 2.0 - costs[e]).abs() < 1e-14,
+            "epoch {e}: {} vs {}",
+            sum / 2.0,
+            costs[e]
+        );
+    }
+}

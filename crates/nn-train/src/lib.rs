@@ -74,7 +74,7 @@ pub mod conformance;
 
 pub use fit::{
     fit, sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, Batches, Epoch, FitOptions,
-    Schedule, SgdTrain,
+    SgdTrain,
 };
 pub use io::{load, load_network, save};
 pub use layer::{Backward, LayerGrads};
@@ -84,7 +84,7 @@ pub use network::{training_network, training_network_sparse, TrainingNetwork};
 pub use nn_core::files::{from_le_bytes, safetensors_dtype, to_le_bytes};
 pub use nn_core::{
     binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, metrics, rmse,
-    ConfusionMatrix, Cost, Dropout, Error, Result,
+    ConfusionMatrix, Cost, Dropout, Error, Result, Schedule,
 };
 pub use nn_core::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
 #[cfg(feature = "progress")]
