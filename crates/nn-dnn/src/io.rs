@@ -115,19 +115,24 @@ pub fn save<T: Scalar>(net: &Network<T>, path: impl AsRef<Path>) -> Result<()> {
 /// network is left unchanged.
 pub fn load<T: Scalar>(net: &mut Network<T>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let bad = |m: String| format_err("load", path, m);
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         op: "load",
         path: path.into(),
         source,
     })?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| {
+    load_bytes(net, &bytes, path)
+}
+
+/// [`load`] from the file's bytes, already read (`path` names it in errors).
+fn load_bytes<T: Scalar>(net: &mut Network<T>, bytes: &[u8], path: &Path) -> Result<()> {
+    let bad = |m: String| format_err("load", path, m);
+    let st = SafeTensors::deserialize(bytes).map_err(|e| {
         bad(format!(
             "truncated or not a safetensors file ({} bytes): {e}",
             bytes.len()
         ))
     })?;
-    let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(e.to_string()))?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
     let meta = header.metadata().clone().unwrap_or_default();
     let mut values: Vec<Vec<T>> = Vec::new();
     let mut expected = 0;
@@ -325,7 +330,7 @@ pub fn load_network<T: Scalar>(
     )?;
     check_sizes(&st, input, &blueprints).map_err(bad)?;
     let mut net = network(dnn, input, &blueprints)?;
-    load(&mut net, path)?;
+    load_bytes(&mut net, &bytes, path)?;
     Ok(net)
 }
 
