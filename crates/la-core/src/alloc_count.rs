@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Count only while no other thread of the test binary allocates (one test per
-//! binary, or a lock around the counted work).
+//! binary, or a lock around the counted work); count work that fans out to a thread
+//! pool with [`CountingAllocator::fewest`], which ignores the pool's occasional
+//! allocations.
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -36,6 +38,22 @@ impl CountingAllocator {
     /// Allocations so far in this process.
     pub fn count(&self) -> usize {
         self.allocations.load(Ordering::SeqCst)
+    }
+
+    /// The fewest allocations that any of `windows` runs of `work` made. Work that
+    /// allocates does so in every run; what a thread pool allocates now and then
+    /// behind it (rayon's queue blocks, crossbeam's epoch garbage bags), depending on
+    /// how threads interleave on a busy machine, does not, so the minimum is the
+    /// work's own count. 0 windows give `usize::MAX`.
+    pub fn fewest(&self, windows: usize, mut work: impl FnMut()) -> usize {
+        (0..windows)
+            .map(|_| {
+                let before = self.count();
+                work();
+                self.count() - before
+            })
+            .min()
+            .unwrap_or(usize::MAX)
     }
 }
 
