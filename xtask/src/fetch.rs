@@ -264,7 +264,13 @@ pub(crate) fn fetch_file(
     let tmp = PathBuf::from(format!("{}.part-{}", dest.display(), std::process::id()));
     let result = transfer(spec, mirror, &tmp).and_then(|got| {
         if got == want {
-            std::fs::rename(&tmp, &dest).map_err(|e| format!("{}: {e}", dest.display()))
+            // durable before it replaces anything: flushed to disk, renamed, and the
+            // folder synced (an atomic replacement; the old file survives a crash)
+            File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .and_then(|()| std::fs::rename(&tmp, &dest))
+                .and_then(|()| File::open(dir).and_then(|d| d.sync_all()))
+                .map_err(|e| format!("{}: {e}", dest.display()))
         } else {
             Err(format!(
                 "{}: {kind} mismatch: got {got}, expected {want}",

@@ -126,9 +126,9 @@ impl RunReport {
             charts.push(("misclassified.svg", "Misclassified test images".into(), svg));
         }
         for (file, _, svg) in &charts {
-            std::fs::write(dir.join(file), svg)?;
+            la_core::atomic_file::write_atomic(dir.join(file), svg.as_bytes())?;
         }
-        std::fs::write(dir.join("index.html"), self.html(&charts))?;
+        la_core::atomic_file::write_atomic(dir.join("index.html"), self.html(&charts).as_bytes())?;
         Ok(dir)
     }
 

@@ -32,7 +32,7 @@ impl Vocabulary {
             text.push_str(w);
             text.push('\n');
         }
-        std::fs::write(path, text).map_err(io_error(path))
+        la_core::atomic_file::write_atomic(path, text.as_bytes()).map_err(io_error(path))
     }
 
     /// Reads a vocabulary written by [`Vocabulary::save`]. A file that is not one

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 #[derive(Debug)]
 pub struct CountingAllocator {
     allocations: AtomicUsize,
+    largest: AtomicUsize,
 }
 
 impl CountingAllocator {
@@ -32,12 +33,25 @@ impl CountingAllocator {
     pub const fn new() -> Self {
         CountingAllocator {
             allocations: AtomicUsize::new(0),
+            largest: AtomicUsize::new(0),
         }
     }
 
     /// Allocations so far in this process.
     pub fn count(&self) -> usize {
         self.allocations.load(Ordering::SeqCst)
+    }
+
+    /// The largest single allocation, in bytes, since the last
+    /// [`reset_largest`](Self::reset_largest) (to bound what reading an untrusted
+    /// file may allocate).
+    pub fn largest(&self) -> usize {
+        self.largest.load(Ordering::SeqCst)
+    }
+
+    /// Starts [`largest`](Self::largest) again from 0.
+    pub fn reset_largest(&self) {
+        self.largest.store(0, Ordering::SeqCst);
     }
 
     /// The fewest allocations that any of `windows` runs of `work` made. Work that
@@ -68,6 +82,7 @@ impl Default for CountingAllocator {
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         self.allocations.fetch_add(1, Ordering::SeqCst);
+        self.largest.fetch_max(layout.size(), Ordering::SeqCst);
         // SAFETY: the caller's layout, forwarded to the system allocator.
         unsafe { System.alloc(layout) }
     }

@@ -59,6 +59,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod atomic_file;
 pub mod blas;
 mod dense;
 mod display;

@@ -46,7 +46,8 @@ fn layer_tag<T: Scalar>(l: &dyn crate::Layer<T>) -> String {
     }
 }
 
-/// Writes the network's parameters to `path` (safetensors; see the module docs).
+/// Writes the network's parameters to `path` (safetensors; see the module docs),
+/// atomically ([`la_core::atomic_file`]): a failed save leaves the old file intact.
 ///
 /// ```
 /// use la_core::prelude::*;
@@ -70,7 +71,19 @@ fn layer_tag<T: Scalar>(l: &dyn crate::Layer<T>) -> String {
 /// ```
 pub fn save<T: Scalar>(net: &Network<T>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let mut blobs: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let (blobs, meta) = model_contents(net)?;
+    write_safetensors::<T>("save", path, &blobs, meta)
+}
+
+/// A tensor to write: its name, shape and little-endian bytes.
+pub(crate) type Blob = (String, Vec<usize>, Vec<u8>);
+
+/// What [`save`] writes: every parameter as a tensor, and the metadata (sample
+/// shape, batch, each layer's tag and blueprint).
+pub(crate) fn model_contents<T: Scalar>(
+    net: &Network<T>,
+) -> Result<(Vec<Blob>, HashMap<String, String>)> {
+    let mut blobs: Vec<Blob> = Vec::new();
     let mut meta = HashMap::new();
     let dims = |d: &[usize]| {
         d.iter()
@@ -92,27 +105,39 @@ pub fn save<T: Scalar>(net: &Network<T>, path: impl AsRef<Path>) -> Result<()> {
             Ok(())
         })?;
     }
+    Ok((blobs, meta))
+}
+
+/// Serialises `blobs` (elements of type `T`) and `meta` as safetensors and writes
+/// them to `path` atomically; `op` names the caller in errors.
+pub(crate) fn write_safetensors<T: Scalar>(
+    op: &'static str,
+    path: &Path,
+    blobs: &[Blob],
+    meta: HashMap<String, String>,
+) -> Result<()> {
     let views = blobs
         .iter()
         .map(|(name, shape, data)| {
             TensorView::new(safetensors_dtype::<T>(), shape.clone(), data)
                 .map(|v| (name.clone(), v))
-                .map_err(|e| format_err("save", path, e.to_string()))
+                .map_err(|e| format_err(op, path, e.to_string()))
         })
         .collect::<Result<Vec<_>>>()?;
     let bytes = safetensors::serialize(views, &Some(meta))
-        .map_err(|e| format_err("save", path, e.to_string()))?;
-    std::fs::write(path, bytes).map_err(|source| Error::Io {
-        op: "save",
+        .map_err(|e| format_err(op, path, e.to_string()))?;
+    la_core::atomic_file::write_atomic(path, &bytes).map_err(|source| Error::Io {
+        op,
         path: path.into(),
         source,
     })
 }
 
 /// Reads parameters written by [`save`] (or by PyTorch with the same names and
-/// shapes) into `net`, which must have the same layers. A corrupt file, a missing
-/// tensor, a wrong shape, dtype or recorded layer is an error naming it; on error the
-/// network is left unchanged.
+/// shapes, or a [checkpoint](crate::Checkpoints)) into `net`, which must have the same
+/// layers. A corrupt file, a missing tensor, a wrong shape, dtype or recorded layer,
+/// and a NaN or infinite parameter are errors naming it (refused, not warned: such a
+/// network predicts nothing); on error the network is left unchanged.
 pub fn load<T: Scalar>(net: &mut Network<T>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
@@ -124,7 +149,7 @@ pub fn load<T: Scalar>(net: &mut Network<T>, path: impl AsRef<Path>) -> Result<(
 }
 
 /// [`load`] from the file's bytes, already read (`path` names it in errors).
-fn load_bytes<T: Scalar>(net: &mut Network<T>, bytes: &[u8], path: &Path) -> Result<()> {
+pub(crate) fn load_bytes<T: Scalar>(net: &mut Network<T>, bytes: &[u8], path: &Path) -> Result<()> {
     let bad = |m: String| format_err("load", path, m);
     let st = SafeTensors::deserialize(bytes).map_err(|e| {
         bad(format!(
@@ -163,15 +188,28 @@ fn load_bytes<T: Scalar>(net: &mut Network<T>, bytes: &[u8], path: &Path) -> Res
                     t.shape()
                 )));
             }
-            values.push(from_le_bytes::<T>(t.data()));
+            let v = from_le_bytes::<T>(t.data());
+            if let Some(k) = v.iter().position(|x| !x.is_finite()) {
+                return Err(bad(format!(
+                    "{key} holds {} at element {k}: a network with non-finite parameters \
+                     predicts nothing (was it saved after training diverged?)",
+                    v[k]
+                )));
+            }
+            values.push(v);
             expected += 1;
             Ok(())
         })?;
     }
-    if st.len() != expected {
+    // a checkpoint's optimizer state rides along; nothing else may
+    let tensors = st
+        .names()
+        .iter()
+        .filter(|n| !n.starts_with(crate::checkpoint::OPTIMIZER_PREFIX))
+        .count();
+    if tensors != expected {
         return Err(bad(format!(
-            "the file has {} tensors but the network has {expected} parameters",
-            st.len()
+            "the file has {tensors} tensors but the network has {expected} parameters"
         )));
     }
     let mut it = values.into_iter();

@@ -125,6 +125,13 @@ pub trait Layer<T: Scalar>: Debug + Send {
         Ok(())
     }
 
+    /// The layer's random generator, if its passes draw numbers (dropout's masks;
+    /// `None` by default): a checkpoint saves its state and a resumed run restores
+    /// it, so the masks after a resume are the ones an uninterrupted run draws.
+    fn rng_mut(&mut self) -> Option<&mut la_core::random::Rng> {
+        None
+    }
+
     /// This layer as the built-in dense layer, if it is one (`None` by default): the
     /// network trains a small all-dense network in one fused pass over the batch
     /// (tensor-core's `mlp_gradients`), which reads the dense layers' weights directly.

@@ -88,6 +88,7 @@
 
 mod architecture;
 mod blueprint;
+mod checkpoint;
 mod io;
 mod layer;
 pub mod layers;
@@ -97,6 +98,7 @@ mod train;
 pub use blueprint::{
     convo, custom, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint, BuildLayer,
 };
+pub use checkpoint::Checkpoints;
 pub use io::{load, load_network, save, DEFAULT_BATCH, MAX_LOADED_ELEMENTS};
 pub use layer::{Layer, Param, ParamValues};
 pub use layers::{ConvLayer, DenseLayer, DropoutLayer, PoolingLayer};

@@ -258,6 +258,30 @@ impl<T: Scalar> Network<T> {
         Ok(())
     }
 
+    /// The optimizer ([`set_optimizer`](Self::set_optimizer); plain gradient descent
+    /// until it is called).
+    pub fn optimizer(&self) -> Optimizer<T> {
+        self.optimizer
+    }
+
+    /// Optimizer updates since the optimizer was set (Adam's bias correction counts
+    /// them).
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// The optimizer's state buffers (per parameter in [`Layer::params`] order),
+    /// allocated if no update has made them yet, and the step count: what a
+    /// checkpoint saves and restores.
+    pub(crate) fn optimizer_state_mut(&mut self) -> Result<(&mut [Vec<Vector<T>>], &mut usize)> {
+        if self.state.is_empty() && self.optimizer.state_buffers() > 0 {
+            let steps = self.steps;
+            self.set_optimizer(self.optimizer)?;
+            self.steps = steps;
+        }
+        Ok((&mut self.state, &mut self.steps))
+    }
+
     /// Chooses the optimizer (plain gradient descent until called) and allocates its
     /// state, zeroed; the step count restarts.
     pub fn set_optimizer(&mut self, optimizer: impl Into<Optimizer<T>>) -> Result<()> {

@@ -1,16 +1,20 @@
 //! Mini-batch training over a whole dataset (Deep Diamond's `train!`): each epoch
 //! shuffles the samples, copies each mini-batch into buffers made once, and steps.
 
+use std::cell::RefCell;
+use std::path::PathBuf;
+
 use la_core::prelude::*;
 use la_core::rand::RngCore;
 use la_core::sparse::CscMatrix;
 use nn_core::{Cost, Result, Schedule};
 use tensor_core::{shuffler, tensor, AsTensor, AsTensorMut};
 
+use crate::checkpoint::{self, Checkpoints, Resumed};
 use crate::network::Network;
 
 /// How [`train`] runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions<T> {
     /// Passes over the data.
     pub epochs: usize,
@@ -22,6 +26,12 @@ pub struct TrainOptions<T> {
     pub shuffle: bool,
     /// How the learning rate changes over the epochs (constant by default).
     pub schedule: Schedule<T>,
+    /// Where and how often to write checkpoints (none by default).
+    pub checkpoints: Option<Checkpoints>,
+    /// A checkpoint of this run to continue from (its finished epochs are not run
+    /// again; see [`Checkpoints`]). Never guessed: set it, e.g. from
+    /// [`Checkpoints::latest`].
+    pub resume: Option<PathBuf>,
 }
 
 impl<T: Scalar> TrainOptions<T> {
@@ -33,6 +43,8 @@ impl<T: Scalar> TrainOptions<T> {
             seed: 1,
             shuffle: true,
             schedule: Schedule::Constant,
+            checkpoints: None,
+            resume: None,
         }
     }
 }
@@ -124,53 +136,106 @@ pub fn epochs<T: Scalar>(
     each: impl FnMut(&Epoch<T>),
     step: impl FnMut(&[usize], T) -> Result<T>,
 ) -> Result<Vec<T>> {
-    epochs_with(total, batch, opts, each, step, || Ok(T::zero()))
+    let no_checkpoints = |_: usize, _: &[T]| Ok(());
+    let loop_ = EpochLoop {
+        total,
+        batch,
+        opts,
+        start: Resumed::fresh(),
+    };
+    loop_.run(each, step, || Ok(T::zero()), no_checkpoints)
 }
 
-/// [`epochs`] with `deferred`, called after each epoch's steps, returning the part of
-/// the epoch's summed step costs the steps left on the device (and clearing it).
-fn epochs_with<T: Scalar>(
+/// The epoch loop, from where a resumed run starts.
+struct EpochLoop<'a, T> {
     total: usize,
     batch: usize,
-    opts: &TrainOptions<T>,
-    mut each: impl FnMut(&Epoch<T>),
-    mut step: impl FnMut(&[usize], T) -> Result<T>,
-    mut deferred: impl FnMut() -> Result<T>,
-) -> Result<Vec<T>> {
-    la_core::Check::new("epochs")
-        .require(batch > 0, || "the batch is 0".into())
-        .finish()?;
-    let mut order: Vec<usize> = (0..total).collect();
-    let mut rng = seeded_rng(opts.seed);
-    let mut costs = Vec::with_capacity(opts.epochs);
-    for e in 1..=opts.epochs {
-        if opts.shuffle {
-            shuffle_order(&mut order, &mut rng);
+    opts: &'a TrainOptions<T>,
+    start: Resumed<T>,
+}
+
+impl<T: Scalar> EpochLoop<'_, T> {
+    /// Runs the epochs after `start`: `deferred`, called after each epoch's steps,
+    /// returns the part of the epoch's summed step costs the steps left on the device
+    /// (and clears it); `after_epoch` sees the epoch and the mean costs so far (the
+    /// checkpoint writer), before `each`.
+    fn run(
+        self,
+        mut each: impl FnMut(&Epoch<T>),
+        mut step: impl FnMut(&[usize], T) -> Result<T>,
+        mut deferred: impl FnMut() -> Result<T>,
+        mut after_epoch: impl FnMut(usize, &[T]) -> Result<()>,
+    ) -> Result<Vec<T>> {
+        let opts = self.opts;
+        la_core::Check::new("epochs")
+            .require(self.batch > 0, || "the batch is 0".into())
+            .finish()?;
+        let mut order: Vec<usize> = (0..self.total).collect();
+        let mut rng = seeded_rng(opts.seed);
+        let mut costs = self.start.history;
+        costs.reserve(opts.epochs.saturating_sub(costs.len()));
+        for e in 1..=opts.epochs {
+            if opts.shuffle {
+                shuffle_order(&mut order, &mut rng);
+            }
+            if e <= self.start.epoch {
+                continue; // done before the checkpoint: only its shuffle is replayed
+            }
+            let lr = opts.schedule.rate(opts.learning_rate, e - 1, opts.epochs);
+            let (mut sum, mut batches) = (T::zero(), 0usize);
+            for chunk in order.chunks(self.batch) {
+                sum = sum + step(chunk, lr)?;
+                batches += 1;
+            }
+            sum = sum + deferred()?;
+            let mean = sum / T::of(batches.max(1) as f64);
+            costs.push(mean);
+            after_epoch(e, &costs)?;
+            each(&Epoch {
+                epoch: e,
+                epochs: opts.epochs,
+                cost: mean,
+                learning_rate: lr,
+            });
         }
-        let lr = opts.schedule.rate(opts.learning_rate, e - 1, opts.epochs);
-        let (mut sum, mut batches) = (T::zero(), 0usize);
-        for chunk in order.chunks(batch) {
-            sum = sum + step(chunk, lr)?;
-            batches += 1;
-        }
-        sum = sum + deferred()?;
-        let mean = sum / T::of(batches.max(1) as f64);
-        costs.push(mean);
-        each(&Epoch {
-            epoch: e,
-            epochs: opts.epochs,
-            cost: mean,
-            learning_rate: lr,
-        });
+        Ok(costs)
     }
-    Ok(costs)
+}
+
+/// The checkpointing of a run of [`train`] or [`train_sparse`]: restores `net` from
+/// `opts.resume` and returns the epoch loop from there, and the writer of the
+/// checkpoints `opts.checkpoints` asks for.
+fn prepare<'a, T: Scalar>(
+    net: &mut Network<T>,
+    opts: &'a TrainOptions<T>,
+    cost: Cost,
+    (total, sparse): (usize, bool),
+) -> Result<(EpochLoop<'a, T>, Option<checkpoint::Writer<'a>>)> {
+    let run = checkpoint::run_record(opts, cost, total, sparse);
+    let start = match &opts.resume {
+        Some(path) => checkpoint::resume(net, path, &run)?,
+        None => Resumed::fresh(),
+    };
+    let writer = match &opts.checkpoints {
+        Some(policy) => Some(checkpoint::Writer::new(policy, run)?),
+        None => None,
+    };
+    let loop_ = EpochLoop {
+        total,
+        batch: net.batch(),
+        opts,
+        start,
+    };
+    Ok((loop_, writer))
 }
 
 /// Trains `net` on the samples of `x` (`[N, ...]` like the network's input) with
 /// targets `y` (`[N, ...]` like its output), in mini-batches of the network's batch
 /// (the last one smaller when `N` is not a multiple), with the network's optimizer
 /// ([`Network::set_optimizer`]). Calls `each` after every epoch; returns each epoch's
-/// mean cost. Nothing is allocated per step.
+/// mean cost. Nothing is allocated per step. With `opts.checkpoints` it writes
+/// checkpoints as it goes; with `opts.resume` it continues a run from one (the
+/// returned costs then include the finished epochs'; see [`Checkpoints`]).
 pub fn train<T: Scalar>(
     net: &mut Network<T>,
     x: &impl AsTensor<T>,
@@ -180,13 +245,13 @@ pub fn train<T: Scalar>(
     each: impl FnMut(&Epoch<T>),
 ) -> Result<Vec<T>> {
     let total = check_samples("train", net, x, y)?;
+    let (loop_, mut writer) = prepare(net, opts, cost, (total, false))?;
     let f = net.dnn().la().clone();
     let (mut xb, mut yb) = (
         tensor(&f, net.input_desc())?,
         tensor(&f, net.output_desc())?,
     );
     let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
-    let batch = net.batch();
     // On a device each step adds its cost into `acc`, read once per epoch: reading a
     // step's cost back is a synchronisation that costs more than a small step's kernels.
     let mut acc = if f.is_host() {
@@ -196,17 +261,16 @@ pub fn train<T: Scalar>(
         fill(&mut acc.view_vctr_mut()?, T::zero())?;
         Some(acc)
     };
-    let acc = std::cell::RefCell::new(acc.as_mut());
-    epochs_with(
-        total,
-        batch,
-        opts,
+    let acc = RefCell::new(acc.as_mut());
+    let net = RefCell::new(net);
+    loop_.run(
         each,
         |chunk, lr| {
             let n = chunk.len();
             sx.shuffle(x, &mut xb, chunk)?;
             sy.shuffle(y, &mut yb, chunk)?;
             let (xs, ys) = (xb.subtensor(0, 0, n)?, yb.subtensor(0, 0, n)?);
+            let mut net = net.borrow_mut();
             match acc.borrow_mut().as_deref_mut() {
                 Some(acc) => {
                     net.train_step_accumulating(&xs, &ys, cost, lr, acc)?;
@@ -223,6 +287,10 @@ pub fn train<T: Scalar>(
                 Ok(total)
             }
             None => Ok(T::zero()),
+        },
+        |e, history| match &mut writer {
+            Some(w) => w.after_epoch(&mut net.borrow_mut(), e, history),
+            None => Ok(()),
         },
     )
 }
@@ -291,6 +359,7 @@ pub fn train_sparse<T: Scalar>(
         })
         .require(total > 0, || "x has no samples".into())
         .finish()?;
+    let (loop_, mut writer) = prepare(net, opts, cost, (total, true))?;
     let f = net.dnn().la().clone();
     let batch = net.batch();
     let mut yb = tensor(&f, outd)?;
@@ -299,13 +368,23 @@ pub fn train_sparse<T: Scalar>(
     let mut nnz: Vec<usize> = (0..total).map(|j| x.col(j).0.len()).collect();
     nnz.sort_unstable_by(|a, b| b.cmp(a));
     let mut xb = CscMatrix::with_capacity(x.mrows(), batch, nnz.iter().take(batch).sum());
-    epochs(total, batch, opts, each, |chunk, lr| {
-        let n = chunk.len();
-        xb.clear();
-        for &j in chunk {
-            xb.push_col_from(x, j)?;
-        }
-        sy.shuffle(y, &mut yb, chunk)?;
-        net.train_step_sparse(&xb, &yb.subtensor(0, 0, n)?, cost, lr)
-    })
+    let net = RefCell::new(net);
+    loop_.run(
+        each,
+        |chunk, lr| {
+            let n = chunk.len();
+            xb.clear();
+            for &j in chunk {
+                xb.push_col_from(x, j)?;
+            }
+            sy.shuffle(y, &mut yb, chunk)?;
+            net.borrow_mut()
+                .train_step_sparse(&xb, &yb.subtensor(0, 0, n)?, cost, lr)
+        },
+        || Ok(T::zero()),
+        |e, history| match &mut writer {
+            Some(w) => w.after_epoch(&mut net.borrow_mut(), e, history),
+            None => Ok(()),
+        },
+    )
 }

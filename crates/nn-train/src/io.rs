@@ -49,7 +49,8 @@ fn check_activation<T: Scalar>(
     Ok(())
 }
 
-/// Writes the network's weights and biases to `path` (safetensors).
+/// Writes the network's weights and biases to `path` (safetensors), atomically
+/// ([`la_core::atomic_file`]): a failed save leaves the old file intact.
 ///
 /// ```
 /// use la_core::prelude::*;
@@ -109,7 +110,7 @@ pub fn save<T: Scalar>(net: &InferenceNetwork<T>, path: impl AsRef<Path>) -> Res
         path: path.into(),
         message: e.to_string(),
     })?;
-    std::fs::write(path, bytes).map_err(|source| Error::Io {
+    la_core::atomic_file::write_atomic(path, &bytes).map_err(|source| Error::Io {
         op: "save",
         path: path.into(),
         source,

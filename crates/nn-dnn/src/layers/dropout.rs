@@ -59,6 +59,10 @@ impl<T: Scalar> Layer<T> for DropoutLayer<T> {
         self.output
     }
 
+    fn rng_mut(&mut self) -> Option<&mut la_core::random::Rng> {
+        Some(&mut self.rng)
+    }
+
     fn forward(
         &mut self,
         _dnn: &DnnFactory<T>,
