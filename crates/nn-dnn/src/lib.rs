@@ -54,6 +54,7 @@
 //! | `rand-normal!`/`init!` | [`Network::init`] with [`Init`] |
 //! | `:crossentropy`, `:quadratic` | [`Cost`] |
 //! | saving a trained network | [`save`], [`load`] (safetensors, PyTorch's shapes); [`load_network`] rebuilds the network from the file alone |
+//! | (not in the book) checkpoints of a long run, and resuming it | [`TrainOptions::checkpoints`] ([`Checkpoints`]) and [`TrainOptions::resume`]: a resumed run ends bit for bit where the uninterrupted one does on host factories |
 //! | a layer of your own | [`custom`] with your [`Layer`] |
 //! | a bag of words as input (the IMDB chapter's sparse first layer) | [`Network::forward_sparse`], [`Network::train_step_sparse`], [`train_sparse`] (a `CscMatrix`, for a network on `[batch, features]` whose first layer is dense) |
 //!
