@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use la_core::prelude::*;
-use nn_dnn::{check_samples, epochs, Epoch, Network, Param, TrainOptions};
+use nn_dnn::{check_samples, run_epochs, Epoch, Network, Param, Run, TrainOptions};
 use nn_dnn::{Cost, Result};
 use tensor_core::{shuffler, tensor, AsTensor, Tensor};
 
@@ -142,7 +142,10 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
     /// global mini-batch of `net.batch() × size` samples. With the same options, the
     /// global mini-batches are those of a one-process [`nn_dnn::train`] with that
     /// batch, and the weights agree with it to rounding. Returns each epoch's mean
-    /// cost; calls `each` after every epoch (on every rank).
+    /// cost; calls `each` after every epoch (on every rank). Checkpoints
+    /// (`opts.checkpoints`) are written by rank 0 (into a folder every rank can read);
+    /// with `opts.resume` every rank resumes from the same checkpoint, and the run
+    /// continues exactly as the uninterrupted one.
     pub fn train(
         &mut self,
         net: &mut Network<T>,
@@ -160,7 +163,14 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
         );
         let (sx, sy) = (shuffler(x, &xb)?, shuffler(y, &yb)?);
         let (rank, size) = (self.comm.rank(), self.comm.size());
-        epochs(total, net.batch() * size, opts, each, |chunk, lr| {
+        let run = Run {
+            samples: total,
+            batch: net.batch() * size,
+            cost,
+            sparse: false,
+            writes_checkpoints: rank == 0,
+        };
+        run_epochs(net, &run, opts, each, |net, chunk, lr| {
             let n = chunk.len();
             let shard = &chunk[rank * n / size..(rank + 1) * n / size];
             let k = shard.len();

@@ -1,6 +1,7 @@
 //! Data-parallel training is single-process training: with [`Single`] bit for bit,
 //! and under `mpirun -np 2` (half of every mini-batch on each rank) to rounding, with
-//! the two ranks agreeing bit for bit. Without `mpirun` the MPI test prints `SKIP`,
+//! the two ranks agreeing bit for bit; a two-rank run resumed from rank 0's
+//! checkpoint ends bit for bit where the uninterrupted two-rank run ends. Without `mpirun` the MPI test prints `SKIP`,
 //! unless `DLFP_REQUIRE_MPI=1`.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::Command;
 
 use la_core::prelude::*;
 use nn_dist::{DataParallel, Single};
-use nn_dnn::{dense, network, train, Network, TrainOptions};
+use nn_dnn::{dense, network, train, Checkpoints, Network, TrainOptions};
 use nn_dnn::{Activation, Init};
 use nn_dnn::{Adam, Cost};
 use tensor_core::{desc, tensor_from, DataType, Tensor, TensorLayout};
@@ -116,7 +117,8 @@ fn single_is_one_process_training_bit_for_bit() {
 }
 
 /// The MPI rank's side (run by `two_ranks_match_one_rank` under mpirun): trains with
-/// half of each global batch and writes its parameters to `$DLFP_NN_DIST_OUT/rank{r}`.
+/// half of each global batch (checkpointing, then resuming from epoch 3 and checking
+/// the resumed run) and writes its parameters to `$DLFP_NN_DIST_OUT/rank{r}`.
 #[test]
 fn mpi_rank() {
     let Ok(out) = std::env::var("DLFP_NN_DIST_OUT") else {
@@ -128,16 +130,45 @@ fn mpi_rank() {
     let mut n = net(GLOBAL_BATCH / 2, rank as u64);
     let (x, y) = data();
     let mut dp = DataParallel::new(&mut n, &mut mpi).unwrap();
+    // rank 0 checkpoints after every epoch into a folder both ranks read
+    let policy = Checkpoints {
+        keep: EPOCHS,
+        ..Checkpoints::new(Path::new(&out).join("checkpoints"))
+    };
+    let opts = TrainOptions {
+        checkpoints: Some(policy.clone()),
+        ..options()
+    };
     let costs = dp
+        .train(&mut n, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})
+        .unwrap();
+    drop(dp);
+
+    // Both ranks resume from rank 0's checkpoint of epoch 3 (written before rank 0's
+    // first all-reduce of epoch 4, so before either rank finished) and must end bit
+    // for bit where the uninterrupted two-rank run ended.
+    let mut resumed = net(GLOBAL_BATCH / 2, 7 + rank as u64);
+    let mut dp = DataParallel::new(&mut resumed, &mut mpi).unwrap();
+    let again = TrainOptions {
+        resume: Some(policy.path(3)),
+        ..options()
+    };
+    let resumed_costs = dp
         .train(
-            &mut n,
+            &mut resumed,
             &x,
             &y,
             Cost::SoftmaxCrossEntropy,
-            &options(),
+            &again,
             |_| {},
         )
         .unwrap();
+    assert_eq!(resumed_costs, costs, "rank {rank}: the resumed run's costs");
+    let (p, q) = (params(&mut n), params(&mut resumed));
+    assert!(
+        p.iter().zip(&q).all(|(a, b)| a.to_bits() == b.to_bits()),
+        "rank {rank}: the resumed run's parameters differ from the uninterrupted run's"
+    );
     let mut bytes = nn_dnn::files::to_le_bytes(&params(&mut n));
     bytes.extend(nn_dnn::files::to_le_bytes(&costs));
     std::fs::write(Path::new(&out).join(format!("rank{rank}")), bytes).unwrap();

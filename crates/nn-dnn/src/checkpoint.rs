@@ -13,7 +13,8 @@
 //!   had never stopped;
 //! - each random layer's generator state (`checkpoint.rng.{i}`: dropout's masks);
 //! - the run it belongs to (`checkpoint.run.*`: epochs, learning rate, schedule, seed,
-//!   shuffle, cost, number of samples, dense or sparse input), checked on resume.
+//!   shuffle, cost, number of samples, mini-batch, dense or sparse input), checked on
+//!   resume.
 //!
 //! The shuffle's state needs no record: the epoch order is a function of the seed and
 //! the epoch, so a resumed run replays the shuffles of the finished epochs (one random
@@ -35,13 +36,13 @@ use std::time::Instant;
 use la_core::prelude::*;
 use la_core::random::RngState;
 use nn_core::files::{from_le_bytes, safetensors_dtype, to_le_bytes};
-use nn_core::{Cost, Error, Result};
+use nn_core::{Error, Result};
 use safetensors::SafeTensors;
 
 use crate::architecture;
 use crate::io;
 use crate::network::Network;
-use crate::train::TrainOptions;
+use crate::train::{Run, TrainOptions};
 
 /// Names of the optimizer-state tensors in a checkpoint start with it.
 pub(crate) const OPTIMIZER_PREFIX: &str = "optimizer.";
@@ -185,9 +186,7 @@ fn format_err(op: &'static str, path: &Path, message: impl Into<String>) -> Erro
 /// What identifies a training run: a checkpoint resumes only the run it came from.
 pub(crate) fn run_record<T: Scalar>(
     opts: &TrainOptions<T>,
-    cost: Cost,
-    samples: usize,
-    sparse: bool,
+    run: &Run,
 ) -> Vec<(&'static str, String)> {
     vec![
         ("epochs", opts.epochs.to_string()),
@@ -195,9 +194,13 @@ pub(crate) fn run_record<T: Scalar>(
         ("schedule", format!("{:?}", opts.schedule)),
         ("seed", opts.seed.to_string()),
         ("shuffle", opts.shuffle.to_string()),
-        ("cost", format!("{cost:?}")),
-        ("samples", samples.to_string()),
-        ("input", if sparse { "sparse" } else { "dense" }.to_string()),
+        ("cost", format!("{:?}", run.cost)),
+        ("samples", run.samples.to_string()),
+        ("mini_batch", run.batch.to_string()),
+        (
+            "input",
+            if run.sparse { "sparse" } else { "dense" }.to_string(),
+        ),
     ]
 }
 

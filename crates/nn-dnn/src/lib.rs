@@ -111,4 +111,6 @@ pub use nn_core::{
     Activation, Adam, ConfusionMatrix, Cost, Dropout, Error, GradientDescent, Init, Momentum,
     Nesterov, Optimizer, Result, RmsProp, Schedule,
 };
-pub use train::{check_samples, epochs, shuffle_order, train, train_sparse, Epoch, TrainOptions};
+pub use train::{
+    check_samples, epochs, run_epochs, shuffle_order, train, train_sparse, Epoch, Run, TrainOptions,
+};

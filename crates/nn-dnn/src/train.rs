@@ -202,27 +202,69 @@ impl<T: Scalar> EpochLoop<'_, T> {
     }
 }
 
-/// The checkpointing of a run of [`train`] or [`train_sparse`]: restores `net` from
-/// `opts.resume` and returns the epoch loop from there, and the writer of the
-/// checkpoints `opts.checkpoints` asks for.
+/// What a training loop of your own tells [`run_epochs`] about its run (nn-dist's
+/// data-parallel loop is one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Run {
+    /// The samples of an epoch.
+    pub samples: usize,
+    /// The samples of a mini-batch (over all processes, for a data-parallel run).
+    pub batch: usize,
+    /// The cost it minimises.
+    pub cost: Cost,
+    /// Whether the input is sparse (a [`CscMatrix`]).
+    pub sparse: bool,
+    /// Whether this process writes the checkpoints `TrainOptions::checkpoints` asks
+    /// for (in a data-parallel run, rank 0 only; every rank resumes).
+    pub writes_checkpoints: bool,
+}
+
+/// The epoch loop of [`train`] with its checkpoints, for training loops of your own:
+/// restores `net` from `opts.resume` (checked against `run` and `opts`), then, for
+/// each epoch after that, shuffles the sample indices `0..run.samples` as [`epochs`]
+/// does, calls `step` with the network on each mini-batch of them with the epoch's
+/// learning rate, writes a checkpoint when `opts.checkpoints` says so (and
+/// `run.writes_checkpoints`), and calls `each`. Returns every epoch's mean cost (the
+/// resumed ones' included).
+pub fn run_epochs<T: Scalar>(
+    net: &mut Network<T>,
+    run: &Run,
+    opts: &TrainOptions<T>,
+    each: impl FnMut(&Epoch<T>),
+    mut step: impl FnMut(&mut Network<T>, &[usize], T) -> Result<T>,
+) -> Result<Vec<T>> {
+    let (loop_, mut writer) = prepare(net, run, opts)?;
+    let net = RefCell::new(net);
+    loop_.run(
+        each,
+        |chunk, lr| step(&mut net.borrow_mut(), chunk, lr),
+        || Ok(T::zero()),
+        |e, history| match &mut writer {
+            Some(w) => w.after_epoch(&mut net.borrow_mut(), e, history),
+            None => Ok(()),
+        },
+    )
+}
+
+/// Restores `net` from `opts.resume` and returns the epoch loop from there, and the
+/// writer of the checkpoints `opts.checkpoints` asks for.
 fn prepare<'a, T: Scalar>(
     net: &mut Network<T>,
+    run: &Run,
     opts: &'a TrainOptions<T>,
-    cost: Cost,
-    (total, sparse): (usize, bool),
 ) -> Result<(EpochLoop<'a, T>, Option<checkpoint::Writer<'a>>)> {
-    let run = checkpoint::run_record(opts, cost, total, sparse);
+    let record = checkpoint::run_record(opts, run);
     let start = match &opts.resume {
-        Some(path) => checkpoint::resume(net, path, &run)?,
+        Some(path) => checkpoint::resume(net, path, &record)?,
         None => Resumed::fresh(),
     };
     let writer = match &opts.checkpoints {
-        Some(policy) => Some(checkpoint::Writer::new(policy, run)?),
-        None => None,
+        Some(policy) if run.writes_checkpoints => Some(checkpoint::Writer::new(policy, record)?),
+        _ => None,
     };
     let loop_ = EpochLoop {
-        total,
-        batch: net.batch(),
+        total: run.samples,
+        batch: run.batch,
         opts,
         start,
     };
@@ -245,7 +287,14 @@ pub fn train<T: Scalar>(
     each: impl FnMut(&Epoch<T>),
 ) -> Result<Vec<T>> {
     let total = check_samples("train", net, x, y)?;
-    let (loop_, mut writer) = prepare(net, opts, cost, (total, false))?;
+    let run = Run {
+        samples: total,
+        batch: net.batch(),
+        cost,
+        sparse: false,
+        writes_checkpoints: true,
+    };
+    let (loop_, mut writer) = prepare(net, &run, opts)?;
     let f = net.dnn().la().clone();
     let (mut xb, mut yb) = (
         tensor(&f, net.input_desc())?,
@@ -359,7 +408,6 @@ pub fn train_sparse<T: Scalar>(
         })
         .require(total > 0, || "x has no samples".into())
         .finish()?;
-    let (loop_, mut writer) = prepare(net, opts, cost, (total, true))?;
     let f = net.dnn().la().clone();
     let batch = net.batch();
     let mut yb = tensor(&f, outd)?;
@@ -368,23 +416,20 @@ pub fn train_sparse<T: Scalar>(
     let mut nnz: Vec<usize> = (0..total).map(|j| x.col(j).0.len()).collect();
     nnz.sort_unstable_by(|a, b| b.cmp(a));
     let mut xb = CscMatrix::with_capacity(x.mrows(), batch, nnz.iter().take(batch).sum());
-    let net = RefCell::new(net);
-    loop_.run(
-        each,
-        |chunk, lr| {
-            let n = chunk.len();
-            xb.clear();
-            for &j in chunk {
-                xb.push_col_from(x, j)?;
-            }
-            sy.shuffle(y, &mut yb, chunk)?;
-            net.borrow_mut()
-                .train_step_sparse(&xb, &yb.subtensor(0, 0, n)?, cost, lr)
-        },
-        || Ok(T::zero()),
-        |e, history| match &mut writer {
-            Some(w) => w.after_epoch(&mut net.borrow_mut(), e, history),
-            None => Ok(()),
-        },
-    )
+    let run = Run {
+        samples: total,
+        batch,
+        cost,
+        sparse: true,
+        writes_checkpoints: true,
+    };
+    run_epochs(net, &run, opts, each, |net, chunk, lr| {
+        let n = chunk.len();
+        xb.clear();
+        for &j in chunk {
+            xb.push_col_from(x, j)?;
+        }
+        sy.shuffle(y, &mut yb, chunk)?;
+        net.train_step_sparse(&xb, &yb.subtensor(0, 0, n)?, cost, lr)
+    })
 }
