@@ -153,7 +153,7 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
         y: &impl AsTensor<T>,
         cost: Cost,
         opts: &TrainOptions<T>,
-        each: impl FnMut(&Epoch<T>),
+        mut each: impl FnMut(&Epoch<T>),
     ) -> Result<Vec<T>> {
         let total = check_samples("data-parallel train", net, x, y)?;
         let f = net.dnn().la().clone();
@@ -169,6 +169,10 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
             cost,
             sparse: false,
             writes_checkpoints: rank == 0,
+        };
+        let each = |e: &Epoch<T>, _: &mut Network<T>| {
+            each(e);
+            Ok(())
         };
         run_epochs(net, &run, opts, each, |net, chunk, lr| {
             let n = chunk.len();

@@ -136,14 +136,21 @@ pub fn epochs<T: Scalar>(
     each: impl FnMut(&Epoch<T>),
     step: impl FnMut(&[usize], T) -> Result<T>,
 ) -> Result<Vec<T>> {
-    let no_checkpoints = |_: usize, _: &[T]| Ok(());
+    let mut each = each;
     let loop_ = EpochLoop {
         total,
         batch,
         opts,
         start: Resumed::fresh(),
     };
-    loop_.run(each, step, || Ok(T::zero()), no_checkpoints)
+    loop_.run(
+        step,
+        || Ok(T::zero()),
+        |e, _| {
+            each(e);
+            Ok(())
+        },
+    )
 }
 
 /// The epoch loop, from where a resumed run starts.
@@ -157,14 +164,12 @@ struct EpochLoop<'a, T> {
 impl<T: Scalar> EpochLoop<'_, T> {
     /// Runs the epochs after `start`: `deferred`, called after each epoch's steps,
     /// returns the part of the epoch's summed step costs the steps left on the device
-    /// (and clears it); `after_epoch` sees the epoch and the mean costs so far (the
-    /// checkpoint writer), before `each`.
+    /// (and clears it); `end` sees each finished epoch and the mean costs so far.
     fn run(
         self,
-        mut each: impl FnMut(&Epoch<T>),
         mut step: impl FnMut(&[usize], T) -> Result<T>,
         mut deferred: impl FnMut() -> Result<T>,
-        mut after_epoch: impl FnMut(usize, &[T]) -> Result<()>,
+        mut end: impl FnMut(&Epoch<T>, &[T]) -> Result<()>,
     ) -> Result<Vec<T>> {
         let opts = self.opts;
         la_core::Check::new("epochs")
@@ -190,13 +195,13 @@ impl<T: Scalar> EpochLoop<'_, T> {
             sum = sum + deferred()?;
             let mean = sum / T::of(batches.max(1) as f64);
             costs.push(mean);
-            after_epoch(e, &costs)?;
-            each(&Epoch {
+            let epoch = Epoch {
                 epoch: e,
                 epochs: opts.epochs,
                 cost: mean,
                 learning_rate: lr,
-            });
+            };
+            end(&epoch, &costs)?;
         }
         Ok(costs)
     }
@@ -224,26 +229,42 @@ pub struct Run {
 /// each epoch after that, shuffles the sample indices `0..run.samples` as [`epochs`]
 /// does, calls `step` with the network on each mini-batch of them with the epoch's
 /// learning rate, writes a checkpoint when `opts.checkpoints` says so (and
-/// `run.writes_checkpoints`), and calls `each`. Returns every epoch's mean cost (the
-/// resumed ones' included).
+/// `run.writes_checkpoints`), and calls `each` with the epoch and the network (an
+/// error from it ends the run). Returns every epoch's mean cost (the resumed ones'
+/// included).
 pub fn run_epochs<T: Scalar>(
     net: &mut Network<T>,
     run: &Run,
     opts: &TrainOptions<T>,
-    each: impl FnMut(&Epoch<T>),
+    each: impl FnMut(&Epoch<T>, &mut Network<T>) -> Result<()>,
     mut step: impl FnMut(&mut Network<T>, &[usize], T) -> Result<T>,
 ) -> Result<Vec<T>> {
-    let (loop_, mut writer) = prepare(net, run, opts)?;
+    let (loop_, writer) = prepare(net, run, opts)?;
     let net = RefCell::new(net);
     loop_.run(
-        each,
         |chunk, lr| step(&mut net.borrow_mut(), chunk, lr),
         || Ok(T::zero()),
-        |e, history| match &mut writer {
-            Some(w) => w.after_epoch(&mut net.borrow_mut(), e, history),
-            None => Ok(()),
-        },
+        epoch_end(&net, writer, each),
     )
+}
+
+/// What happens after each epoch: the checkpoint `writer` writes (when one is due),
+/// then the caller's `each` sees the epoch and the network.
+fn epoch_end<'a, 'n: 'a, T: Scalar, E>(
+    net: &'a RefCell<&'n mut Network<T>>,
+    mut writer: Option<checkpoint::Writer<'a>>,
+    mut each: E,
+) -> impl FnMut(&Epoch<T>, &[T]) -> Result<()> + use<'a, 'n, T, E>
+where
+    E: FnMut(&Epoch<T>, &mut Network<T>) -> Result<()> + 'a,
+{
+    move |e, history| {
+        let mut net = net.borrow_mut();
+        if let Some(w) = &mut writer {
+            w.after_epoch(&mut net, e.epoch, history)?;
+        }
+        each(e, &mut net)
+    }
 }
 
 /// Restores `net` from `opts.resume` and returns the epoch loop from there, and the
@@ -284,7 +305,45 @@ pub fn train<T: Scalar>(
     y: &impl AsTensor<T>,
     cost: Cost,
     opts: &TrainOptions<T>,
-    each: impl FnMut(&Epoch<T>),
+    mut each: impl FnMut(&Epoch<T>),
+) -> Result<Vec<T>> {
+    train_with(net, x, y, cost, opts, |e, _| {
+        each(e);
+        Ok(())
+    })
+}
+
+/// [`train`] with a per-epoch callback that sees the network: to evaluate it on a
+/// validation set, save it, or stop the run (an error from `each` ends it and is
+/// returned).
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_dnn::{dense, network, train_with, Activation, Cost, Init, TrainOptions};
+/// use tensor_core::{desc, tensor_from, AsTensor, DataType, TensorLayout};
+/// let fac = native_float();
+/// let mut net = network(&fac, desc([4, 1], DataType::Float, TensorLayout::Nc)?,
+///                       &[dense(1, Activation::Linear)])?;
+/// net.init(&mut seeded_rng(1), Init::Glorot)?;
+/// let x = tensor_from(&fac, desc([4, 1], DataType::Float, TensorLayout::Nc)?, &[0., 1., 2., 3.])?;
+/// let y = tensor_from(&fac, desc([4, 1], DataType::Float, TensorLayout::Nc)?, &[1., 3., 5., 7.])?;
+/// let probe = tensor_from(&fac, desc([1, 1], DataType::Float, TensorLayout::Nc)?, &[10.])?;
+/// let mut at_10 = vec![];
+/// train_with(&mut net, &x, &y, Cost::Quadratic, &TrainOptions::new(300, 0.05), |_, net| {
+///     at_10.push(net.infer(&probe)?.to_vec()?[0]);
+///     Ok(())
+/// })?;
+/// assert_eq!(at_10.len(), 300);
+/// assert!((at_10[299] - 21.0).abs() < 0.5, "{}", at_10[299]); // y = 2x + 1
+/// # Ok::<(), nn_dnn::Error>(())
+/// ```
+pub fn train_with<T: Scalar>(
+    net: &mut Network<T>,
+    x: &impl AsTensor<T>,
+    y: &impl AsTensor<T>,
+    cost: Cost,
+    opts: &TrainOptions<T>,
+    each: impl FnMut(&Epoch<T>, &mut Network<T>) -> Result<()>,
 ) -> Result<Vec<T>> {
     let total = check_samples("train", net, x, y)?;
     let run = Run {
@@ -294,7 +353,7 @@ pub fn train<T: Scalar>(
         sparse: false,
         writes_checkpoints: true,
     };
-    let (loop_, mut writer) = prepare(net, &run, opts)?;
+    let (loop_, writer) = prepare(net, &run, opts)?;
     let f = net.dnn().la().clone();
     let (mut xb, mut yb) = (
         tensor(&f, net.input_desc())?,
@@ -313,7 +372,6 @@ pub fn train<T: Scalar>(
     let acc = RefCell::new(acc.as_mut());
     let net = RefCell::new(net);
     loop_.run(
-        each,
         |chunk, lr| {
             let n = chunk.len();
             sx.shuffle(x, &mut xb, chunk)?;
@@ -337,10 +395,7 @@ pub fn train<T: Scalar>(
             }
             None => Ok(T::zero()),
         },
-        |e, history| match &mut writer {
-            Some(w) => w.after_epoch(&mut net.borrow_mut(), e, history),
-            None => Ok(()),
-        },
+        epoch_end(&net, writer, each),
     )
 }
 
@@ -381,7 +436,7 @@ pub fn train_sparse<T: Scalar>(
     y: &impl AsTensor<T>,
     cost: Cost,
     opts: &TrainOptions<T>,
-    each: impl FnMut(&Epoch<T>),
+    mut each: impl FnMut(&Epoch<T>),
 ) -> Result<Vec<T>> {
     let total = x.ncols();
     let (ind, outd, dy) = (net.input_desc(), net.output_desc(), y.desc());
@@ -422,6 +477,10 @@ pub fn train_sparse<T: Scalar>(
         cost,
         sparse: true,
         writes_checkpoints: true,
+    };
+    let each = |e: &Epoch<T>, _: &mut Network<T>| {
+        each(e);
+        Ok(())
     };
     run_epochs(net, &run, opts, each, |net, chunk, lr| {
         let n = chunk.len();
