@@ -18,8 +18,10 @@
 //! - `fetch-datasets [NAMES…] [--from DIR]` — downloads `mnist`, `fashion-mnist`, `imdb`,
 //!   `boston` (all by default) into `datasets/` (or `$DLFP_DATASETS`), or copies them from
 //!   a local mirror such as `../shared/datasets`; verifies checksums; idempotent.
-//! - `e2e [NAMES…]` — the end-to-end chapter examples on the real data (`imdb`, `boston`,
-//!   `mnist`, `fashion-mnist`, `mnist-cnn`), with a results table.
+//! - `e2e [NAMES…] [--resume]` — the end-to-end chapter examples on the real data
+//!   (`imdb`, `boston`, `mnist`, `fashion-mnist`, `mnist-cnn`), with a results table;
+//!   the CNN runs checkpoint every epoch into `target/checkpoints/` and `--resume`
+//!   continues them from the newest checkpoint.
 //! - `predict mnist|fashion-mnist <index | image.png>`, `predict imdb "<text>"` — runs
 //!   a network `e2e` saved under `target/models/`.
 //! - `package`  — `cargo package --no-verify` of every library crate (part of `test`).
@@ -300,8 +302,10 @@ const E2E: &[(&str, &str)] = &[
 
 /// Runs the end-to-end chapter binaries on the real data (all, or those named),
 /// echoing their output, then prints the table of their `E2E|…` lines.
-fn e2e(names: &[String]) -> Result<(), String> {
+fn e2e(args: &[String]) -> Result<(), String> {
     use std::io::BufRead;
+    let resume = args.iter().any(|a| a == "--resume");
+    let names: Vec<String> = args.iter().filter(|a| *a != "--resume").cloned().collect();
     let known: Vec<&str> = E2E.iter().map(|(n, _)| *n).collect();
     if let Some(bad) = names.iter().find(|n| !known.contains(&n.as_str())) {
         return Err(format!(
@@ -315,9 +319,20 @@ fn e2e(names: &[String]) -> Result<(), String> {
         if !names.is_empty() && !names.iter().any(|n| n == name) {
             continue;
         }
-        println!("\n$ cargo run --release -p chapters --bin {bin}");
+        // the CNN runs checkpoint every epoch (target/checkpoints/) and can resume;
+        // the dense runs train through nn-train's loop, which does not checkpoint yet
+        let cnn = bin.ends_with("_cnn");
+        let extra: &[&str] = if resume && cnn { &["--", "--resume"] } else { &[] };
+        if resume && !cnn {
+            println!("\n{name}: no checkpoints for this run yet (nn-train's loop); it starts over");
+        }
+        println!(
+            "\n$ cargo run --release -p chapters --bin {bin}{}",
+            if extra.is_empty() { "" } else { " -- --resume" }
+        );
         let mut child = Command::new(env!("CARGO"))
             .args(run_chapter(bin, "release"))
+            .args(extra)
             .envs(env())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -558,8 +573,9 @@ fn usage() {
          doctor     report which native libraries are found and what to install\n  \
          fetch-datasets [NAMES..] [--from DIR]\n             \
          download (or copy from the mirror DIR) and verify mnist, fashion-mnist, imdb, boston\n  \
-         e2e [NAMES..]  train on the real data (imdb, boston, mnist, fashion-mnist, mnist-cnn) and print the\n             \
-         results table; each run writes a report (target/reports/) and saves its network (target/models/)\n  \
+         e2e [NAMES..] [--resume]  train on the real data (imdb, boston, mnist, fashion-mnist, mnist-cnn) and print the\n             \
+         results table; each run writes a report (target/reports/) and saves its network (target/models/);\n             \
+         the CNN runs checkpoint every epoch (target/checkpoints/), --resume continues an interrupted one\n  \
          predict mnist|fashion-mnist <TEST-INDEX | IMAGE.png>,  predict imdb \"<review>\"\n             \
          run a network that e2e saved\n  \
          package    `cargo package --no-verify` of every library crate (what users depend on)"

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use datasets::LabelledImages;
 use la_core::prelude::*;
-use nn_dnn::{convo, dense, dropout_keep, network, pooling, train, Blueprint, TrainOptions};
+use nn_dnn::{convo, dense, dropout_keep, network, pooling, train_with, Blueprint};
+use nn_dnn::{Checkpoints, TrainOptions};
 use nn_inference::{Activation, Init};
 use nn_train::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
@@ -53,6 +54,12 @@ pub struct CnnConfig {
     /// Write a report (cost and accuracy curves on the training and validation
     /// images, the confusion matrix, misclassified test images) under this folder.
     pub reports: Option<std::path::PathBuf>,
+    /// Write a checkpoint after every epoch into this folder (the newest two kept,
+    /// with the epochs' validation records beside them in `history.tsv`).
+    pub checkpoints: Option<std::path::PathBuf>,
+    /// Continue from the newest checkpoint in `checkpoints` (from the start when
+    /// there is none): the run ends as if it had never stopped.
+    pub resume: bool,
 }
 
 impl CnnConfig {
@@ -76,6 +83,8 @@ impl CnnConfig {
             verify: datasets::Verify::from_env(),
             dnnl: true,
             reports: None,
+            checkpoints: None,
+            resume: false,
         }
     }
 
@@ -166,35 +175,100 @@ pub fn image_cnn(
             nn_train::categorical_accuracy(&p, &y)?,
         ])
     };
-    let mut opts = TrainOptions::new(1, cfg.learning_rate);
-    let mut secs = 0.0;
-    let mut history = Vec::with_capacity(cfg.epochs);
-    for e in 1..=cfg.epochs {
-        opts.seed = cfg.seed + e as u64;
-        let t = Instant::now();
-        let cost = train(&mut net, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})?[0];
-        secs += t.elapsed().as_secs_f64();
-        let [vc, va] = if val > 0 && (cfg.verbose || cfg.reports.is_some()) {
-            measure(&mut net)?
-        } else {
-            [f64::NAN; 2]
-        };
-        history.push(EpochRecord {
-            epoch: e,
-            train_cost: f64::from(cost),
-            train_metric: None,
-            eval_cost: Some(vc).filter(|v| v.is_finite()),
-            eval_metric: Some(va).filter(|v| v.is_finite()),
-        });
+    let policy = cfg.checkpoints.as_ref().map(Checkpoints::new);
+    let resume = match (&policy, cfg.resume) {
+        (Some(p), true) => p.latest()?,
+        (None, true) => return Err("resume: the run has no checkpoint folder".into()),
+        (_, false) => None,
+    };
+    let sidecar = policy.as_ref().map(|p| p.dir.join("history.tsv"));
+    // the finished epochs' records of a resumed run (their validation figures)
+    let mut history: Vec<EpochRecord> = match (&resume, &sidecar) {
+        (Some(_), Some(file)) => read_history(file),
+        _ => vec![],
+    };
+    if let Some(ckpt) = &resume {
         if cfg.verbose {
-            // the test accuracy is reported, never used to choose settings
-            let ta = accuracy(&mut net, &xt, &yt)?;
-            println!(
-                "epoch {e:>2}: cost {cost:.4}, validation accuracy {va:.4}, test accuracy {ta:.4} ({:.1} s)",
-                t.elapsed().as_secs_f64()
-            );
+            println!("resuming from {}", ckpt.display());
         }
     }
+    let opts = TrainOptions {
+        seed: cfg.seed,
+        checkpoints: policy,
+        resume,
+        ..TrainOptions::new(cfg.epochs, cfg.learning_rate)
+    };
+    let start = Instant::now();
+    let (mut epoch_start, mut measuring) = (Instant::now(), 0.0);
+    let mut failure: Option<Error> = None;
+    let trained = train_with(
+        &mut net,
+        &x,
+        &y,
+        Cost::SoftmaxCrossEntropy,
+        &opts,
+        |e, net| {
+            let t = Instant::now();
+            let outcome = (|| -> std::result::Result<(), Error> {
+                let [vc, va] = if val > 0 && (cfg.verbose || cfg.reports.is_some()) {
+                    measure(net)?
+                } else {
+                    [f64::NAN; 2]
+                };
+                history.retain(|r| r.epoch < e.epoch);
+                history.push(EpochRecord {
+                    epoch: e.epoch,
+                    train_cost: f64::from(e.cost),
+                    train_metric: None,
+                    eval_cost: Some(vc).filter(|v| v.is_finite()),
+                    eval_metric: Some(va).filter(|v| v.is_finite()),
+                });
+                if let Some(file) = &sidecar {
+                    write_history(file, &history)?;
+                }
+                if cfg.verbose {
+                    // the test accuracy is reported, never used to choose settings
+                    let ta = accuracy(net, &xt, &yt)?;
+                    println!(
+                    "epoch {:>2}: cost {:.4}, validation accuracy {va:.4}, test accuracy {ta:.4} ({:.1} s)",
+                    e.epoch,
+                    e.cost,
+                    epoch_start.elapsed().as_secs_f64()
+                );
+                }
+                Ok(())
+            })();
+            measuring += t.elapsed().as_secs_f64();
+            epoch_start = Instant::now();
+            outcome.map_err(|err| {
+                // stops the run; the cause is returned below
+                let stop = nn_dnn::Error::La(la_core::Error::Precondition {
+                    op: "image_cnn",
+                    problems: vec![err.to_string()],
+                });
+                failure = Some(err);
+                stop
+            })
+        },
+    );
+    let costs = match (trained, failure) {
+        (_, Some(err)) => return Err(err),
+        (trained, None) => trained?,
+    };
+    let secs = start.elapsed().as_secs_f64() - measuring;
+    // epochs the checkpoint finished but the sidecar does not know: their costs
+    for (i, c) in costs.iter().enumerate() {
+        if !history.iter().any(|r| r.epoch == i + 1) {
+            history.push(EpochRecord {
+                epoch: i + 1,
+                train_cost: f64::from(*c),
+                train_metric: None,
+                eval_cost: None,
+                eval_metric: None,
+            });
+        }
+    }
+    history.sort_by_key(|r| r.epoch);
     let va = if val > 0 {
         accuracy(&mut net, &xv, &yv)?
     } else {
@@ -312,6 +386,52 @@ pub fn image_cnn(
     })
 }
 
+/// Writes the epochs' records to `file` (tab-separated, written atomically).
+fn write_history(file: &Path, history: &[EpochRecord]) -> std::io::Result<()> {
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:016x}", v.to_bits()));
+    let mut text = String::from("epoch\ttrain_cost\teval_cost\teval_metric\n");
+    for r in history {
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            r.epoch,
+            opt(Some(r.train_cost)),
+            opt(r.eval_cost),
+            opt(r.eval_metric)
+        ));
+    }
+    la_core::atomic_file::write_atomic(file, text.as_bytes())
+}
+
+/// The records [`write_history`] wrote (none when the file is missing or damaged:
+/// the report then lacks the finished epochs' validation figures, nothing else).
+fn read_history(file: &Path) -> Vec<EpochRecord> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let value = |f: &str| match f {
+        "-" => Some(None),
+        bits => u64::from_str_radix(bits, 16)
+            .ok()
+            .map(|b| Some(f64::from_bits(b))),
+    };
+    let parsed: Option<Vec<EpochRecord>> = text
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            match f.as_slice() {
+                [e, tc, ec, em] => Some(EpochRecord {
+                    epoch: e.parse().ok()?,
+                    train_cost: value(tc)??,
+                    train_metric: None,
+                    eval_cost: value(ec)?,
+                    eval_metric: value(em)?,
+                }),
+                _ => None,
+            }
+        })
+        .collect();
+    parsed.unwrap_or_default()
+}
+
 /// [`image_cnn`] on Fashion-MNIST in `dir`.
 pub fn fashion_mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Error> {
     let data = datasets::fashion_mnist_with(dir, cfg.verify)?;
@@ -330,9 +450,11 @@ pub fn mnist_cnn(dir: &Path, cfg: &CnnConfig) -> std::result::Result<Report, Err
 }
 
 /// The body of the `fashion_mnist_cnn` and `mnist_cnn` binaries: parses `[--epochs N]`
-/// (default 10) and `[--native]` (the native convolutions instead of oneDNN's), runs
-/// `cnn` on the data in `dir` with Deep Diamond's settings, saving
-/// the network to `target/models/{name}-cnn.safetensors`, and prints the results.
+/// (default 10), `[--native]` (the native convolutions instead of oneDNN's) and
+/// `[--resume]` (continue from the newest checkpoint), runs `cnn` on the data in `dir`
+/// with Deep Diamond's settings, checkpointing every epoch into
+/// `target/checkpoints/{name}-cnn/`, saving the network to
+/// `target/models/{name}-cnn.safetensors`, and prints the results.
 pub fn chapter_main(
     chapter: &str,
     name: &str,
@@ -341,13 +463,16 @@ pub fn chapter_main(
     crate::e2e::report_errors(|| {
         let mut args: Vec<String> = std::env::args().skip(1).collect();
         let native = args.iter().any(|a| a == "--native");
-        args.retain(|a| a != "--native");
+        let resume = args.iter().any(|a| a == "--resume");
+        args.retain(|a| a != "--native" && a != "--resume");
         let epochs = match args.as_slice() {
             [] => 10,
             [flag, n] if flag == "--epochs" => n
                 .parse()
                 .map_err(|_| format!("--epochs {n}: not a number"))?,
-            _ => return Err(format!("usage: {name}-cnn [--epochs N] [--native]").into()),
+            _ => {
+                return Err(format!("usage: {name}-cnn [--epochs N] [--native] [--resume]").into())
+            }
         };
         crate::heading("Part VII", chapter);
         let target = crate::e2e::target_dir();
@@ -355,6 +480,8 @@ pub fn chapter_main(
             epochs,
             save_to: Some(target.join(format!("models/{name}-cnn.safetensors"))),
             reports: Some(target.join("reports")),
+            checkpoints: Some(target.join(format!("checkpoints/{name}-cnn"))),
+            resume,
             dnnl: !native,
             ..CnnConfig::deep_diamond()
         };

@@ -10,6 +10,7 @@ use chapters::cnn::{image_cnn, CnnConfig};
 use chapters::e2e::{boston, imdb, mnist, BostonConfig, ImdbConfig, ImdbData, MnistConfig};
 use common::{write_boston, write_digits, write_reviews};
 use datasets::Verify;
+use la_core::prelude::*;
 
 #[test]
 fn cnn_pipeline_on_generated_digits() {
@@ -36,6 +37,70 @@ fn cnn_pipeline_on_generated_digits() {
     assert!(r.value >= 0.95, "test accuracy {}", r.value);
     assert!(r.extra[0].1 >= 0.95, "validation accuracy {}", r.extra[0].1);
     assert!(dir.path().join("digits-cnn.safetensors").exists());
+}
+
+#[test]
+fn a_cnn_run_killed_after_a_checkpoint_resumes_to_the_same_model_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write_digits(dir.path(), "train", 300, 5);
+    write_digits(dir.path(), "t10k", 100, 6);
+    let data = datasets::mnist_with(dir.path(), Verify::Skip).unwrap();
+    let cfg = |name: &str, resume: bool| CnnConfig {
+        channels: [4, 4],
+        dense: 16,
+        epochs: 4,
+        batch: 32,
+        learning_rate: 0.005,
+        validation: 50,
+        verbose: false,
+        dnnl: false, // the native kernels: bit for bit
+        save_to: Some(dir.path().join(format!("{name}.safetensors"))),
+        checkpoints: Some(dir.path().join(format!("checkpoints-{name}"))),
+        resume,
+        ..CnnConfig::deep_diamond()
+    };
+    let whole = image_cnn("digits", &data, &cfg("whole", false), None).unwrap();
+
+    // the same run, then its last checkpoint removed: as if killed during epoch 4
+    image_cnn("digits", &data, &cfg("killed", false), None).unwrap();
+    let ckpts = dir.path().join("checkpoints-killed");
+    std::fs::remove_file(ckpts.join("checkpoint-000004.safetensors")).unwrap();
+    assert!(ckpts.join("checkpoint-000003.safetensors").exists());
+    let resumed = image_cnn("digits", &data, &cfg("killed", true), None).unwrap();
+
+    assert_eq!(resumed.value, whole.value, "test accuracy");
+    assert_eq!(
+        resumed.extra, whole.extra,
+        "validation accuracy and macro F1"
+    );
+    // every parameter bit for bit (the files' metadata order may differ)
+    let params = |p: &str| {
+        let net = nn_dnn::load_network::<f32>(native_float(), dir.path().join(p)).unwrap();
+        let mut bits = vec![];
+        for l in net.layers() {
+            l.param_values(&mut |v, _, _| {
+                bits.extend(v.to_vec()?.iter().map(|x| x.to_bits()));
+                Ok(())
+            })
+            .unwrap();
+        }
+        bits
+    };
+    assert!(
+        params("killed.safetensors") == params("whole.safetensors"),
+        "the saved models differ"
+    );
+    let history = |name: &str| {
+        std::fs::read_to_string(dir.path().join(format!("checkpoints-{name}/history.tsv"))).unwrap()
+    };
+    assert_eq!(history("killed"), history("whole"));
+    assert_eq!(history("whole").lines().count(), 5, "{}", history("whole"));
+
+    // resuming needs a checkpoint folder
+    let mut no_folder = cfg("none", true);
+    no_folder.checkpoints = None;
+    let e = image_cnn("digits", &data, &no_folder, None).unwrap_err();
+    assert!(e.to_string().contains("no checkpoint folder"), "{e}");
 }
 
 #[test]
