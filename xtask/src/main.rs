@@ -20,8 +20,8 @@
 //!   a local mirror such as `../shared/datasets`; verifies checksums; idempotent.
 //! - `e2e [NAMES…] [--resume]` — the end-to-end chapter examples on the real data
 //!   (`imdb`, `boston`, `mnist`, `fashion-mnist`, `mnist-cnn`), with a results table;
-//!   the CNN runs checkpoint every epoch into `target/checkpoints/` and `--resume`
-//!   continues them from the newest checkpoint.
+//!   every run checkpoints each epoch into `target/checkpoints/` and `--resume`
+//!   continues each from its newest checkpoint.
 //! - `predict mnist|fashion-mnist <index | image.png>`, `predict imdb "<text>"` — runs
 //!   a network `e2e` saved under `target/models/`.
 //! - `package`  — `cargo package --no-verify` of every library crate (part of `test`).
@@ -319,13 +319,8 @@ fn e2e(args: &[String]) -> Result<(), String> {
         if !names.is_empty() && !names.iter().any(|n| n == name) {
             continue;
         }
-        // the CNN runs checkpoint every epoch (target/checkpoints/) and can resume;
-        // the dense runs train through nn-train's loop, which does not checkpoint yet
-        let cnn = bin.ends_with("_cnn");
-        let extra: &[&str] = if resume && cnn { &["--", "--resume"] } else { &[] };
-        if resume && !cnn {
-            println!("\n{name}: no checkpoints for this run yet (nn-train's loop); it starts over");
-        }
+        // every run checkpoints each epoch into target/checkpoints/ and can resume
+        let extra: &[&str] = if resume { &["--", "--resume"] } else { &[] };
         println!(
             "\n$ cargo run --release -p chapters --bin {bin}{}",
             if extra.is_empty() { "" } else { " -- --resume" }
@@ -575,7 +570,7 @@ fn usage() {
          download (or copy from the mirror DIR) and verify mnist, fashion-mnist, imdb, boston\n  \
          e2e [NAMES..] [--resume]  train on the real data (imdb, boston, mnist, fashion-mnist, mnist-cnn) and print the\n             \
          results table; each run writes a report (target/reports/) and saves its network (target/models/);\n             \
-         the CNN runs checkpoint every epoch (target/checkpoints/), --resume continues an interrupted one\n  \
+         each run checkpoints every epoch (target/checkpoints/), --resume continues interrupted ones\n  \
          predict mnist|fashion-mnist <TEST-INDEX | IMAGE.png>,  predict imdb \"<review>\"\n             \
          run a network that e2e saved\n  \
          package    `cargo package --no-verify` of every library crate (what users depend on)"

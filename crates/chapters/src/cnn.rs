@@ -9,9 +9,8 @@ use std::time::Instant;
 use datasets::LabelledImages;
 use la_core::prelude::*;
 use nn_dnn::{convo, dense, dropout_keep, network, pooling, train_with, Blueprint};
+use nn_dnn::{Activation, Adam, Cost, Init};
 use nn_dnn::{Checkpoints, TrainOptions};
-use nn_inference::{Activation, Init};
-use nn_train::{Adam, Cost};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
 
@@ -164,15 +163,15 @@ pub fn image_cnn(
     }
     let accuracy = |net: &mut nn_dnn::Network<f32>, x: &Tensor<f32>, y: &Tensor<f32>| {
         let pred = net.infer(x)?;
-        nn_train::categorical_accuracy(&pred.view_mat()?, &y.view_mat()?)
+        nn_dnn::categorical_accuracy(&pred.view_mat()?, &y.view_mat()?)
     };
     // the validation images' cost and accuracy (the report's curves)
     let measure = |net: &mut nn_dnn::Network<f32>| -> std::result::Result<[f64; 2], Error> {
         let pred = net.infer(&xv)?;
         let (p, y) = (pred.view_mat()?, yv.view_mat()?);
         Ok([
-            nn_train::cost_value(Cost::SoftmaxCrossEntropy, &p, &y)?,
-            nn_train::categorical_accuracy(&p, &y)?,
+            nn_dnn::cost_value(Cost::SoftmaxCrossEntropy, &p, &y)?,
+            nn_dnn::categorical_accuracy(&p, &y)?,
         ])
     };
     let policy = cfg.checkpoints.as_ref().map(Checkpoints::new);
@@ -307,7 +306,7 @@ pub fn image_cnn(
         }
     }
     let pred = net.infer(&xt)?;
-    let cm = nn_train::confusion_matrix(&pred.view_mat()?, &yt.view_mat()?)?;
+    let cm = nn_dnn::confusion_matrix(&pred.view_mat()?, &yt.view_mat()?)?;
     let probs = pred.to_vec()?;
     if cfg.verbose {
         if let Some(names) = classes {

@@ -84,22 +84,40 @@ pub fn resize(grey: &[f32], w: usize, h: usize, side: usize) -> Vec<f32> {
     out
 }
 
-/// The class probabilities the dense network saved in `model` (a file of
-/// [`nn_train::save`]: it records its architecture) gives one image's pixels.
+/// The features one sample of `net` has, and its outputs.
+fn widths(net: &nn_dnn::Network<f32>) -> (usize, usize) {
+    let features = net.input_desc().shape()[1..].iter().product();
+    (features, net.output_desc().shape()[1..].iter().product())
+}
+
+/// `net`'s output for one sample of `features` values.
+fn infer_one(
+    net: &mut nn_dnn::Network<f32>,
+    features: &[f32],
+) -> std::result::Result<Vec<f32>, Error> {
+    let x = tensor_from(
+        &native_float(),
+        desc([1, features.len()], DataType::Float, TensorLayout::Nc)?,
+        features,
+    )?;
+    Ok(net.infer(&x)?.to_vec()?)
+}
+
+/// The class probabilities the dense network saved in `model` (a file of the MNIST
+/// run, or of `nn_train::save`: either records its architecture, which
+/// [`nn_dnn::load_network`] rebuilds) gives one image's pixels.
 pub fn classify_dense(model: &Path, pixels: &[f32]) -> std::result::Result<Vec<f32>, Error> {
-    let fac = native_float();
-    let mut net = nn_train::load_network(&fac, model)?;
-    if net.input_dim() != pixels.len() {
+    let mut net = nn_dnn::load_network(native_float(), model)?;
+    let (inputs, _) = widths(&net);
+    if inputs != pixels.len() {
         return Err(format!(
-            "{}: the network takes {} inputs but the image has {} pixels",
+            "{}: the network takes {inputs} inputs but the image has {} pixels",
             model.display(),
-            net.input_dim(),
             pixels.len()
         )
         .into());
     }
-    let x = fac.ge_from(pixels.len(), 1, pixels, Layout::ColumnMajor)?;
-    Ok(net.infer(&x)?.to_vec()?)
+    infer_one(&mut net, pixels)
 }
 
 /// The class probabilities of one `side x side` image by the CNN saved in `model`:
@@ -139,14 +157,12 @@ pub fn sentiment(
     text: &str,
 ) -> std::result::Result<(f64, usize), Error> {
     let vocab = Vocabulary::load(vocabulary)?;
-    let fac = native_float();
-    let mut net = nn_train::load_network(&fac, model)?;
-    if net.input_dim() != vocab.len() || net.output_dim() != 1 {
+    let mut net = nn_dnn::load_network(native_float(), model)?;
+    let (inputs, outputs) = widths(&net);
+    if inputs != vocab.len() || outputs != 1 {
         return Err(format!(
-            "{}: the network is {}→…→{} but the vocabulary {} has {} words (a sentiment model has one output per review)",
+            "{}: the network is {inputs}→…→{outputs} but the vocabulary {} has {} words (a sentiment model has one output per review)",
             model.display(),
-            net.input_dim(),
-            net.output_dim(),
             vocabulary.display(),
             vocab.len()
         )
@@ -157,8 +173,7 @@ pub fn sentiment(
     for &i in &idx {
         x[i as usize] = 1.0;
     }
-    let x = fac.ge_from(vocab.len(), 1, &x, Layout::ColumnMajor)?;
-    let p = net.infer(&x)?.to_vec()?[0];
+    let p = infer_one(&mut net, &x)?[0];
     Ok((f64::from(p), idx.len()))
 }
 

@@ -112,6 +112,6 @@ pub use nn_core::{
     Nesterov, Optimizer, Result, RmsProp, Schedule,
 };
 pub use train::{
-    check_samples, epochs, run_epochs, shuffle_order, train, train_sparse, train_with, Epoch, Run,
-    TrainOptions,
+    check_samples, epochs, run_epochs, shuffle_order, train, train_sparse, train_sparse_with,
+    train_with, Epoch, Run, TrainOptions,
 };

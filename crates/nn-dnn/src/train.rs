@@ -438,6 +438,22 @@ pub fn train_sparse<T: Scalar>(
     opts: &TrainOptions<T>,
     mut each: impl FnMut(&Epoch<T>),
 ) -> Result<Vec<T>> {
+    train_sparse_with(net, x, y, cost, opts, |e, _| {
+        each(e);
+        Ok(())
+    })
+}
+
+/// [`train_sparse`] with a per-epoch callback that sees the network, as
+/// [`train_with`].
+pub fn train_sparse_with<T: Scalar>(
+    net: &mut Network<T>,
+    x: &CscMatrix<T>,
+    y: &impl AsTensor<T>,
+    cost: Cost,
+    opts: &TrainOptions<T>,
+    each: impl FnMut(&Epoch<T>, &mut Network<T>) -> Result<()>,
+) -> Result<Vec<T>> {
     let total = x.ncols();
     let (ind, outd, dy) = (net.input_desc(), net.output_desc(), y.desc());
     let features = ind.shape()[1..].iter().product::<usize>();
@@ -477,10 +493,6 @@ pub fn train_sparse<T: Scalar>(
         cost,
         sparse: true,
         writes_checkpoints: true,
-    };
-    let each = |e: &Epoch<T>, _: &mut Network<T>| {
-        each(e);
-        Ok(())
     };
     run_epochs(net, &run, opts, each, |net, chunk, lr| {
         let n = chunk.len();

@@ -424,4 +424,41 @@ impl<'a, T: Scalar> TensorView<'a, T> {
     pub fn into_parts(self) -> (Desc, VectorView<'a, T>) {
         (self.desc, self.buf)
     }
+
+    /// A batch in the book's Part IV–V layout — a `features x n` column-major matrix,
+    /// one sample per column — as the `[n, features]` tensor it is in memory, without
+    /// a copy. The matrix must be column-major with no gaps between columns.
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// use tensor_core::{AsTensor, TensorView};
+    /// let x = native_float().ge_from(3, 2, &[1., 2., 3., 4., 5., 6.], Layout::ColumnMajor)?;
+    /// let t = TensorView::of_samples(&x)?;
+    /// assert_eq!(t.desc().shape(), &[2, 3]);
+    /// assert_eq!(t.entry(&[1, 0])?, 4.0); // sample 1, feature 0
+    /// # Ok::<(), la_core::Error>(())
+    /// ```
+    pub fn of_samples(m: &'a impl AsMatrix<T>) -> Result<Self> {
+        let (features, n) = (m.mrows(), m.ncols());
+        Check::new("TensorView::of_samples")
+            .require(m.layout() == Layout::ColumnMajor, || {
+                format!(
+                    "the {features}x{n} matrix is {:?}; samples as columns need column-major",
+                    m.layout()
+                )
+            })
+            .require(features > 0 && n > 0, || {
+                format!("the matrix is {features}x{n}")
+            })
+            .finish()?;
+        let desc = crate::desc::desc(
+            [n, features],
+            DataType::of::<T>(),
+            crate::desc::TensorLayout::Nc,
+        )?;
+        Ok(TensorView {
+            buf: m.view_vctr()?,
+            desc,
+        })
+    }
 }

@@ -3,7 +3,8 @@
 //! cost) and its variants (sigmoid cross-entropy, dropout, RMSprop). `cargo xtask e2e
 //! imdb` runs it on the real data (`cargo xtask fetch-datasets imdb` first).
 //! `--validate` holds out 20% of the training reviews and reports their accuracy
-//! instead: that is how the settings were chosen.
+//! instead: that is how the settings were chosen. Each run checkpoints every epoch
+//! into `target/checkpoints/imdb-{1..4}/`; `--resume` continues from the newest.
 
 use chapters::e2e::{imdb, ImdbConfig, ImdbData};
 use nn_train::{Cost, Dropout, RmsProp};
@@ -45,7 +46,13 @@ fn run() -> Result<(), chapters::e2e::Error> {
         ("Adam, sigmoid cross-entropy", cross_entropy),
         ("Adam, dropout 0.5, η 0.001", dropout),
         ("RMSprop, quadratic cost", rmsprop),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (name, mut cfg))| {
+        chapters::e2e::checkpoint_into(&mut cfg.run, &format!("imdb-{}", i + 1));
+        (name, cfg)
+    }) {
         cfg.label = format!("IMDB ({name})");
         let r = imdb(&data, &cfg)?;
         println!(

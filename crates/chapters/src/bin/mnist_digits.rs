@@ -1,6 +1,7 @@
 //! "Classification and metrics: MNIST": 784-512-10 (relu, softmax), softmax
 //! cross-entropy; prints the confusion matrix with per-class precision, recall and F1.
-//! `cargo xtask e2e mnist`.
+//! `cargo xtask e2e mnist`; checkpoints every epoch into `target/checkpoints/mnist/`,
+//! `--resume` continues from the newest.
 
 use chapters::e2e::{mnist, MnistConfig};
 
@@ -14,6 +15,7 @@ fn run() -> Result<(), chapters::e2e::Error> {
     let mut cfg = MnistConfig::standard();
     cfg.run.reports = Some(target.join("reports"));
     cfg.run.save_to = Some(target.join("models/mnist.safetensors"));
+    chapters::e2e::checkpoint_into(&mut cfg.run, "mnist");
     let r = mnist(&datasets::dir("mnist"), &cfg)?;
     println!(
         "test accuracy {:.4}, macro F1 {:.4}, after {} epochs ({:.2} s training)",

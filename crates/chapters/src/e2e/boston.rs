@@ -42,7 +42,7 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
     let (x, y) = (train_s.x.to_matrix(&fac)?, train_s.y.to_matrix(&fac)?);
     let (xt, yt) = (test_s.x.to_matrix(&fac)?, test_s.y.to_matrix(&fac)?);
     let evaluation = Evaluation {
-        metric: |p, y| nn_train::mae(p, y),
+        metric: |p, y| nn_dnn::mae(p, y),
         fit: (&x, &y),
         eval: (&xt, &yt),
     };
@@ -56,9 +56,10 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
         Cost::Quadratic,
         cfg.run.reports.as_ref().map(|_| &evaluation),
     )?;
-    let pred = net.infer(&xt)?;
-    let mae = nn_train::mae(&pred, &yt)?;
-    let rmse = nn_train::rmse(&pred, &yt)?;
+    let pred = infer(&mut net, &xt)?;
+    let pred = pred.view_mat()?;
+    let mae = nn_dnn::mae(&pred, &yt)?;
+    let rmse = nn_dnn::rmse(&pred, &yt)?;
     let mut report = Report {
         dataset: "Boston housing".into(),
         network: network_name(x.mrows(), &cfg.run.hidden, 1),

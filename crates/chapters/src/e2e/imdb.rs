@@ -142,7 +142,7 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
         None => None,
     };
     let evaluation = samples.as_ref().map(|((xf, yf), (xe, ye))| Evaluation {
-        metric: |p, y| nn_train::binary_accuracy(p, y),
+        metric: |p, y| nn_dnn::binary_accuracy(p, y),
         fit: (xf, yf),
         eval: (xe, ye),
     });
@@ -179,10 +179,10 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
     for j0 in (0..x_eval.cols()).step_by(1000) {
         let cols: Vec<usize> = (j0..(j0 + 1000).min(x_eval.cols())).collect();
         let xe = x_eval.select(&cols)?.to_matrix(&fac)?;
-        predictions.extend(net.infer(&xe)?.to_vec()?);
+        predictions.extend(infer(&mut net, &xe)?.to_vec()?);
     }
     let p = fac.ge_from(1, predictions.len(), &predictions, Layout::ColumnMajor)?;
-    let cm = nn_train::confusion_matrix(&p, &y_eval.to_matrix(&fac)?)?;
+    let cm = nn_dnn::confusion_matrix(&p, &y_eval.to_matrix(&fac)?)?;
     let acc = cm.accuracy();
     let mut report = Report {
         dataset: cfg.label.clone(),

@@ -53,7 +53,7 @@ pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error
         hot.select(&some)?.to_matrix(&fac)?,
     );
     let evaluation = Evaluation {
-        metric: |p, y| nn_train::categorical_accuracy(p, y),
+        metric: |p, y| nn_dnn::categorical_accuracy(p, y),
         fit: (&xs, &ys),
         eval: (&xt, &yt),
     };
@@ -67,8 +67,9 @@ pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error
         Cost::SoftmaxCrossEntropy,
         cfg.run.reports.as_ref().map(|_| &evaluation),
     )?;
-    let pred = net.infer(&xt)?;
-    let cm = nn_train::confusion_matrix(&pred, &yt)?;
+    let pred = infer(&mut net, &xt)?;
+    let pred = pred.view_mat()?;
+    let cm = nn_dnn::confusion_matrix(&pred, &yt)?;
     println!("{cm}");
     let probs = pred.to_vec()?;
     let mut report = Report {

@@ -11,11 +11,9 @@ use std::time::Instant;
 use datasets::{HostMatrix, MultiHot, Standardizer, Tokenizer, Vocabulary};
 use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
-use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
-use nn_train::{
-    sgd_train_sparse, sgd_train_with, training_network, training_network_sparse, Adam, Cost,
-    Dropout, Optimizer, Schedule, SgdTrain,
-};
+use nn_dnn::{dense, network, train_sparse_with, train_with, Blueprint, Checkpoints, Network};
+use nn_dnn::{Activation, Adam, Cost, Dropout, Init, Optimizer, Schedule, TrainOptions};
+use tensor_core::{desc, AsTensor, DataType, TensorLayout, TensorView};
 
 use crate::report::EpochRecord;
 
@@ -117,11 +115,17 @@ pub struct Run {
     pub reports: Option<std::path::PathBuf>,
     /// Save the trained network (safetensors, with its architecture) to this file.
     pub save_to: Option<std::path::PathBuf>,
+    /// Write a checkpoint after every epoch into this folder (the newest two kept).
+    pub checkpoints: Option<std::path::PathBuf>,
+    /// Continue from the newest checkpoint in `checkpoints` (from the start when
+    /// there is none).
+    pub resume: bool,
 }
 
 impl Run {
     /// Adam with the learning rate decaying linearly to 1% (Deep Diamond's mini-batch
-    /// default), seed 1, no dropout, no progress bar, no report, not saved.
+    /// default), seed 1, no dropout, no progress bar, no report, not saved, no
+    /// checkpoints.
     pub fn adam(hidden: &[usize], epochs: usize, batch: usize, learning_rate: f32) -> Self {
         Run {
             hidden: hidden.to_vec(),
@@ -137,6 +141,8 @@ impl Run {
             progress: false,
             reports: None,
             save_to: None,
+            checkpoints: None,
+            resume: false,
         }
     }
 
@@ -155,6 +161,14 @@ impl Run {
     }
 }
 
+/// Makes `run` write a checkpoint after every epoch into
+/// `target/checkpoints/{name}/`, and resume from the newest one when the binary was
+/// started with `--resume` (`cargo xtask e2e --resume`).
+pub fn checkpoint_into(run: &mut Run, name: &str) {
+    run.checkpoints = Some(target_dir().join("checkpoints").join(name));
+    run.resume = std::env::args().any(|a| a == "--resume");
+}
+
 /// Where the examples keep what they make (`target/` of the workspace, or
 /// `$CARGO_TARGET_DIR`): `target/reports/`, `target/models/`.
 pub fn target_dir() -> std::path::PathBuf {
@@ -166,7 +180,7 @@ pub fn target_dir() -> std::path::PathBuf {
 }
 
 /// A metric of predictions against targets (accuracy, MAE).
-type Metric = fn(&MatrixView<'_, f32>, &Matrix<f32>) -> nn_train::Result<f64>;
+type Metric = fn(&MatrixView<'_, f32>, &Matrix<f32>) -> nn_dnn::Result<f64>;
 
 /// A network's per-epoch evaluation (the report's curves): the metric on (a sample
 /// of) the training data, and the training cost and the metric on the evaluation data.
@@ -180,28 +194,25 @@ struct Evaluation<'a> {
 
 impl Evaluation<'_> {
     /// `[training metric, evaluation cost, evaluation metric]` of `net`.
-    fn measure(
-        &self,
-        net: &mut InferenceNetwork<f32>,
-        cost: Cost,
-    ) -> std::result::Result<[f64; 3], Error> {
-        let on_fit = (self.metric)(&net.infer(self.fit.0)?, self.fit.1)?;
-        let p = net.infer(self.eval.0)?;
+    fn measure(&self, net: &mut Network<f32>, cost: Cost) -> std::result::Result<[f64; 3], Error> {
+        let on_fit = (self.metric)(&infer(net, self.fit.0)?.view_mat()?, self.fit.1)?;
+        let pred = infer(net, self.eval.0)?;
+        let p = pred.view_mat()?;
         Ok([
             on_fit,
-            nn_train::cost_value(cost, &p, self.eval.1)?,
+            nn_dnn::cost_value(cost, &p, self.eval.1)?,
             (self.metric)(&p, self.eval.1)?,
         ])
     }
 }
 
-/// Copies the weights and biases of `src` into `dst` (same architecture).
-fn copy_params(src: &InferenceNetwork<f32>, dst: &mut InferenceNetwork<f32>) -> Result<()> {
-    for (d, s) in dst.layers_mut().iter_mut().zip(src.layers()) {
-        copy_into(s.weights(), d.weights_mut())?;
-        copy_into(s.bias(), d.bias_mut())?;
-    }
-    Ok(())
+/// The network's outputs for the samples (columns) of `x`: `[n, outputs]`, whose
+/// `view_mat` is the book's `outputs x n`.
+pub fn infer(
+    net: &mut Network<f32>,
+    x: &Matrix<f32>,
+) -> std::result::Result<tensor_core::Tensor<f32>, Error> {
+    Ok(net.infer(&TensorView::of_samples(x)?)?)
 }
 
 /// `k` samples spread evenly over `n` (all when `k >= n`): a fixed subset that sees
@@ -232,12 +243,34 @@ enum Inputs<'a> {
 
 /// What [`train`] returns: the trained network, the training seconds (without the
 /// evaluation) and the per-epoch records.
-type Trained = (InferenceNetwork<f32>, f64, Vec<EpochRecord>);
+type Trained = (Network<f32>, f64, Vec<EpochRecord>);
+
+/// The dense layers: `hidden` with `act` (each followed by the run's dropout), then
+/// `outputs` with `out_act`.
+fn blueprints(
+    run: &Run,
+    act: Activation<f32>,
+    outputs: usize,
+    out_act: Activation<f32>,
+) -> Vec<Blueprint<f32>> {
+    let mut layers = vec![];
+    for &h in &run.hidden {
+        layers.push(dense(h, act));
+        match run.dropout {
+            Some(Dropout::Bernoulli { keep }) => layers.push(nn_dnn::dropout_keep(keep)),
+            Some(Dropout::Gaussian { sigma }) => layers.push(nn_dnn::gaussian_dropout(sigma)),
+            None => {}
+        }
+    }
+    layers.push(dense(outputs, out_act));
+    layers
+}
 
 /// Builds the network (`hidden` with `act`, then `output` with `out_act`), trains it
-/// with mini-batch SGD on `(x, y)` and returns it with the training seconds and each
-/// epoch's record; `evaluation` (when given) measures a copy of the network after
-/// each epoch, outside the timed training.
+/// with mini-batch SGD on `(x, y)` (samples as columns) and returns it with the
+/// training seconds and each epoch's record; `evaluation` (when given) measures the
+/// network after each epoch, outside the timed training. Checkpoints and resumes as
+/// the run says.
 #[allow(clippy::too_many_arguments)]
 fn train(
     fac: &Factory<f32>,
@@ -249,40 +282,41 @@ fn train(
     cost: Cost,
     evaluation: Option<&Evaluation<'_>>,
 ) -> std::result::Result<Trained, Error> {
-    let mut layers: Vec<_> = run
-        .hidden
-        .iter()
-        .map(|&h| fully_connected(h, act))
-        .collect();
-    layers.push(fully_connected(y.mrows(), out_act));
     let rows = match x {
         Inputs::Dense(m) => m.mrows(),
         Inputs::Sparse(s) => s.mrows(),
     };
-    let mut net = inference_network(fac, rows, &layers)?;
+    let input = desc([run.batch, rows], DataType::Float, TensorLayout::Nc)?;
+    let mut net = network(fac, input, &blueprints(run, act, y.mrows(), out_act))?;
     let init = if act == Activation::Relu {
         Init::He
     } else {
         Init::Glorot
     };
     net.init(&mut seeded_rng(run.seed), init)?;
-    let mut eval_net = match evaluation {
-        Some(_) => Some(inference_network(fac, rows, &layers)?),
-        None => None,
+    net.set_optimizer(run.optimizer)?;
+    let policy = run.checkpoints.as_ref().map(Checkpoints::new);
+    let resume = match (&policy, run.resume) {
+        (Some(p), true) => p.latest()?,
+        (None, true) => return Err("resume: the run has no checkpoint folder".into()),
+        (_, false) => None,
     };
-    let start = Instant::now();
-    let hyper = SgdTrain {
-        learning_rate: run.learning_rate,
-        schedule: run.schedule,
+    let opts = TrainOptions {
         seed: run.seed,
+        schedule: run.schedule,
+        checkpoints: policy,
+        resume,
+        ..TrainOptions::new(run.epochs, run.learning_rate)
     };
-    let mut bar = run.progress.then(|| nn_train::progress_bar(run.epochs));
+    let mut bar = run
+        .progress
+        .then(|| nn_train::EpochProgress::new(run.epochs));
     let mut history = Vec::with_capacity(run.epochs);
     let mut failure: Option<Error> = None;
     let mut eval_secs = 0.0;
-    let on_epoch = |e: &nn_train::Epoch<'_, f32>| {
+    let on_epoch = |e: &nn_dnn::Epoch<f32>, net: &mut Network<f32>| {
         if let Some(b) = bar.as_mut() {
-            b(e)
+            b.epoch(e.epoch, f64::from(e.cost));
         }
         let mut rec = EpochRecord {
             epoch: e.epoch,
@@ -291,61 +325,69 @@ fn train(
             eval_cost: None,
             eval_metric: None,
         };
-        if let (Some(ev), Some(en)) = (evaluation, eval_net.as_mut()) {
+        if let Some(ev) = evaluation {
             let t = Instant::now();
-            let measured = copy_params(e.network, en)
-                .map_err(Error::from)
-                .and_then(|()| ev.measure(en, cost));
-            match measured {
+            match ev.measure(net, cost) {
                 Ok([tm, ec, em]) => {
                     (rec.train_metric, rec.eval_cost, rec.eval_metric) =
                         (Some(tm), Some(ec), Some(em));
                 }
                 Err(err) => {
+                    let stop = nn_dnn::Error::La(la_core::Error::Precondition {
+                        op: "e2e evaluation",
+                        problems: vec![err.to_string()],
+                    });
                     failure.get_or_insert(err);
+                    return Err(stop);
                 }
             }
             eval_secs += t.elapsed().as_secs_f64();
         }
         history.push(rec);
+        Ok(())
     };
-    let epochs = run.epochs;
-    match x {
-        Inputs::Dense(x) => {
-            let first = x.submatrix(0, 0, x.mrows(), run.batch)?;
-            let mut t = training_network(&mut net, &first, run.optimizer)?;
-            for l in 0..run.hidden.len() {
-                t.set_dropout(l, run.dropout)?;
-            }
-            sgd_train_with(&mut t, x, y, cost, epochs, &hyper, on_epoch)?;
-        }
-        Inputs::Sparse(x) => {
-            let mut first = CscMatrix::with_capacity(x.mrows(), run.batch, 0);
-            for j in 0..run.batch.min(x.ncols()) {
-                first.push_col_from(x, j)?;
-            }
-            let mut t = training_network_sparse(&mut net, &first, run.optimizer)?;
-            for l in 0..run.hidden.len() {
-                t.set_dropout(l, run.dropout)?;
-            }
-            sgd_train_sparse(&mut t, x, y, cost, epochs, &hyper, on_epoch)?;
-        }
-    }
+    let start = Instant::now();
+    let yt = TensorView::of_samples(y)?;
+    let trained = match x {
+        Inputs::Dense(x) => train_with(
+            &mut net,
+            &TensorView::of_samples(x)?,
+            &yt,
+            cost,
+            &opts,
+            on_epoch,
+        ),
+        Inputs::Sparse(x) => train_sparse_with(&mut net, x, &yt, cost, &opts, on_epoch),
+    };
     if let Some(err) = failure {
         return Err(err);
     }
+    let costs = trained?;
     let secs = start.elapsed().as_secs_f64() - eval_secs;
+    // a resumed run's finished epochs: their costs (the checkpoint keeps no evaluation)
+    for (i, c) in costs.iter().enumerate().take(costs.len() - history.len()) {
+        history.insert(
+            i,
+            EpochRecord {
+                epoch: i + 1,
+                train_cost: f64::from(*c),
+                train_metric: None,
+                eval_cost: None,
+                eval_metric: None,
+            },
+        );
+    }
     if let Some(path) = &run.save_to {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        nn_train::save(&net, path)?;
+        nn_dnn::save(&net, path)?;
     }
     Ok((net, secs, history))
 }
 
 /// `counts[actual][predicted]` of a confusion matrix.
-pub fn confusion_counts(cm: &nn_train::ConfusionMatrix) -> Vec<Vec<usize>> {
+pub fn confusion_counts(cm: &nn_dnn::ConfusionMatrix) -> Vec<Vec<usize>> {
     (0..cm.classes())
         .map(|a| (0..cm.classes()).map(|p| cm.count(a, p)).collect())
         .collect()
