@@ -25,9 +25,10 @@
 //! ends with parameters bit-identical to the run that was never stopped (tested by
 //! killing a training process with SIGKILL, `tests/checkpoint.rs`): every step after
 //! `e` sees the same parameters, optimizer state, mini-batches and dropout masks, and
-//! the same kernels run on them. On a device the state is restored the same way; the
-//! result is as deterministic as the device's kernels (cuBLAS and cuDNN may choose
-//! reduction orders at run time), so expect equality to rounding there, not bits.
+//! the same kernels run on them. On a device the state is restored the same way, and
+//! the result is as deterministic as the device's kernels: on OpenCL (PoCL) a resumed
+//! run is bit-identical too (tested); cuBLAS and cuDNN may choose reduction orders at
+//! run time, so on CUDA expect equality to rounding, not bits (not yet run on a GPU).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

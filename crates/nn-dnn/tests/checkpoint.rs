@@ -305,6 +305,48 @@ fn the_fused_dense_path_and_sparse_input_resume_exactly() {
 }
 
 #[test]
+fn a_run_on_an_opencl_device_resumes_exactly() {
+    // the device path: costs accumulated on the device and read once per epoch,
+    // dropout masks drawn on the host and written to the device
+    let Some(cl) = la_opencl::test_factory::<f32>() else {
+        return; // SKIP printed by test_factory (a failure under DLFP_REQUIRE_OPENCL=1)
+    };
+    let input = desc([16, 6], DataType::Float, TensorLayout::Nc).unwrap();
+    let layers = [
+        dense(12, Activation::Relu),
+        dropout(),
+        dense(3, Activation::Softmax),
+    ];
+    let fresh = || {
+        let mut net = network(&cl, input, &layers).unwrap();
+        net.init(&mut seeded_rng(5), Init::He).unwrap();
+        net.set_optimizer(Adam::default()).unwrap();
+        net
+    };
+    let mut v = native_float().vctr(50 * 6).unwrap();
+    rand_uniform(&mut seeded_rng(4), &mut v).unwrap();
+    let xs = v.to_vec().unwrap();
+    let ys: Vec<f32> = (0..50 * 3)
+        .map(|k| if k % 3 == (k / 3) % 3 { 1.0 } else { 0.0 })
+        .collect();
+    let x = tensor_from(
+        &cl,
+        desc([50, 6], DataType::Float, TensorLayout::Nc).unwrap(),
+        &xs,
+    )
+    .unwrap();
+    let y = tensor_from(
+        &cl,
+        desc([50, 3], DataType::Float, TensorLayout::Nc).unwrap(),
+        &ys,
+    )
+    .unwrap();
+    every_checkpoint_resumes("opencl", fresh, |net, opts| {
+        train(net, &x, &y, Cost::SoftmaxCrossEntropy, opts, |_| {}).unwrap()
+    });
+}
+
+#[test]
 fn a_checkpoint_resumes_only_its_own_run() {
     let dir = scratch("mismatch");
     let (x, y) = images();
