@@ -14,6 +14,7 @@ use nn_dnn::{Checkpoints, TrainOptions};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
 
+use crate::e2e::history::{complete_history, history_file, read_history, write_history};
 use crate::e2e::{confusion_counts, misclassified, Error, Report};
 use crate::report::{EpochRecord, RunReport};
 
@@ -54,7 +55,7 @@ pub struct CnnConfig {
     /// images, the confusion matrix, misclassified test images) under this folder.
     pub reports: Option<std::path::PathBuf>,
     /// Write a checkpoint after every epoch into this folder (the newest two kept,
-    /// with the epochs' validation records beside them in `history.tsv`).
+    /// with the epochs' records beside them: [`crate::e2e::history`]).
     pub checkpoints: Option<std::path::PathBuf>,
     /// Continue from the newest checkpoint in `checkpoints` (from the start when
     /// there is none): the run ends as if it had never stopped.
@@ -180,7 +181,7 @@ pub fn image_cnn(
         (None, true) => return Err("resume: the run has no checkpoint folder".into()),
         (_, false) => None,
     };
-    let sidecar = policy.as_ref().map(|p| p.dir.join("history.tsv"));
+    let sidecar = policy.as_ref().map(|p| history_file(&p.dir));
     // the finished epochs' records of a resumed run (their validation figures)
     let mut history: Vec<EpochRecord> = match (&resume, &sidecar) {
         (Some(_), Some(file)) => read_history(file),
@@ -255,19 +256,7 @@ pub fn image_cnn(
         (trained, None) => trained?,
     };
     let secs = start.elapsed().as_secs_f64() - measuring;
-    // epochs the checkpoint finished but the sidecar does not know: their costs
-    for (i, c) in costs.iter().enumerate() {
-        if !history.iter().any(|r| r.epoch == i + 1) {
-            history.push(EpochRecord {
-                epoch: i + 1,
-                train_cost: f64::from(*c),
-                train_metric: None,
-                eval_cost: None,
-                eval_metric: None,
-            });
-        }
-    }
-    history.sort_by_key(|r| r.epoch);
+    complete_history(&mut history, &costs);
     let va = if val > 0 {
         accuracy(&mut net, &xv, &yv)?
     } else {
@@ -383,52 +372,6 @@ pub fn image_cnn(
         train_seconds: secs,
         report,
     })
-}
-
-/// Writes the epochs' records to `file` (tab-separated, written atomically).
-fn write_history(file: &Path, history: &[EpochRecord]) -> std::io::Result<()> {
-    let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:016x}", v.to_bits()));
-    let mut text = String::from("epoch\ttrain_cost\teval_cost\teval_metric\n");
-    for r in history {
-        text.push_str(&format!(
-            "{}\t{}\t{}\t{}\n",
-            r.epoch,
-            opt(Some(r.train_cost)),
-            opt(r.eval_cost),
-            opt(r.eval_metric)
-        ));
-    }
-    la_core::atomic_file::write_atomic(file, text.as_bytes())
-}
-
-/// The records [`write_history`] wrote (none when the file is missing or damaged:
-/// the report then lacks the finished epochs' validation figures, nothing else).
-fn read_history(file: &Path) -> Vec<EpochRecord> {
-    let text = std::fs::read_to_string(file).unwrap_or_default();
-    let value = |f: &str| match f {
-        "-" => Some(None),
-        bits => u64::from_str_radix(bits, 16)
-            .ok()
-            .map(|b| Some(f64::from_bits(b))),
-    };
-    let parsed: Option<Vec<EpochRecord>> = text
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            match f.as_slice() {
-                [e, tc, ec, em] => Some(EpochRecord {
-                    epoch: e.parse().ok()?,
-                    train_cost: value(tc)??,
-                    train_metric: None,
-                    eval_cost: value(ec)?,
-                    eval_metric: value(em)?,
-                }),
-                _ => None,
-            }
-        })
-        .collect();
-    parsed.unwrap_or_default()
 }
 
 /// [`image_cnn`] on Fashion-MNIST in `dir`.

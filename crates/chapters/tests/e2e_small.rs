@@ -179,6 +179,10 @@ fn a_dense_run_resumes_from_its_checkpoint_to_the_same_results() {
     std::fs::remove_file(dir.path().join("killed/checkpoint-000012.safetensors")).unwrap();
     let resumed = run("killed", true);
     assert_eq!((resumed.value, &resumed.extra), (whole.value, &whole.extra));
+    let history =
+        |name: &str| std::fs::read_to_string(dir.path().join(name).join("history.tsv")).unwrap();
+    assert_eq!(history("killed"), history("whole"));
+    assert_eq!(history("whole").lines().count(), 13);
 }
 
 #[test]

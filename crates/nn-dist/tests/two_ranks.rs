@@ -1,7 +1,8 @@
 //! Data-parallel training is single-process training: with [`Single`] bit for bit,
 //! and under `mpirun -np 2` (half of every mini-batch on each rank) to rounding, with
 //! the two ranks agreeing bit for bit; a two-rank run resumed from rank 0's
-//! checkpoint ends bit for bit where the uninterrupted two-rank run ends. Without `mpirun` the MPI test prints `SKIP`,
+//! checkpoint — also after the run was killed mid-way — ends bit for bit where the
+//! uninterrupted two-rank run ends. Without `mpirun` the MPI test prints `SKIP`,
 //! unless `DLFP_REQUIRE_MPI=1`.
 
 use std::path::{Path, PathBuf};
@@ -126,6 +127,11 @@ fn mpi_rank() {
     };
     let mut mpi = nn_dist::Mpi::init_expecting(2).unwrap();
     let rank = nn_dist::Ranks::rank(&mpi);
+    match std::env::var("DLFP_NN_DIST_MODE").as_deref() {
+        Ok("slow") => return slow_rank(&mut mpi, rank, Path::new(&out)),
+        Ok("resume") => return resuming_rank(&mut mpi, rank, Path::new(&out)),
+        _ => {}
+    }
     // Different seeds on purpose: DataParallel::new broadcasts rank 0's parameters.
     let mut n = net(GLOBAL_BATCH / 2, rank as u64);
     let (x, y) = data();
@@ -172,6 +178,83 @@ fn mpi_rank() {
     let mut bytes = nn_dnn::files::to_le_bytes(&params(&mut n));
     bytes.extend(nn_dnn::files::to_le_bytes(&costs));
     std::fs::write(Path::new(&out).join(format!("rank{rank}")), bytes).unwrap();
+}
+
+/// The checkpoints of the killed run, under `out`.
+fn killed_policy(out: &Path) -> Checkpoints {
+    Checkpoints {
+        keep: EPOCHS,
+        ..Checkpoints::new(out.join("killed"))
+    }
+}
+
+/// A rank of the run that is killed: it checkpoints (rank 0 writes) and sleeps after
+/// each epoch so the test can kill it mid-run.
+fn slow_rank(mpi: &mut nn_dist::Mpi, rank: usize, out: &Path) {
+    std::fs::write(
+        out.join(format!("pid{rank}")),
+        std::process::id().to_string(),
+    )
+    .unwrap();
+    let mut n = net(GLOBAL_BATCH / 2, rank as u64);
+    let (x, y) = data();
+    let mut dp = DataParallel::new(&mut n, mpi).unwrap();
+    let opts = TrainOptions {
+        checkpoints: Some(killed_policy(out)),
+        ..options()
+    };
+    dp.train(&mut n, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {
+        std::thread::sleep(std::time::Duration::from_millis(300))
+    })
+    .unwrap();
+}
+
+/// A rank after the kill: resumes from the newest checkpoint the killed run left,
+/// trains the same run uninterrupted, and asserts the two end bit for bit alike.
+fn resuming_rank(mpi: &mut nn_dist::Mpi, rank: usize, out: &Path) {
+    let (x, y) = data();
+    let latest = killed_policy(out).latest().unwrap().unwrap();
+    let mut resumed = net(GLOBAL_BATCH / 2, 11 + rank as u64);
+    let mut dp = DataParallel::new(&mut resumed, &mut *mpi).unwrap();
+    let opts = TrainOptions {
+        resume: Some(latest.clone()),
+        ..options()
+    };
+    let got = dp
+        .train(
+            &mut resumed,
+            &x,
+            &y,
+            Cost::SoftmaxCrossEntropy,
+            &opts,
+            |_| {},
+        )
+        .unwrap();
+    drop(dp);
+    let mut whole = net(GLOBAL_BATCH / 2, rank as u64);
+    let mut dp = DataParallel::new(&mut whole, &mut *mpi).unwrap();
+    let want = dp
+        .train(
+            &mut whole,
+            &x,
+            &y,
+            Cost::SoftmaxCrossEntropy,
+            &options(),
+            |_| {},
+        )
+        .unwrap();
+    assert_eq!(
+        got,
+        want,
+        "rank {rank}: costs after resuming from {}",
+        latest.display()
+    );
+    let (p, q) = (params(&mut resumed), params(&mut whole));
+    assert!(
+        p.iter().zip(&q).all(|(a, b)| a.to_bits() == b.to_bits()),
+        "rank {rank}: parameters after resuming from {}",
+        latest.display()
+    );
 }
 
 fn mpirun() -> Option<PathBuf> {
@@ -228,4 +311,62 @@ fn two_ranks_match_one_rank() {
         want.len()
     );
     assert!(worst < 1e-5, "2 ranks differ from 1 rank by {worst}");
+}
+
+#[test]
+fn a_killed_two_rank_run_resumes_to_the_uninterrupted_run() {
+    let Some(mpirun) = mpirun() else { return };
+    let out = std::env::temp_dir().join(format!("dlfp-nn-dist-kill-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let launch = |mode: &str| {
+        let mut c = Command::new(&mpirun);
+        c.args(["--allow-run-as-root", "--oversubscribe", "-np", "2"])
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", "mpi_rank", "--nocapture", "--test-threads", "1"])
+            .env("DLFP_NN_DIST_OUT", &out)
+            .env("DLFP_NN_DIST_MODE", mode)
+            .env("OMPI_MCA_mpi_yield_when_idle", "1");
+        c
+    };
+    let mut run = launch("slow")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let third = killed_policy(&out).path(3);
+    let start = std::time::Instant::now();
+    while !third.exists() {
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "no third checkpoint in 2 minutes"
+        );
+        if let Some(status) = run.try_wait().unwrap() {
+            panic!("the run ended ({status}) before its third checkpoint");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SIGKILL both ranks (as a lost machine would), then mpirun
+    let pids: Vec<String> = (0..2)
+        .map(|r| std::fs::read_to_string(out.join(format!("pid{r}"))).unwrap())
+        .collect();
+    let killed = Command::new("kill")
+        .arg("-KILL")
+        .args(&pids)
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill -KILL {pids:?}");
+    run.kill().ok();
+    run.wait().unwrap();
+    let latest = killed_policy(&out).latest().unwrap().unwrap();
+    assert!(
+        latest != killed_policy(&out).path(EPOCHS),
+        "the run finished before it was killed"
+    );
+    let status = launch("resume").status().unwrap();
+    std::fs::remove_dir_all(&out).ok();
+    assert!(
+        status.success(),
+        "the ranks resumed from {} did not end where the uninterrupted run ends: {status}",
+        latest.display()
+    );
 }

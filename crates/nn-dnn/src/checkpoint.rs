@@ -41,7 +41,7 @@ use nn_core::{Error, Result};
 use safetensors::SafeTensors;
 
 use crate::architecture;
-use crate::io;
+use crate::io::{self, format_err};
 use crate::network::Network;
 use crate::train::{Run, TrainOptions};
 
@@ -54,7 +54,8 @@ const FORMAT: &str = "dlfp-checkpoint 1";
 /// [`TrainOptions`]): into `dir`, after every `every_epochs`-th epoch and/or after the
 /// first epoch that ends `every_seconds` after the last checkpoint, keeping the newest
 /// `keep` files (`checkpoint-000003.safetensors` for epoch 3). Resume with
-/// [`TrainOptions::resume`] from [`Checkpoints::latest`].
+/// [`TrainOptions::resume`] from [`Checkpoints::latest`]. Give each run its own folder:
+/// the newest and the pruned files are found by their names.
 ///
 /// ```
 /// use la_core::prelude::*;
@@ -173,14 +174,6 @@ fn io_err(op: &'static str, path: &Path, source: std::io::Error) -> Error {
         op,
         path: path.into(),
         source,
-    }
-}
-
-fn format_err(op: &'static str, path: &Path, message: impl Into<String>) -> Error {
-    Error::Format {
-        op,
-        path: path.into(),
-        message: message.into(),
     }
 }
 

@@ -29,7 +29,7 @@ use crate::architecture;
 use crate::network::{network, Network};
 use crate::Blueprint;
 
-fn format_err(op: &'static str, path: &Path, message: impl Into<String>) -> Error {
+pub(crate) fn format_err(op: &'static str, path: &Path, message: impl Into<String>) -> Error {
     Error::Format {
         op,
         path: path.into(),

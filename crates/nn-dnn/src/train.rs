@@ -114,7 +114,9 @@ pub fn check_samples<T: Scalar>(
 /// `opts.seed`, when `opts.shuffle`), calls `step` on each run of `batch` of them
 /// (the last shorter when `total` is not a multiple: every network trains on a short
 /// last batch) with the epoch's learning rate (`opts.schedule`), and reports the mean
-/// of the costs `step` returns to `each`. Returns each epoch's mean cost.
+/// of the costs `step` returns to `each`. Returns each epoch's mean cost. It has no
+/// network, so options with `checkpoints` or `resume` are an error here: use
+/// [`run_epochs`].
 ///
 /// ```
 /// use nn_dnn::{epochs, TrainOptions};
@@ -136,6 +138,11 @@ pub fn epochs<T: Scalar>(
     each: impl FnMut(&Epoch<T>),
     step: impl FnMut(&[usize], T) -> Result<T>,
 ) -> Result<Vec<T>> {
+    la_core::Check::new("epochs")
+        .require(opts.checkpoints.is_none() && opts.resume.is_none(), || {
+            "checkpoints and resume need the network: use run_epochs (or train)".into()
+        })
+        .finish()?;
     let mut each = each;
     let loop_ = EpochLoop {
         total,

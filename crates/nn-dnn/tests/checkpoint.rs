@@ -507,5 +507,12 @@ fn the_policy_writes_and_keeps_what_it_says() {
         let e = run(bad).unwrap_err().to_string();
         assert!(e.contains("train (checkpoints)") && e.contains(what), "{e}");
     }
+    // the bare epoch loop has no network to checkpoint
+    let opts = TrainOptions {
+        checkpoints: Some(base.clone()),
+        ..TrainOptions::new(1, 0.1f32)
+    };
+    let e = nn_dnn::epochs(4, 2, &opts, |_| {}, |_, _| Ok(0.0)).unwrap_err();
+    assert!(e.to_string().contains("use run_epochs"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -18,6 +18,7 @@ use tensor_core::{desc, AsTensor, DataType, TensorLayout, TensorView};
 use crate::report::EpochRecord;
 
 mod boston;
+pub mod history;
 mod imdb;
 mod mnist;
 
@@ -115,7 +116,8 @@ pub struct Run {
     pub reports: Option<std::path::PathBuf>,
     /// Save the trained network (safetensors, with its architecture) to this file.
     pub save_to: Option<std::path::PathBuf>,
-    /// Write a checkpoint after every epoch into this folder (the newest two kept).
+    /// Write a checkpoint after every epoch into this folder (the newest two kept,
+    /// with the epochs' records beside them: [`history`]).
     pub checkpoints: Option<std::path::PathBuf>,
     /// Continue from the newest checkpoint in `checkpoints` (from the start when
     /// there is none).
@@ -301,6 +303,12 @@ fn train(
         (None, true) => return Err("resume: the run has no checkpoint folder".into()),
         (_, false) => None,
     };
+    let sidecar = policy.as_ref().map(|p| history::history_file(&p.dir));
+    // the finished epochs' records of a resumed run (their evaluation figures)
+    let mut history = match (&resume, &sidecar) {
+        (Some(_), Some(file)) => history::read_history(file),
+        _ => Vec::with_capacity(run.epochs),
+    };
     let opts = TrainOptions {
         seed: run.seed,
         schedule: run.schedule,
@@ -311,7 +319,6 @@ fn train(
     let mut bar = run
         .progress
         .then(|| nn_train::EpochProgress::new(run.epochs));
-    let mut history = Vec::with_capacity(run.epochs);
     let mut failure: Option<Error> = None;
     let mut eval_secs = 0.0;
     let on_epoch = |e: &nn_dnn::Epoch<f32>, net: &mut Network<f32>| {
@@ -343,7 +350,18 @@ fn train(
             }
             eval_secs += t.elapsed().as_secs_f64();
         }
+        history.retain(|r| r.epoch < e.epoch);
         history.push(rec);
+        if let Some(file) = &sidecar {
+            if let Err(err) = history::write_history(file, &history) {
+                let stop = nn_dnn::Error::Io {
+                    op: "e2e (history)",
+                    path: file.clone(),
+                    source: err,
+                };
+                return Err(stop);
+            }
+        }
         Ok(())
     };
     let start = Instant::now();
@@ -364,19 +382,7 @@ fn train(
     }
     let costs = trained?;
     let secs = start.elapsed().as_secs_f64() - eval_secs;
-    // a resumed run's finished epochs: their costs (the checkpoint keeps no evaluation)
-    for (i, c) in costs.iter().enumerate().take(costs.len() - history.len()) {
-        history.insert(
-            i,
-            EpochRecord {
-                epoch: i + 1,
-                train_cost: f64::from(*c),
-                train_metric: None,
-                eval_cost: None,
-                eval_metric: None,
-            },
-        );
-    }
+    history::complete_history(&mut history, &costs);
     if let Some(path) = &run.save_to {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
