@@ -8,13 +8,13 @@ use std::time::Instant;
 
 use datasets::LabelledImages;
 use la_core::prelude::*;
+use nn_dnn::TrainOptions;
 use nn_dnn::{convo, dense, dropout_keep, network, pooling, train_with, Blueprint};
 use nn_dnn::{Activation, Adam, Cost, Init};
-use nn_dnn::{Checkpoints, TrainOptions};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
 
-use crate::e2e::history::{complete_history, history_file, read_history, write_history};
+use crate::e2e::history::checkpointing;
 use crate::e2e::{confusion_counts, misclassified, Error, Report};
 use crate::report::{EpochRecord, RunReport};
 
@@ -175,18 +175,7 @@ pub fn image_cnn(
             nn_dnn::categorical_accuracy(&p, &y)?,
         ])
     };
-    let policy = cfg.checkpoints.as_ref().map(Checkpoints::new);
-    let resume = match (&policy, cfg.resume) {
-        (Some(p), true) => p.latest()?,
-        (None, true) => return Err("resume: the run has no checkpoint folder".into()),
-        (_, false) => None,
-    };
-    let sidecar = policy.as_ref().map(|p| history_file(&p.dir));
-    // the finished epochs' records of a resumed run (their validation figures)
-    let mut history: Vec<EpochRecord> = match (&resume, &sidecar) {
-        (Some(_), Some(file)) => read_history(file),
-        _ => vec![],
-    };
+    let (policy, resume, mut records) = checkpointing(cfg.checkpoints.as_deref(), cfg.resume)?;
     if let Some(ckpt) = &resume {
         if cfg.verbose {
             println!("resuming from {}", ckpt.display());
@@ -215,17 +204,13 @@ pub fn image_cnn(
                 } else {
                     [f64::NAN; 2]
                 };
-                history.retain(|r| r.epoch < e.epoch);
-                history.push(EpochRecord {
+                records.record(EpochRecord {
                     epoch: e.epoch,
                     train_cost: f64::from(e.cost),
                     train_metric: None,
                     eval_cost: Some(vc).filter(|v| v.is_finite()),
                     eval_metric: Some(va).filter(|v| v.is_finite()),
-                });
-                if let Some(file) = &sidecar {
-                    write_history(file, &history)?;
-                }
+                })?;
                 if cfg.verbose {
                     // the test accuracy is reported, never used to choose settings
                     let ta = accuracy(net, &xt, &yt)?;
@@ -256,7 +241,7 @@ pub fn image_cnn(
         (trained, None) => trained?,
     };
     let secs = start.elapsed().as_secs_f64() - measuring;
-    complete_history(&mut history, &costs);
+    let history = records.finish(&costs);
     let va = if val > 0 {
         accuracy(&mut net, &xv, &yv)?
     } else {

@@ -5,7 +5,65 @@
 
 use std::path::{Path, PathBuf};
 
+use nn_dnn::Checkpoints;
+
+use crate::e2e::Error;
 use crate::report::EpochRecord;
+
+/// A run's epoch records as it trains: those a resumed run's records file had, then
+/// each new epoch's, written to the file after every epoch.
+#[derive(Debug)]
+pub struct Records {
+    file: Option<PathBuf>,
+    records: Vec<EpochRecord>,
+}
+
+impl Records {
+    /// Records epoch `r.epoch` (dropping what a resumed file had for it and later
+    /// epochs) and rewrites the records file, if the run has one.
+    pub fn record(&mut self, r: EpochRecord) -> std::io::Result<()> {
+        self.records.retain(|old| old.epoch < r.epoch);
+        self.records.push(r);
+        match &self.file {
+            Some(file) => write_history(file, &self.records),
+            None => Ok(()),
+        }
+    }
+
+    /// The records file, if the run has one.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// One record per epoch of the finished run ([`complete_history`] with every
+    /// epoch's training cost).
+    pub fn finish(mut self, costs: &[f32]) -> Vec<EpochRecord> {
+        complete_history(&mut self.records, costs);
+        self.records
+    }
+}
+
+/// What a run that checkpoints into `dir` (none: no checkpoints) needs: the policy
+/// (a checkpoint every epoch, the newest two kept), the checkpoint to resume from
+/// (the newest, when `resume`; `None` when there is none yet) and its records (the
+/// finished epochs', read back when resuming). Resuming without a folder is an error.
+pub fn checkpointing(
+    dir: Option<&Path>,
+    resume: bool,
+) -> Result<(Option<Checkpoints>, Option<PathBuf>, Records), Error> {
+    let policy = dir.map(Checkpoints::new);
+    let from = match (&policy, resume) {
+        (Some(p), true) => p.latest()?,
+        (None, true) => return Err("resume: the run has no checkpoint folder".into()),
+        (_, false) => None,
+    };
+    let file = policy.as_ref().map(|p| history_file(&p.dir));
+    let records = match (&from, &file) {
+        (Some(_), Some(f)) => read_history(f),
+        _ => vec![],
+    };
+    Ok((policy, from, Records { file, records }))
+}
 
 /// The records file of a run that checkpoints into `dir`.
 pub fn history_file(dir: &Path) -> PathBuf {

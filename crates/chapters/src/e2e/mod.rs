@@ -11,7 +11,7 @@ use std::time::Instant;
 use datasets::{HostMatrix, MultiHot, Standardizer, Tokenizer, Vocabulary};
 use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
-use nn_dnn::{dense, network, train_sparse_with, train_with, Blueprint, Checkpoints, Network};
+use nn_dnn::{dense, network, train_sparse_with, train_with, Blueprint, Network};
 use nn_dnn::{Activation, Adam, Cost, Dropout, Init, Optimizer, Schedule, TrainOptions};
 use tensor_core::{desc, AsTensor, DataType, TensorLayout, TensorView};
 
@@ -297,18 +297,8 @@ fn train(
     };
     net.init(&mut seeded_rng(run.seed), init)?;
     net.set_optimizer(run.optimizer)?;
-    let policy = run.checkpoints.as_ref().map(Checkpoints::new);
-    let resume = match (&policy, run.resume) {
-        (Some(p), true) => p.latest()?,
-        (None, true) => return Err("resume: the run has no checkpoint folder".into()),
-        (_, false) => None,
-    };
-    let sidecar = policy.as_ref().map(|p| history::history_file(&p.dir));
-    // the finished epochs' records of a resumed run (their evaluation figures)
-    let mut history = match (&resume, &sidecar) {
-        (Some(_), Some(file)) => history::read_history(file),
-        _ => Vec::with_capacity(run.epochs),
-    };
+    let (policy, resume, mut records) =
+        history::checkpointing(run.checkpoints.as_deref(), run.resume)?;
     let opts = TrainOptions {
         seed: run.seed,
         schedule: run.schedule,
@@ -350,19 +340,11 @@ fn train(
             }
             eval_secs += t.elapsed().as_secs_f64();
         }
-        history.retain(|r| r.epoch < e.epoch);
-        history.push(rec);
-        if let Some(file) = &sidecar {
-            if let Err(err) = history::write_history(file, &history) {
-                let stop = nn_dnn::Error::Io {
-                    op: "e2e (history)",
-                    path: file.clone(),
-                    source: err,
-                };
-                return Err(stop);
-            }
-        }
-        Ok(())
+        records.record(rec).map_err(|source| nn_dnn::Error::Io {
+            op: "e2e (history)",
+            path: records.file().unwrap_or(Path::new("")).into(),
+            source,
+        })
     };
     let start = Instant::now();
     let yt = TensorView::of_samples(y)?;
@@ -382,7 +364,7 @@ fn train(
     }
     let costs = trained?;
     let secs = start.elapsed().as_secs_f64() - eval_secs;
-    history::complete_history(&mut history, &costs);
+    let history = records.finish(&costs);
     if let Some(path) = &run.save_to {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
