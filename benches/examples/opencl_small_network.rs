@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use la_core::prelude::*;
 use nn_train::conformance::{regression_data, regression_network_with};
-use nn_train::{sgd_train, training_network, Adam, Cost, SgdTrain};
+use nn_train::{sgd_train, training_network, Adam, Cost, TrainOptions};
 use tensor_core::DnnFactory;
 
 /// Trains the network twice and times the second run: the first builds the kernels
@@ -29,8 +29,7 @@ fn train(dnn: &DnnFactory<f32>) -> (f64, f32) {
         &x,
         &y,
         Cost::Quadratic,
-        20,
-        &SgdTrain::new(0.01),
+        &TrainOptions::new(20, 0.01),
     )
     .unwrap();
     (start.elapsed().as_secs_f64(), cost)

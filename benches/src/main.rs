@@ -31,14 +31,14 @@ fn record(workload: &str, seconds: f64) {
 /// 2,048 samples, 20 epochs of mini-batches of 128 with Adam; the median of three runs.
 fn small_network_secs(dnn: &tensor_core::DnnFactory<f32>) -> f64 {
     use nn_train::conformance::{regression_data, regression_network_with};
-    use nn_train::{sgd_train, training_network, Adam, Cost, SgdTrain};
+    use nn_train::{sgd_train, training_network, Adam, Cost, TrainOptions};
     let (x, y) = regression_data(dnn.la(), 2048, 1);
     median_secs(3, || {
         let mut net = regression_network_with(dnn, &[16, 16], 2);
         let first = x.submatrix(0, 0, 4, 128).expect("view");
         let mut train = training_network(&mut net, &first, Adam::default()).expect("network");
-        let opts = SgdTrain::new(0.01);
-        sgd_train(&mut train, &x, &y, Cost::Quadratic, 20, &opts).expect("training");
+        let opts = TrainOptions::new(20, 0.01);
+        sgd_train(&mut train, &x, &y, Cost::Quadratic, &opts).expect("training");
     })
 }
 

@@ -42,7 +42,7 @@ pub fn heading(part: &str, chapter: &str) {
 /// `inference_network`, with the book's weights and biases, written once against any
 /// factory: the GPU chapter's point is that this code does not change between CPU and
 /// GPU.
-pub fn book_network<T: Scalar>(f: &Factory<T>) -> Result<InferenceNetwork<T>> {
+pub fn book_network<T: Scalar>(f: &Factory<T>) -> nn_inference::Result<InferenceNetwork<T>> {
     let t = |v: &[f64]| v.iter().map(|x| T::of(*x)).collect::<Vec<T>>();
     let mut net = inference_network(
         f,
@@ -58,23 +58,23 @@ pub fn book_network<T: Scalar>(f: &Factory<T>) -> Result<InferenceNetwork<T>> {
         &t(&[0.3, 0.6, 0.1, 2.0, 0.9, 3.7, 0.0, 1.0]),
         Layout::RowMajor,
     )?;
-    copy_into(&w1, net.layers_mut()[0].weights_mut())?;
+    copy_into(&w1, &mut net.layers_mut()[0].weights_mut()?)?;
     net.layers_mut()[0]
         .bias_mut()
         .set_from(&t(&[-0.7, -0.2, -1.1, -2.0]))?;
     net.layers_mut()[1]
-        .weights_mut()
+        .weights_mut()?
         .set_from(&t(&[0.75, 0.15, 0.22, 0.33]))?;
     net.layers_mut()[1].bias_mut().set_from(&t(&[-0.3]))?;
     Ok(net)
 }
 
 /// [`book_network`] on a batch of two identical samples; the book prints `0.44 0.44`.
-pub fn this_particular_network<T: Scalar>(f: &Factory<T>) -> Result<Vec<T>> {
+pub fn this_particular_network<T: Scalar>(f: &Factory<T>) -> nn_inference::Result<Vec<T>> {
     let t = |v: &[f64]| v.iter().map(|x| T::of(*x)).collect::<Vec<T>>();
     let mut net = book_network(f)?;
     let x = f.ge_from(2, 2, &t(&[0.3, 0.9, 0.3, 0.9]), Layout::ColumnMajor)?;
-    net.infer(&x)?.to_vec()
+    Ok(net.infer(&x)?.to_vec()?)
 }
 
 /// Formats numbers the way the book prints them: two decimals, space-separated.

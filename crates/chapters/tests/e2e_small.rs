@@ -21,7 +21,9 @@ fn cnn_pipeline_on_generated_digits() {
     let cfg = CnnConfig {
         channels: [6, 8],
         dense: 32,
-        epochs: 10,
+        // after 10 epochs seed 1 reached 0.875 (seeds 2-6: 0.99-1.0); after 15 all
+        // six seeds reach 0.975-1.0
+        epochs: 15,
         batch: 32,
         learning_rate: 0.005,
         validation: 100,

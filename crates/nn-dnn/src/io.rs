@@ -97,10 +97,11 @@ pub(crate) fn model_contents<T: Scalar>(
         meta.insert(format!("layers.{i}"), layer_tag(l.as_ref()));
         meta.insert(format!("layers.{i}.spec"), architecture::spec(b));
         l.param_values(&mut |v, shape, name| {
+            let values = pytorch_order(v, shape, l.param_order(name))?;
             blobs.push((
                 format!("layers.{i}.{name}"),
                 shape.to_vec(),
-                to_le_bytes(&v.to_vec()?),
+                to_le_bytes(&values),
             ));
             Ok(())
         })?;
@@ -214,12 +215,56 @@ pub(crate) fn load_bytes<T: Scalar>(net: &mut Network<T>, bytes: &[u8], path: &P
     }
     let mut it = values.into_iter();
     for l in net.layers_mut() {
+        let orders = param_orders(l.as_mut())?;
+        let mut k = 0;
         l.params(&mut |p| {
             if let Some(v) = it.next() {
-                p.value.set_from(&v)?;
+                set_from_pytorch_order(p.value, &v, p.shape, orders[k])?;
             }
+            k += 1;
             Ok(())
         })?;
+    }
+    Ok(())
+}
+
+/// The layout of each of the layer's parameters, in [`crate::Layer::params`] order.
+fn param_orders<T: Scalar>(l: &mut dyn crate::Layer<T>) -> Result<Vec<Layout>> {
+    let mut names = Vec::new();
+    l.params(&mut |p| {
+        names.push(p.name);
+        Ok(())
+    })?;
+    Ok(names.into_iter().map(|n| l.param_order(n)).collect())
+}
+
+/// A parameter's values in PyTorch's order (row-major over `shape`) from its flat
+/// vector stored in `order`.
+pub(crate) fn pytorch_order<T: Scalar>(
+    v: &Vector<T>,
+    shape: &[usize],
+    order: Layout,
+) -> Result<Vec<T>> {
+    match (order, shape) {
+        (Layout::ColumnMajor, &[m, n]) => Ok(v.view_ge(m, n, order)?.to_rows()?.concat()),
+        _ => Ok(v.to_vec()?),
+    }
+}
+
+/// Writes `data`, in PyTorch's order over `shape`, into a parameter's flat vector
+/// stored in `order`.
+fn set_from_pytorch_order<T: Scalar>(
+    value: &mut Vector<T>,
+    data: &[T],
+    shape: &[usize],
+    order: Layout,
+) -> Result<()> {
+    match (order, shape) {
+        (Layout::ColumnMajor, &[m, n]) => {
+            let rows = value.factory().ge_from(m, n, data, Layout::RowMajor)?;
+            copy_into(&rows, &mut value.view_ge_mut(m, n, order)?)?;
+        }
+        _ => value.set_from(data)?,
     }
     Ok(())
 }

@@ -119,6 +119,15 @@ pub trait Layer<T: Scalar>: Debug + Send {
         0
     }
 
+    /// How the values of the two-dimensional parameter `name` lie in its flat vector:
+    /// [`Layout::RowMajor`] (PyTorch's order of its `shape`; the default, and what
+    /// parameters of other ranks must use) or [`Layout::ColumnMajor`] (the dense
+    /// layer's weights). Saving and loading convert, so files always hold PyTorch's
+    /// order.
+    fn param_order(&self, _name: &str) -> Layout {
+        Layout::RowMajor
+    }
+
     /// Draws the weights with `scheme` (fan-in and fan-out as the layer defines them)
     /// and zeroes the biases.
     fn init(&mut self, _rng: &mut dyn RngCore, _scheme: Init) -> Result<()> {
@@ -136,6 +145,11 @@ pub trait Layer<T: Scalar>: Debug + Send {
     /// network trains a small all-dense network in one fused pass over the batch
     /// (tensor-core's `mlp_gradients`), which reads the dense layers' weights directly.
     fn as_dense_mut(&mut self) -> Option<&mut crate::DenseLayer<T>> {
+        None
+    }
+
+    /// This layer as the built-in dense layer, read-only (`None` by default).
+    fn as_dense(&self) -> Option<&crate::DenseLayer<T>> {
         None
     }
 

@@ -240,6 +240,70 @@ impl<T: Scalar> Network<T> {
         &mut self.layers
     }
 
+    /// A network of `blueprints` on `input` (another batch, a dropout layer added or
+    /// removed) that starts with this network's parameters: its layers with
+    /// parameters must be this network's, in order, with the same shapes, else it is
+    /// an error naming the first that differs. The optimizer choice and the fused
+    /// setting carry over; the optimizer's state starts afresh.
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// use nn_dnn::{dense, dropout, network, Activation, Init};
+    /// use tensor_core::{desc, DataType, TensorLayout};
+    /// let fac = native_float();
+    /// let layers = [dense(4, Activation::Relu), dense(1, Activation::Sigmoid)];
+    /// let mut net = network(&fac, desc([8, 3], DataType::Float, TensorLayout::Nc)?, &layers)?;
+    /// net.init(&mut seeded_rng(1), Init::He)?;
+    /// let wider = [layers[0].clone(), dropout(), layers[1].clone()];
+    /// let big = net.rebuilt(desc([256, 3], DataType::Float, TensorLayout::Nc)?, &wider)?;
+    /// assert_eq!(big.batch(), 256);
+    /// assert_eq!(big.param_count(), net.param_count());
+    /// # Ok::<(), nn_dnn::Error>(())
+    /// ```
+    pub fn rebuilt(&self, input: Desc, blueprints: &[Blueprint<T>]) -> Result<Network<T>> {
+        let mut net = network(self.dnn.clone(), input, blueprints)?;
+        let mut values = Vec::new();
+        for l in &self.layers {
+            l.param_values(&mut |v, shape, name| {
+                values.push((v.to_vec()?, shape.to_vec(), name));
+                Ok(())
+            })?;
+        }
+        let mut it = values.into_iter();
+        for (i, l) in net.layers.iter_mut().enumerate() {
+            l.params(&mut |p: Param<'_, T>| {
+                let same = it.next().filter(|(v, shape, name)| {
+                    (shape.as_slice(), *name) == (p.shape, p.name) && v.len() == p.value.dim()
+                });
+                let Some((v, _, _)) = same else {
+                    return Err(nn_core::precondition(
+                        "rebuilt",
+                        vec![format!(
+                            "layer {i} ({}): its {} {:?} is not the next parameter of the \
+                             network it is rebuilt from",
+                            l_kind(blueprints, i),
+                            p.name,
+                            p.shape
+                        )],
+                    ));
+                };
+                Ok(p.value.set_from(&v)?)
+            })?;
+        }
+        if let Some((_, shape, name)) = it.next() {
+            return Err(nn_core::precondition(
+                "rebuilt",
+                vec![format!(
+                    "the new layers have no place for the {name} {shape:?} of the network \
+                     they are rebuilt from"
+                )],
+            ));
+        }
+        net.optimizer = self.optimizer;
+        net.fused = self.fused;
+        Ok(net)
+    }
+
     /// The factory the network runs on.
     pub fn dnn(&self) -> &DnnFactory<T> {
         &self.dnn
@@ -754,6 +818,11 @@ impl<T: Scalar> Network<T> {
 enum Input<'a, T: Scalar> {
     Dense(tensor_core::TensorView<'a, T>),
     Sparse(&'a CscMatrix<T>),
+}
+
+/// The kind of blueprint `i`, for messages.
+fn l_kind<T: Scalar>(blueprints: &[Blueprint<T>], i: usize) -> &'static str {
+    blueprints.get(i).map_or("?", |b| b.kind())
 }
 
 fn fmt_dims(d: &[usize]) -> String {

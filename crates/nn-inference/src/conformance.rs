@@ -42,6 +42,7 @@ pub fn book_fully_connected<T: Scalar>(f: &Factory<T>) {
     let mut net = inference_network(f, 2, &[fully_connected(4, Activation::Sigmoid)]).unwrap();
     let l = &mut net.layers_mut()[0];
     l.weights_mut()
+        .unwrap()
         .set_from(
             &f.ge_from(4, 2, &ts::<T>(&W1), Layout::RowMajor)
                 .unwrap()
@@ -75,13 +76,18 @@ pub fn this_particular_network<T: Scalar>(f: &Factory<T>) {
         .unwrap()
         .to_vec()
         .unwrap();
-    net.layers_mut()[0].weights_mut().set_from(&w1).unwrap();
+    net.layers_mut()[0]
+        .weights_mut()
+        .unwrap()
+        .set_from(&w1)
+        .unwrap();
     net.layers_mut()[0]
         .bias_mut()
         .set_from(&ts::<T>(&[-0.7, -0.2, -1.1, -2.0]))
         .unwrap();
     net.layers_mut()[1]
         .weights_mut()
+        .unwrap()
         .set_from(&ts::<T>(&[0.75, 0.15, 0.22, 0.33]))
         .unwrap();
     net.layers_mut()[1]
@@ -178,9 +184,15 @@ pub fn batch_matches_reference<T: Scalar>(f: &Factory<T>) {
         .iter()
         .zip(acts)
         .map(|(l, a)| {
-            let w: Vec<f64> = f64s(&l.weights().to_vec().unwrap());
+            let w: Vec<f64> = f64s(&l.weights().unwrap().to_vec().unwrap());
             let b: Vec<f64> = f64s(&l.bias().to_vec().unwrap());
-            (w, b, l.weights().mrows(), l.weights().ncols(), a)
+            (
+                w,
+                b,
+                l.weights().unwrap().mrows(),
+                l.weights().unwrap().ncols(),
+                a,
+            )
         })
         .collect();
     let batch = 6;
@@ -270,7 +282,7 @@ pub fn init_statistics<T: Scalar>(f: &Factory<T>) {
         (Init::He, (2.0f64 / 200.0).sqrt()),
     ] {
         net.init(&mut seeded_rng(9), scheme).unwrap();
-        let w: Vec<f64> = f64s(&net.layers()[0].weights().to_vec().unwrap());
+        let w: Vec<f64> = f64s(&net.layers()[0].weights().unwrap().to_vec().unwrap());
         let mean = w.iter().sum::<f64>() / w.len() as f64;
         let s = (w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / w.len() as f64).sqrt();
         assert!(
@@ -282,6 +294,7 @@ pub fn init_statistics<T: Scalar>(f: &Factory<T>) {
     let a = (6.0f64 / 500.0).sqrt();
     assert!(net.layers()[0]
         .weights()
+        .unwrap()
         .to_vec()
         .unwrap()
         .iter()
@@ -302,5 +315,8 @@ pub fn errors<T: Scalar>(f: &Factory<T>) {
     assert!(e.contains("the network takes 3 inputs but x is 4x2"), "{e}");
     let other = Factory::new(la_core::native::NativeEngine::<T>::default());
     let y = other.ge(3, 1, Layout::ColumnMajor).unwrap();
-    assert!(matches!(net.infer(&y), Err(Error::MixedFactories { .. })));
+    assert!(matches!(
+        net.infer(&y),
+        Err(nn_core::Error::La(Error::MixedFactories { .. }))
+    ));
 }

@@ -13,7 +13,7 @@
 //! let x = fac.ge(784, 32, Layout::ColumnMajor)?; // a batch: one sample per column
 //! let y = net.infer(&x)?;
 //! assert_eq!((y.mrows(), y.ncols()), (10, 32));
-//! # Ok::<(), la_core::Error>(())
+//! # Ok::<(), nn_inference::Error>(())
 //! ```
 //!
 //! ## The book's names and ours
@@ -27,19 +27,22 @@
 //! | `(weights layer)`, `(bias layer)` | [`FullyConnected::weights`], [`FullyConnected::bias`] and `_mut` |
 //! | `:relu :sigmoid :tanh :linear :elu :softmax` | [`Activation`] (forward and derivative) |
 //!
+//! ## One network underneath
+//!
+//! An [`InferenceNetwork`] is a face of nn-dnn's one [`nn_dnn::Network`]: the layers
+//! are nn-dnn's dense layers ([`FullyConnected`] is [`nn_dnn::DenseLayer`]) on
+//! `[batch, features]`, and a batch of samples as the columns of a column-major
+//! matrix is that tensor's memory, so `infer` copies nothing
+//! ([`tensor_core::TensorView::of_samples`]). [`InferenceNetwork::network`] reaches
+//! the network itself (nn-dnn's training loop, checkpoints, saving).
+//!
 //! ## Memory ("Sharing memory")
 //!
-//! A network allocates, once per batch size, two buffers that all layers share: layer
-//! `i` writes into buffer `i % 2` (a submatrix view), reading the previous layer's
-//! output from the other. Repeated `infer` calls with the same batch size allocate
-//! nothing. Each layer is one GEMM (`W x`) followed by one fused pass over its output
-//! that adds the bias (broadcast over the batch, nothing materialised) and applies the
-//! activation on the layer's [`tensor_core::DnnFactory`] (tensor-core's DNN
-//! primitives: native kernels on host factories, composed la-core operations elsewhere). Softmax takes one more pass per column.
-//!
-//! Activations are values with a forward pass and a derivative
-//! ([`Activation::backward_inplace`], computed from the activation's output in one fused
-//! pass): `nn-train` builds its backward pass on them.
+//! The network allocates its layers' output tensors once for the largest batch it has
+//! seen; `infer` with that batch or a smaller one allocates nothing. Each layer is
+//! one GEMM (`W x`) followed by one fused pass over its output that adds the bias
+//! and applies the activation on the network's [`tensor_core::DnnFactory`]. Softmax
+//! takes one more pass per column.
 #![forbid(unsafe_code)]
 
 mod network;
@@ -50,6 +53,7 @@ pub mod conformance;
 pub use network::{
     fully_connected, inference_network, FullyConnected, InferenceNetwork, InputShape, LayerSpec,
 };
+pub use nn_core::{Error, Result};
 // The vocabulary every network crate shares (nn-core), under the names the book's
 // Part II code has always used.
 pub use nn_core::{Activation, Init};

@@ -1,11 +1,12 @@
-//! Layers, activations, networks and initialisation.
+//! The book's inference network: a thin face of nn-dnn's one [`Network`] for a stack
+//! of fully connected layers fed samples as the columns of a matrix.
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
-use la_core::sparse::{sparse_mm_into, CscMatrix};
 use la_core::Check;
 use nn_core::{Activation, Init};
-use tensor_core::{DataType, Desc, DnnFactory};
+use nn_dnn::{dense, network, Blueprint, DenseLayer, Network};
+use tensor_core::{desc, DataType, Desc, DnnFactory, TensorLayout, TensorView};
 
 /// What a layer should be, before a network builds it (the book's `(fully-connected n act)`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,71 +25,9 @@ pub fn fully_connected<T>(outputs: usize, activation: Activation<T>) -> LayerSpe
     }
 }
 
-/// A fully connected layer: `y = activation(W x + b)`, `W` is `outputs x inputs`.
-/// It runs its passes on its own [`DnnFactory`].
-#[derive(Debug)]
-pub struct FullyConnected<T: Scalar> {
-    weights: Matrix<T>,
-    bias: Vector<T>,
-    activation: Activation<T>,
-    dnn: DnnFactory<T>,
-}
-
-impl<T: Scalar> FullyConnected<T> {
-    /// The weights, `outputs x inputs` (column-major).
-    pub fn weights(&self) -> &Matrix<T> {
-        &self.weights
-    }
-    /// The weights, writable.
-    pub fn weights_mut(&mut self) -> &mut Matrix<T> {
-        &mut self.weights
-    }
-    /// The bias, one per neuron.
-    pub fn bias(&self) -> &Vector<T> {
-        &self.bias
-    }
-    /// The bias, writable.
-    pub fn bias_mut(&mut self) -> &mut Vector<T> {
-        &mut self.bias
-    }
-    /// The activation.
-    pub fn activation(&self) -> Activation<T> {
-        self.activation
-    }
-
-    /// The DNN factory the layer runs its passes on.
-    pub fn dnn(&self) -> &DnnFactory<T> {
-        &self.dnn
-    }
-
-    /// `y := activation(W x + b)` for a batch `x` (one sample per column) into `y`:
-    /// the layer's [`DnnFactory::fully_connected`] (one GEMM, then bias and activation
-    /// fused in one pass over `y`; one launch on tensor-opencl for small layers), then
-    /// softmax when that is the activation.
-    pub fn forward(&self, x: &impl AsMatrix<T>, y: &mut impl AsMatrixMut<T>) -> Result<()> {
-        let act = self.activation;
-        self.dnn
-            .fully_connected(act.unary(), &self.weights, x, &self.bias, y)?;
-        if act == Activation::Softmax {
-            self.dnn.softmax(y)?;
-        }
-        Ok(())
-    }
-
-    /// [`forward`](Self::forward) for a sparse batch (bag-of-words, one-hot inputs): the
-    /// product costs `O(outputs · nonzeros)` ([`la_core::sparse`]); host factories only.
-    pub fn forward_sparse(&self, x: &CscMatrix<T>, y: &mut impl AsMatrixMut<T>) -> Result<()> {
-        sparse_mm_into(T::one(), &self.weights, x, T::zero(), y)?;
-        self.activation.bias_forward_with(&self.dnn, &self.bias, y)
-    }
-}
-
-/// Buffers sized for one batch size, shared by all layers.
-#[derive(Debug)]
-struct Buffers<T: Scalar> {
-    batch: usize,
-    ping: [Matrix<T>; 2],
-}
+/// A fully connected layer, `y = activation(W x + b)` with `W` `outputs x inputs`
+/// (column-major): nn-dnn's dense layer, which owns its passes.
+pub type FullyConnected<T> = DenseLayer<T>;
 
 /// What a network takes: the shape of one sample, and optionally the batch size — a
 /// width (`784`), a tensor descriptor (`desc([128, 1, 28, 28], ..)`, dimension 0 is
@@ -144,14 +83,13 @@ impl<const N: usize> From<[usize; N]> for InputShape {
     }
 }
 
-/// A network for inference (the book's `inference-network`).
+/// A network for inference (the book's `inference-network`): nn-dnn's [`Network`] of
+/// dense layers on `[batch, features]`, fed and read as the book's matrices (one
+/// sample per column: the same memory as the `[n, features]` tensor, no copy).
 #[derive(Debug)]
 pub struct InferenceNetwork<T: Scalar> {
-    factory: Factory<T>,
     shape: InputShape,
-    input: usize,
-    layers: Vec<FullyConnected<T>>,
-    buffers: Option<Buffers<T>>,
+    net: Network<T>,
 }
 
 /// Builds a network on `factory` (a la-core [`Factory`] or a [`DnnFactory`]) for
@@ -172,19 +110,18 @@ pub struct InferenceNetwork<T: Scalar> {
 /// ])?;
 /// assert_eq!(net.input_dim(), 784);
 /// assert!(net.to_string().contains("fully_connected 784 -> 16 relu"));
-/// # Ok::<(), la_core::Error>(())
+/// # Ok::<(), nn_inference::Error>(())
 /// ```
 pub fn inference_network<T: Scalar>(
     factory: impl Into<DnnFactory<T>>,
     input: impl Into<InputShape>,
     layers: &[LayerSpec<T>],
-) -> Result<InferenceNetwork<T>> {
+) -> nn_core::Result<InferenceNetwork<T>> {
     let dnn: DnnFactory<T> = factory.into();
     let shape: InputShape = input.into();
-    let input = shape.features();
-    let factory = dnn.la();
+    let features = shape.features();
     let mut c = Check::new("inference_network");
-    c.require(input > 0, || {
+    c.require(features > 0, || {
         format!("the input dimension is 0 (sample shape {:?})", shape.sample)
     })
     .require(!layers.is_empty(), || "no layers were given".into())
@@ -194,61 +131,47 @@ pub fn inference_network<T: Scalar>(
             shape.dtype.unwrap_or(DataType::of::<T>()),
             T::NAME
         )
+    })
+    .require(shape.batch != Some(0), || {
+        "the descriptor's batch is 0".into()
     });
     for (i, l) in layers.iter().enumerate() {
         c.require(l.outputs > 0, || format!("layer {i} has 0 outputs"));
-        if let Activation::Elu(alpha) = l.activation {
-            c.require(alpha.is_finite(), || {
-                format!("layer {i}: elu's alpha must be finite, but it is {alpha}")
-            });
-        }
     }
     c.finish()?;
-    let mut built = Vec::with_capacity(layers.len());
-    let mut fan_in = input;
-    for l in layers {
-        built.push(FullyConnected {
-            weights: factory.ge(l.outputs, fan_in, Layout::ColumnMajor)?,
-            bias: factory.vctr(l.outputs)?,
-            activation: l.activation,
-            dnn: dnn.clone(),
-        });
-        fan_in = l.outputs;
-    }
+    let blueprints: Vec<Blueprint<T>> = layers
+        .iter()
+        .map(|l| dense(l.outputs, l.activation))
+        .collect();
+    let input = samples_desc::<T>(shape.batch.unwrap_or(1), features)?;
     Ok(InferenceNetwork {
-        factory: factory.clone(),
+        net: network(dnn, input, &blueprints)?,
         shape,
-        input,
-        layers: built,
-        buffers: None,
     })
+}
+
+/// `[batch, features]`, the network's input.
+pub(crate) fn samples_desc<T: Scalar>(batch: usize, features: usize) -> la_core::Result<Desc> {
+    desc([batch, features], DataType::of::<T>(), TensorLayout::Nc)
 }
 
 impl<T: Scalar> std::fmt::Display for InferenceNetwork<T> {
     /// One line per layer with its inferred shapes, as the book's REPL prints a network.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let batch = self.shape.batch.map_or("n".to_string(), |b| b.to_string());
+        let sample: Vec<String> = self.shape.sample.iter().map(usize::to_string).collect();
         writeln!(
             f,
             "#InferenceNetwork[{}, input [{batch} {}]]",
-            self.factory.name(),
-            self.shape
-                .sample
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
+            self.net.dnn().la().name(),
+            sample.join(" ")
         )?;
-        for l in &self.layers {
+        for l in self.layers() {
+            let (m, k) = (l.outputs(), l.inputs());
+            let act = l.activation().name();
             writeln!(
                 f,
-                "  fully_connected {} -> {} {}  (weights {}x{}, output [{batch} {}])",
-                l.weights.ncols(),
-                l.weights.mrows(),
-                l.activation.name(),
-                l.weights.mrows(),
-                l.weights.ncols(),
-                l.weights.mrows()
+                "  fully_connected {k} -> {m} {act}  (weights {m}x{k}, output [{batch} {m}])"
             )?;
         }
         Ok(())
@@ -263,95 +186,123 @@ impl<T: Scalar> InferenceNetwork<T> {
 
     /// The input dimension.
     pub fn input_dim(&self) -> usize {
-        self.input
+        self.shape.features()
     }
 
     /// The output dimension.
     pub fn output_dim(&self) -> usize {
-        self.layers.last().map_or(0, |l| l.weights.mrows())
+        self.net.output_desc().shape()[1]
     }
 
-    /// The layers, in order.
-    pub fn layers(&self) -> &[FullyConnected<T>] {
-        &self.layers
+    /// The fully connected layers, in order (dropout layers a training run added are
+    /// not among them).
+    pub fn layers(&self) -> Vec<&FullyConnected<T>> {
+        self.net
+            .layers()
+            .iter()
+            .filter_map(|l| l.as_dense())
+            .collect()
     }
 
     /// The layers, writable (to set weights and biases).
-    pub fn layers_mut(&mut self) -> &mut [FullyConnected<T>] {
-        &mut self.layers
+    pub fn layers_mut(&mut self) -> Vec<&mut FullyConnected<T>> {
+        self.net
+            .layers_mut()
+            .iter_mut()
+            .filter_map(|l| l.as_dense_mut())
+            .collect()
+    }
+
+    /// The one [`Network`] this is a view of (to train it with nn-dnn's `train`,
+    /// save it, or read its layers).
+    pub fn network(&self) -> &Network<T> {
+        &self.net
+    }
+
+    /// The network, writable.
+    pub fn network_mut(&mut self) -> &mut Network<T> {
+        &mut self.net
+    }
+
+    /// The network, taken out of its book face.
+    pub fn into_network(self) -> Network<T> {
+        self.net
     }
 
     /// Initialises every layer's weights from `rng` with `scheme`; biases become 0.
-    pub fn init(&mut self, rng: &mut impl RngCore, scheme: Init) -> Result<()> {
-        for l in &mut self.layers {
-            let (fan_out, fan_in) = (l.weights.mrows(), l.weights.ncols());
-            scheme.draw(rng, &mut l.weights, fan_in, fan_out)?;
-            fill(&mut l.bias, T::zero())?;
+    pub fn init(&mut self, rng: &mut impl RngCore, scheme: Init) -> nn_core::Result<()> {
+        self.net.init(rng, scheme)
+    }
+
+    /// Makes the network's buffers hold exactly `batch` samples, the mini-batch of
+    /// its training (the parameters are kept; nothing is allocated when they already
+    /// do).
+    pub fn set_batch(&mut self, batch: usize) -> nn_core::Result<()> {
+        if self.net.batch() != batch {
+            let input = samples_desc::<T>(batch, self.input_dim())?;
+            self.net = self.net.rebuilt(input, self.net.blueprints())?;
         }
         Ok(())
     }
 
-    /// Makes sure the shared buffers fit `batch` samples (allocates only when it changes).
-    fn buffers_for(&mut self, batch: usize) -> Result<()> {
-        if self.buffers.as_ref().is_some_and(|b| b.batch == batch) {
-            return Ok(());
-        }
-        let widest = self
-            .layers
-            .iter()
-            .map(|l| l.weights.mrows())
-            .max()
-            .unwrap_or(0);
-        let ping = [
-            self.factory.ge(widest, batch, Layout::ColumnMajor)?,
-            self.factory.ge(widest, batch, Layout::ColumnMajor)?,
-        ];
-        self.buffers = Some(Buffers { batch, ping });
+    /// Rebuilds the network with `blueprints` (a dropout added or removed), keeping
+    /// its batch and parameters.
+    pub fn set_blueprints(&mut self, blueprints: &[Blueprint<T>]) -> nn_core::Result<()> {
+        self.net = self.net.rebuilt(self.net.input_desc(), blueprints)?;
         Ok(())
     }
 
     /// Runs the network on a batch `x` (`input_dim x batch`, one sample per column) and
     /// returns a view of the output (`output_dim x batch`), which lives in the network's
-    /// own buffer until the next call (the book's `(net x)`).
-    pub fn infer(&mut self, x: &impl AsMatrix<T>) -> Result<MatrixView<'_, T>> {
+    /// own buffer until the next call (the book's `(net x)`). The buffers grow to the
+    /// largest batch seen (allocating then only).
+    pub fn infer(&mut self, x: &impl AsMatrix<T>) -> nn_core::Result<MatrixView<'_, T>> {
         Check::new("infer")
-            .require(x.mrows() == self.input, || {
+            .require(x.mrows() == self.input_dim(), || {
                 format!(
                     "the network takes {} inputs but x is {}x{}",
-                    self.input,
+                    self.input_dim(),
                     x.mrows(),
                     x.ncols()
                 )
             })
             .require(x.ncols() > 0, || "x has no samples (0 columns)".into())
             .finish()?;
-        self.factory.require_same("infer", x.factory())?;
-        let batch = x.ncols();
-        self.buffers_for(batch)?;
-        let factory = &self.factory;
-        let Buffers { ping, .. } = self.buffers.as_mut().ok_or_else(|| Error::Backend {
-            backend: factory.name(),
-            message: "infer: the network's buffers are missing".into(),
-        })?;
-        let [a, b] = ping;
-        for (i, layer) in self.layers.iter().enumerate() {
-            let rows = layer.weights.mrows();
-            let (src, dst) = if i % 2 == 0 {
-                (&*b, &mut *a)
-            } else {
-                (&*a, &mut *b)
-            };
-            let mut y = dst.submatrix_mut(0, 0, rows, batch)?;
-            if i == 0 {
-                layer.forward(x, &mut y)?;
-            } else {
-                let prev = self.layers[i - 1].weights.mrows();
-                layer.forward(&src.submatrix(0, 0, prev, batch)?, &mut y)?;
-            }
+        self.net.dnn().la().require_same("infer", x.factory())?;
+        let n = x.ncols();
+        if n > self.net.batch() {
+            self.set_batch(n)?;
         }
-        let last = self.layers.len() - 1;
-        let rows = self.layers[last].weights.mrows();
-        let out = if last.is_multiple_of(2) { &*a } else { &*b };
-        out.submatrix(0, 0, rows, batch)
+        let y = match TensorView::of_samples(x) {
+            Ok(xt) => self.net.forward(&xt)?,
+            Err(_) => {
+                // a strided or row-major x: one copy into a dense batch
+                let mut dense = x.factory().ge(x.mrows(), n, Layout::ColumnMajor)?;
+                copy_into(x, &mut dense)?;
+                self.net.forward(&TensorView::of_samples(&dense)?)?
+            }
+        };
+        Ok(y.into_columns()?)
+    }
+}
+
+impl<T: Scalar> InferenceNetwork<T> {
+    /// The book's face of `net` when it is one: dense layers (and dropout, identity at
+    /// inference) on `[batch, features]`; else `net` back, boxed.
+    pub fn from_network(net: Network<T>) -> std::result::Result<Self, Box<Network<T>>> {
+        let dense_only = net.input_desc().rank() == 2
+            && net
+                .blueprints()
+                .iter()
+                .all(|b| matches!(b.kind(), "dense" | "dropout"))
+            && net.layers().last().is_some_and(|l| l.as_dense().is_some());
+        if !dense_only {
+            return Err(Box::new(net));
+        }
+        let features = net.input_desc().shape()[1];
+        Ok(InferenceNetwork {
+            shape: features.into(),
+            net,
+        })
     }
 }

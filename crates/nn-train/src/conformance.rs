@@ -7,7 +7,7 @@ use nn_inference::{fully_connected, inference_network, Activation, InferenceNetw
 
 use crate::{
     categorical_accuracy, sgd, sgd_train, training_network, Adam, Cost, Dropout, GradientDescent,
-    Momentum, Nesterov, Optimizer, RmsProp, SgdTrain,
+    Momentum, Nesterov, Optimizer, RmsProp, TrainOptions,
 };
 
 /// Instantiates the training tests as `#[test]`s in module `$name` for element type
@@ -148,6 +148,7 @@ pub fn optimizer_steps<T: Scalar>(f: &Factory<T>) {
         let mut net = inference_network(f, 2, &[fully_connected(1, Activation::Linear)]).unwrap();
         net.layers_mut()[0]
             .weights_mut()
+            .unwrap()
             .set_from(&ts::<T>(&w0))
             .unwrap();
         net.layers_mut()[0]
@@ -159,7 +160,7 @@ pub fn optimizer_steps<T: Scalar>(f: &Factory<T>) {
         let mut train = training_network(&mut net, &xm, opt).unwrap();
         sgd(&mut train, &ym, Cost::Quadratic, &[(2, T::of(lr))]).unwrap();
         drop(train);
-        let got_w = f64s(&net.layers()[0].weights().to_vec().unwrap());
+        let got_w = f64s(&net.layers()[0].weights().unwrap().to_vec().unwrap());
         let got_b = net.layers()[0].bias().entry(0).unwrap().as_f64();
         let tol = 1e3 * T::EPSILON.as_f64();
         for (g, e) in got_w.iter().chain([&got_b]).zip(w.iter().chain([&b])) {
@@ -230,8 +231,7 @@ pub fn minibatch_classification<T: Scalar>(f: &Factory<T>) {
         &x,
         &y,
         Cost::SoftmaxCrossEntropy,
-        20,
-        &SgdTrain::new(T::of(0.01)),
+        &TrainOptions::new(20, T::of(0.01)),
     )
     .unwrap();
     drop(train);
@@ -257,8 +257,9 @@ pub fn dropout_statistics<T: Scalar>(f: &Factory<T>) {
             ],
         )
         .unwrap();
-        fill(net.layers_mut()[0].weights_mut(), T::one()).unwrap();
-        fill(net.layers_mut()[1].weights_mut(), T::of(1.0 / width as f64)).unwrap();
+        fill(&mut net.layers_mut()[0].weights_mut().unwrap(), T::one()).unwrap();
+        let w = T::of(1.0 / width as f64);
+        fill(&mut net.layers_mut()[1].weights_mut().unwrap(), w).unwrap();
         let x = f.ge_from(1, 1, &[T::one()], Layout::ColumnMajor).unwrap();
         let y = f.ge(1, 1, Layout::ColumnMajor).unwrap();
         let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
@@ -271,7 +272,7 @@ pub fn dropout_statistics<T: Scalar>(f: &Factory<T>) {
                 .forward_backward(&y, Cost::Quadratic)
                 .unwrap()
                 .as_f64();
-            let out = train.output().entry(0, 0).unwrap().as_f64();
+            let out = train.output().unwrap().entry(0, 0).unwrap().as_f64();
             assert!(
                 (c - out * out / 2.0).abs() < 1e-4,
                 "{d:?}: cost {c}, output {out}"
@@ -329,24 +330,17 @@ pub fn errors<T: Scalar>(f: &Factory<T>) {
         "{e}"
     );
     let (xs, ys) = (
-        f.ge(3, 2, Layout::ColumnMajor).unwrap(),
+        f.ge(4, 2, Layout::ColumnMajor).unwrap(),
         f.ge(2, 2, Layout::ColumnMajor).unwrap(),
     );
-    let e = msg(sgd_train(
-        &mut train,
-        &xs,
-        &ys,
-        Cost::Quadratic,
-        1,
-        &SgdTrain::new(T::one()),
-    )
-    .unwrap_err());
+    let opts = TrainOptions::new(1, T::one());
+    let e = msg(sgd_train(&mut train, &xs, &ys, Cost::Quadratic, &opts).unwrap_err());
     assert!(
-        e.contains("x_train has 2 samples, fewer than one mini-batch of 5"),
+        e.contains("the network takes 3 inputs but x_train has 4 rows"),
         "{e}"
     );
     drop(train);
-    let mut soft = inference_network(
+    let e = msg(inference_network(
         f,
         3,
         &[
@@ -354,10 +348,9 @@ pub fn errors<T: Scalar>(f: &Factory<T>) {
             fully_connected(2, Activation::Sigmoid),
         ],
     )
-    .unwrap();
-    let e = msg(training_network(&mut soft, &x, Optimizer::default()).unwrap_err());
+    .unwrap_err());
     assert!(
-        e.contains("layer 0 is softmax: softmax can only be the output layer"),
+        e.contains("layer 0 (dense) is softmax: softmax is for the output layer only"),
         "{e}"
     );
 }

@@ -1,8 +1,9 @@
 //! # nn-train: the book's training API on any la-core factory
 //!
 //! Parts III–V of *Deep Learning for Programmers*: the backward pass, costs,
-//! gradient descent and its refinements, written once against `la-core` so the same
-//! code trains on native, MKL/OpenBLAS and OpenCL factories.
+//! gradient descent and its refinements, under the book's names, as thin wrappers of
+//! nn-dnn's one [`nn_dnn::Network`] and its one training loop, so the same code
+//! trains on native, MKL/OpenBLAS and OpenCL factories.
 //!
 //! ```
 //! use la_core::prelude::*;
@@ -27,44 +28,36 @@
 //! # Ok::<(), nn_train::Error>(())
 //! ```
 //!
-//! On host factories a small network (at most 64 wide, 6 deep, no dropout or softmax)
-//! trains through tensor-core's fused pass ([`tensor_core::DnnFactory::mlp_gradients`]): one sweep
-//! over the batch per step instead of a pass per operation
-//! ([`TrainingNetwork::set_fused`] turns it off).
-//!
 //! ## The book's names and ours
 //!
 //! | Deep Diamond / the book | nn-train |
 //! |---|---|
-//! | `(training-network inf-net x)` | [`training_network(&mut net, &x, optimizer)`](training_network) (borrows the inference network's weights and trains them in place) |
+//! | `(training-network inf-net x)` | [`training_network(&mut net, &x, optimizer)`](training_network) (borrows the inference network and trains it in place) |
 //! | `(sgd train y quadratic-cost! [[epochs eta] ...])` | [`sgd(&mut train, &y, Cost::Quadratic, &[(epochs, eta)])`](sgd), returns the cost after each pair |
-//! | `(train net x-train y-train cost epochs hyperparams)` (mini-batches) | [`sgd_train`] with [`SgdTrain`] (learning rate, [`Schedule`], seed) |
-//! | `forward`, `backward` (each layer's `backward` protocol) | [`Backward::backward`] (the layer's own pass: its gradients and the error below), driven by [`TrainingNetwork::step`], [`TrainingNetwork::forward_backward`]; [`TrainingNetwork::gradients`] |
+//! | `(train net x-train y-train cost epochs hyperparams)` (mini-batches) | [`sgd_train`] with [`TrainOptions`] (epochs, learning rate, [`Schedule`], seed, checkpoints) |
+//! | `forward`, `backward` (each layer's `backward` protocol) | nn-dnn's [`nn_dnn::Layer::backward`], driven by [`TrainingNetwork::step`], [`TrainingNetwork::forward_backward`]; [`TrainingNetwork::gradients`] |
 //! | `quadratic-cost!`, `mean-absolute-cost!`, `sigmoid-crossentropy-cost!`, `crossentropy-cost!` | [`Cost`] |
 //! | gradient descent, weight decay, momentum, Nesterov, `adam`, `rmsprop` | [`GradientDescent`], `weight_decay` fields, [`Momentum`], [`Nesterov`], [`Adam`], [`RmsProp`] → [`Optimizer`] |
-//! | one loop with options (full batch or dense/sparse mini-batches, schedule, seed, fused or layer by layer, a callback) | [`fit`] with [`Batches`] and [`FitOptions`]; `sgd`, `sgd_train` and `sgd_train_sparse` are thin wrappers over it |
+//! | one loop with options (full batch or dense/sparse mini-batches, a callback) | [`fit`] with [`Batches`] and [`TrainOptions`]; `sgd`, `sgd_train` and `sgd_train_sparse` are thin wrappers over it, and its mini-batches are nn-dnn's [`nn_dnn::train`] |
 //! | a network on sparse (bag-of-words) input (the book encodes IMDB densely) | [`training_network_sparse`] and [`sgd_train_sparse`] on a [`la_core::sparse::CscMatrix`] |
-//! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] |
+//! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] (a dropout layer in the network) |
 //! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`]; a validation cost: [`cost_value`] |
-//! | saving a trained network | [`save`] / [`load`] (safetensors, PyTorch names `layers.0.weight`); [`load_network`] builds the network from the file alone |
+//! | saving a trained network | [`save`] / [`load`] / [`load_network`]: nn-dnn's one file format (safetensors, PyTorch names `layers.0.weight`, the architecture in the metadata) |
 //!
 //! ## How a step works
 //!
-//! Forward: per layer one GEMM and one fused bias + activation pass into the layer's
-//! own output buffer (kept for the backward pass). Backward: the cost writes the output
-//! error (`a - y`, times `f'` unless the cost's shortcut cancels it; softmax and
-//! sigmoid cross-entropy do), then each layer's [`Backward::backward`]: `∂W = δ aᵀ/n`
-//! (GEMM), `∂b = δ·1/n` (GEMV) and `Wᵀ δ` (GEMM), to which the layer below applies `f'`
-//! in one fused pass from its stored outputs (tensor-core's `DnnFactory`). The optimizer then updates weights and biases in place. All
-//! buffers are allocated when the training network is built; [`TrainingNetwork::step`],
-//! [`sgd`] and [`sgd_train`] allocate nothing per step on the native factory (a test
-//! with a counting allocator proves it for shapes below the GEMM crate's packing
-//! threshold, see `tests/no_alloc.rs`).
+//! It is nn-dnn's: forward, per layer one GEMM and one fused bias + activation pass
+//! into the layer's output tensor; the cost writes the output error; backward, each
+//! layer's own pass writes its gradients and the error below; the optimizer updates
+//! the parameters in place. A small all-dense network on a host factory (at most 64
+//! wide, 6 deep, no dropout or softmax, batches of 64 or more) takes tensor-core's
+//! fused pass instead ([`TrainingNetwork::set_fused`]). The mini-batch rule is
+//! nn-dnn's too: every epoch shuffles, and a last batch shorter than the others is
+//! trained, not dropped. Nothing is allocated per step (tests/no_alloc.rs).
 #![forbid(unsafe_code)]
 
 mod fit;
 mod io;
-mod layer;
 mod network;
 #[cfg(feature = "progress")]
 mod progress;
@@ -72,13 +65,10 @@ mod progress;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
-pub use fit::{
-    fit, sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, Batches, Epoch, FitOptions,
-    SgdTrain,
-};
+pub use fit::{fit, sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, Batches};
 pub use io::{load, load_network, save};
-pub use layer::{Backward, LayerGrads};
 pub use network::{training_network, training_network_sparse, TrainingNetwork};
+pub use nn_dnn::{Epoch, TrainOptions};
 // The vocabulary every network crate shares (nn-core), under the names the book's
 // Part III-V code has always used.
 pub use nn_core::files::{from_le_bytes, safetensors_dtype, to_le_bytes};

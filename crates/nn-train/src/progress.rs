@@ -6,7 +6,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use la_core::Scalar;
 
-use crate::fit::Epoch;
+use nn_dnn::Epoch;
 
 /// Reports the epochs of a run on stderr: in a terminal, a bar with the epoch, the
 /// cost and the ETA; otherwise (CI logs, pipes) one plain line every `epochs / 10`
@@ -94,14 +94,10 @@ impl EpochProgress {
 /// [`sgd_with`](crate::sgd_with) and [`sgd_train_with`](crate::sgd_train_with).
 ///
 /// ```
-/// use la_core::prelude::*;
-/// use nn_inference::{fully_connected, inference_network, Activation};
-/// let net = inference_network(&native_float(), 2, &[fully_connected(1, Activation::Linear)])?;
 /// let mut bar = nn_train::progress_bar::<f32>(10);
-/// bar(&nn_train::Epoch { epoch: 10, epochs: 10, cost: 0.5, learning_rate: 0.1, network: &net });
-/// # Ok::<(), la_core::Error>(())
+/// bar(&nn_train::Epoch { epoch: 10, epochs: 10, cost: 0.5, learning_rate: 0.1 });
 /// ```
-pub fn progress_bar<T: Scalar>(epochs: usize) -> impl FnMut(&Epoch<'_, T>) {
+pub fn progress_bar<T: Scalar>(epochs: usize) -> impl FnMut(&Epoch<T>) {
     let mut p = EpochProgress::new(epochs);
-    move |e: &Epoch<'_, T>| p.epoch(e.epoch, e.cost.as_f64())
+    move |e: &Epoch<T>| p.epoch(e.epoch, e.cost.as_f64())
 }

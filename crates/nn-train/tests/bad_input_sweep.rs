@@ -10,7 +10,7 @@ use nn_inference::{fully_connected, inference_network, Activation, InferenceNetw
 use nn_train::{
     binary_accuracy, categorical_accuracy, confusion_matrix, load, load_network, mae, rmse, save,
     sgd, sgd_train, sgd_train_sparse, training_network, training_network_sparse, Adam, Cost,
-    GradientDescent, SgdTrain,
+    GradientDescent, TrainOptions,
 };
 
 fn net(f: &Factory<f32>, out: Activation<f32>) -> InferenceNetwork<f32> {
@@ -88,18 +88,18 @@ fn nn_train_bad_input_sweep() {
     });
     let mut small = net(&f, Activation::Sigmoid);
     let mut tb = training_network(&mut small, &ge(4, 4), Adam::default()).unwrap();
-    let hyper = SgdTrain::new(0.01);
+    let hyper = |epochs| TrainOptions::new(epochs, 0.01);
     s.rejects("sgd_train(x 3x16)", || {
-        sgd_train(&mut tb, &ge(3, 16), &ge(2, 16), Cost::Quadratic, 1, &hyper)
+        sgd_train(&mut tb, &ge(3, 16), &ge(2, 16), Cost::Quadratic, &hyper(1))
     });
     s.rejects("sgd_train(x 4x16, y 2x12)", || {
-        sgd_train(&mut tb, &ge(4, 16), &ge(2, 12), Cost::Quadratic, 1, &hyper)
+        sgd_train(&mut tb, &ge(4, 16), &ge(2, 12), Cost::Quadratic, &hyper(1))
     });
-    s.rejects("sgd_train(2 samples for batch 4)", || {
-        sgd_train(&mut tb, &ge(4, 2), &ge(2, 2), Cost::Quadratic, 1, &hyper)
+    s.rejects("sgd_train(0 samples)", || {
+        sgd_train(&mut tb, &ge(4, 0), &ge(2, 0), Cost::Quadratic, &hyper(1))
     });
     s.rejects("sgd_train_sparse(dense network)", || {
-        sgd_train_sparse(&mut tb, &csc, &ge(2, 1), Cost::Quadratic, 1, &hyper, |_| {})
+        sgd_train_sparse(&mut tb, &csc, &ge(2, 1), Cost::Quadratic, &hyper(1), |_| {})
     });
 
     // Metrics: shapes, empty, NaN.

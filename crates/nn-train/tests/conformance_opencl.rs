@@ -48,7 +48,7 @@ fn sparse_input_is_unsupported_on_device() {
 fn mini_batch_epoch_costs_read_once_match_native_for_every_cost() {
     use la_core::prelude::*;
     use nn_inference::{fully_connected, inference_network, Activation, Init};
-    use nn_train::{fit, training_network, Adam, Batches, Cost, FitOptions};
+    use nn_train::{fit, training_network, Adam, Batches, Cost, TrainOptions};
     let Some(cl) = la_opencl::test_factory::<f32>() else {
         return;
     };
@@ -88,10 +88,8 @@ fn mini_batch_epoch_costs_read_once_match_native_for_every_cost() {
             let (x, y) = (xh.transfer(f).unwrap(), yh.transfer(f).unwrap());
             let first = x.submatrix(0, 0, 3, 16).unwrap();
             let mut t = training_network(&mut net, &first, Adam::default()).unwrap();
-            let opts = FitOptions {
-                fused: Some(false),
-                ..FitOptions::new(3, 0.05)
-            };
+            t.set_fused(false);
+            let opts = TrainOptions::new(3, 0.05);
             fit(&mut t, Batches::Dense(x.view()), &y, cost, &opts, |_| ()).unwrap()
         };
         let (on_cl, on_host) = (costs(&cl), costs(&host));

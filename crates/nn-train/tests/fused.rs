@@ -62,7 +62,7 @@ fn compare<T: Scalar>(f: &Factory<T>, n: usize, tol: f64, wide: bool) {
                 g.extend(w.to_vec().unwrap());
                 g.extend(b.to_vec().unwrap());
             }
-            (c, g, t.output().to_vec().unwrap())
+            (c, g, t.output().unwrap().to_vec().unwrap())
         };
         let (c1, g1, o1) = run(true);
         let (c0, g0, o0) = run(false);

@@ -53,7 +53,7 @@ proptest! {
         if let Err(e) = load(&mut net, &p) {
             prop_assert!(e.to_string().contains("mutated-"), "the error names the file: {}", e);
         }
-        let _ = load_network(&native_float(), &p);
+        let _ = load_network(native_float(), &p);
         std::fs::remove_file(&p).ok();
     }
 }

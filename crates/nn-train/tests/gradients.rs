@@ -52,7 +52,7 @@ fn check(hidden: Activation<f64>, output: Activation<f64>, cost: Cost) {
         let (gw, gb) = train.gradients(l).unwrap();
         let (gw, gb) = (gw.to_vec().unwrap(), gb.to_vec().unwrap());
         let (m, n) = {
-            let w = train.network().layers()[l].weights();
+            let w = train.network().layers()[l].weights().unwrap();
             (w.mrows(), w.ncols())
         };
         // every weight and bias, perturbed both ways
@@ -60,7 +60,7 @@ fn check(hidden: Activation<f64>, output: Activation<f64>, cost: Cost) {
             let get = |t: &mut nn_train::TrainingNetwork<'_, f64>| -> f64 {
                 let layer = &t.network().layers()[l];
                 if k < m * n {
-                    layer.weights().entry(k % m, k / m).unwrap()
+                    layer.weights().unwrap().entry(k % m, k / m).unwrap()
                 } else {
                     layer.bias().entry(k - m * n).unwrap()
                 }
@@ -68,7 +68,11 @@ fn check(hidden: Activation<f64>, output: Activation<f64>, cost: Cost) {
             let set = |t: &mut nn_train::TrainingNetwork<'_, f64>, v: f64| {
                 let layer = &mut t.network_mut().layers_mut()[l];
                 if k < m * n {
-                    layer.weights_mut().set_entry(k % m, k / m, v).unwrap()
+                    layer
+                        .weights_mut()
+                        .unwrap()
+                        .set_entry(k % m, k / m, v)
+                        .unwrap()
                 } else {
                     layer.bias_mut().set_entry(k - m * n, v).unwrap()
                 }

@@ -11,7 +11,8 @@ use la_core::sparse::CscMatrix;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
 use nn_train::conformance::{regression_data, regression_network};
 use nn_train::{
-    sgd_train, sgd_train_sparse, training_network, training_network_sparse, Adam, Cost, SgdTrain,
+    sgd_train, sgd_train_sparse, training_network, training_network_sparse, Adam, Cost,
+    TrainOptions,
 };
 
 #[global_allocator]
@@ -73,15 +74,15 @@ fn training_loops_allocate_nothing() {
     let ys = fac.ge_from(3, 1000, &labels, Layout::ColumnMajor).unwrap();
     let first = xs.submatrix(0, 0, 4, 64).unwrap();
     let mut train = training_network(&mut cls, &first, Adam::default()).unwrap();
-    let hyper = SgdTrain::new(0.01);
+    let hyper = |epochs| TrainOptions::new(epochs, 0.01);
     let cost = Cost::SoftmaxCrossEntropy;
-    sgd_train(&mut train, &xs, &ys, cost, 1, &hyper).unwrap();
+    sgd_train(&mut train, &xs, &ys, cost, &hyper(1)).unwrap();
     let (one, ten) = on_pool(|| {
         let one = count(|| {
-            sgd_train(&mut train, &xs, &ys, cost, 1, &hyper).unwrap();
+            sgd_train(&mut train, &xs, &ys, cost, &hyper(1)).unwrap();
         });
         let ten = count(|| {
-            sgd_train(&mut train, &xs, &ys, cost, 10, &hyper).unwrap();
+            sgd_train(&mut train, &xs, &ys, cost, &hyper(10)).unwrap();
         });
         (one, ten)
     });
@@ -89,10 +90,9 @@ fn training_loops_allocate_nothing() {
         one, ten,
         "sgd_train allocates per epoch: {one} allocations for 1 epoch, {ten} for 10"
     );
-    assert!(
-        one <= 2,
-        "sgd_train's setup allocated {one} times (the y batch buffer)"
-    );
+    // a run's setup: nn-dnn's loop makes its x and y batch buffers, the shuffle
+    // order and the cost history once per call
+    assert!(one <= 24, "sgd_train's setup allocated {one} times");
 
     drop(train);
 
@@ -124,13 +124,13 @@ fn training_loops_allocate_nothing() {
     }
     let mut train = training_network_sparse(&mut bow, &first, Adam::default()).unwrap();
     let cost = Cost::SigmoidCrossEntropy;
-    sgd_train_sparse(&mut train, &xs, &ys, cost, 1, &hyper, |_| {}).unwrap();
+    sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(1), |_| {}).unwrap();
     let (one, ten) = on_pool(|| {
         let one = count(|| {
-            sgd_train_sparse(&mut train, &xs, &ys, cost, 1, &hyper, |_| {}).unwrap();
+            sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(1), |_| {}).unwrap();
         });
         let ten = count(|| {
-            sgd_train_sparse(&mut train, &xs, &ys, cost, 10, &hyper, |_| {}).unwrap();
+            sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(10), |_| {}).unwrap();
         });
         (one, ten)
     });
@@ -138,5 +138,5 @@ fn training_loops_allocate_nothing() {
         one, ten,
         "sgd_train_sparse allocates per epoch: {one} allocations for 1 epoch, {ten} for 10"
     );
-    assert!(one <= 3, "sgd_train_sparse's setup allocated {one} times");
+    assert!(one <= 24, "sgd_train_sparse's setup allocated {one} times");
 }

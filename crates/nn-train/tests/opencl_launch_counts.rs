@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use la_core::prelude::*;
 use nn_train::conformance::{regression_data, regression_network_with};
-use nn_train::{fit, training_network, Adam, Batches, Cost, FitOptions};
+use nn_train::{fit, training_network, Adam, Batches, Cost, TrainOptions};
 
 /// The tests share the process's test factory, so they count one at a time.
 static COUNTING: Mutex<()> = Mutex::new(());
@@ -69,7 +69,7 @@ fn a_mini_batch_is_gathered_in_two_launches() {
     let first = x.submatrix(0, 0, 4, 128).unwrap();
     let mut train = training_network(&mut net, &first, Adam::default()).unwrap();
     let epoch = |train: &mut nn_train::TrainingNetwork<'_, f32>| {
-        let opts = FitOptions::new(1, 0.01);
+        let opts = TrainOptions::new(1, 0.01);
         fit(
             train,
             Batches::Dense(x.view()),
@@ -108,7 +108,7 @@ fn a_mini_batch_is_gathered_in_two_launches() {
     assert_eq!(mid.reads - before.reads, 1, "an epoch reads its cost once");
     assert_eq!(
         with_gathers,
-        steps + 2 * batches + batches + 2,
+        steps + 2 * batches + batches + 3,
         "x and y: one gather launch each"
     );
     assert!(

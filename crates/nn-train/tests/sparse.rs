@@ -7,7 +7,7 @@ use la_core::sparse::CscMatrix;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
 use nn_train::{
     sgd_train, sgd_train_sparse, sgd_train_with, training_network, training_network_sparse, Adam,
-    Cost, Dropout, SgdTrain,
+    Cost, Dropout, TrainOptions,
 };
 
 /// 60 inputs x 40 samples, ~10% nonzero with values in [0.5, 1.5); returns both forms.
@@ -51,7 +51,7 @@ fn params(n: &InferenceNetwork<f64>) -> Vec<f64> {
     n.layers()
         .iter()
         .flat_map(|l| {
-            let mut v = l.weights().to_vec().unwrap();
+            let mut v = l.weights().unwrap().to_vec().unwrap();
             v.extend(l.bias().to_vec().unwrap());
             v
         })
@@ -85,7 +85,7 @@ fn sparse_and_dense_inputs_train_identically() {
     }
     // Mini-batches of 8, shuffled with the same seed, with dropout on the hidden layer.
     let (mut a, mut b) = (net(&f), net(&f));
-    let hyper = SgdTrain::new(0.01);
+    let hyper = |epochs| TrainOptions::new(epochs, 0.01);
     let first = x.submatrix(0, 0, 60, 8).unwrap();
     let mut first_csc = CscMatrix::with_capacity(60, 8, 0);
     for j in 0..8 {
@@ -96,12 +96,12 @@ fn sparse_and_dense_inputs_train_identically() {
     let ca = {
         let mut t = training_network(&mut a, &first, Adam::default()).unwrap();
         t.set_dropout(0, drop).unwrap();
-        sgd_train(&mut t, &x, &y, cost, 5, &hyper).unwrap()
+        sgd_train(&mut t, &x, &y, cost, &hyper(5)).unwrap()
     };
     let cb = {
         let mut t = training_network_sparse(&mut b, &first_csc, Adam::default()).unwrap();
         t.set_dropout(0, drop).unwrap();
-        sgd_train_sparse(&mut t, &csc, &y, cost, 5, &hyper, |_| {}).unwrap()
+        sgd_train_sparse(&mut t, &csc, &y, cost, &hyper(5), |_| {}).unwrap()
     };
     assert!((ca - cb).abs() < 1e-12, "{ca} vs {cb}");
     close(&params(&a), &params(&b));
@@ -112,14 +112,14 @@ fn sparse_and_dense_inputs_train_identically() {
 fn dense_and_sparse_entry_points_refuse_each_other() {
     let f = native_double();
     let (csc, x, y) = data(&f);
-    let hyper = SgdTrain::new(0.01);
+    let hyper = |epochs| TrainOptions::new(epochs, 0.01);
     let mut a = net(&f);
     let mut t = training_network_sparse(&mut a, &csc, Adam::default()).unwrap();
-    let e = sgd_train_with(&mut t, &x, &y, Cost::Quadratic, 1, &hyper, |_| {}).unwrap_err();
+    let e = sgd_train_with(&mut t, &x, &y, Cost::Quadratic, &hyper(1), |_| {}).unwrap_err();
     assert!(e.to_string().contains("use sgd_train_sparse"), "{e}");
     drop(t);
     let mut t = training_network(&mut a, &x, Adam::default()).unwrap();
-    let e = sgd_train_sparse(&mut t, &csc, &y, Cost::Quadratic, 1, &hyper, |_| {}).unwrap_err();
+    let e = sgd_train_sparse(&mut t, &csc, &y, Cost::Quadratic, &hyper(1), |_| {}).unwrap_err();
     assert!(e.to_string().contains("training_network_sparse"), "{e}");
     drop(t);
     let wrong = CscMatrix::<f64>::with_capacity(59, 4, 0);

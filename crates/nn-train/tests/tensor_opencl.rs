@@ -59,7 +59,10 @@ fn every_optimizer_trains_as_on_native() {
             "{opt:?}: cost {c_cl} on OpenCL, {c_host} on native"
         );
         for (a, b) in on_cl.layers().iter().zip(on_host.layers()) {
-            let (wa, wb) = (a.weights().to_vec().unwrap(), b.weights().to_vec().unwrap());
+            let (wa, wb) = (
+                a.weights().unwrap().to_vec().unwrap(),
+                b.weights().unwrap().to_vec().unwrap(),
+            );
             for (p, q) in wa.iter().zip(&wb) {
                 assert!((p - q).abs() <= 1e-4, "{opt:?}: weight {p} against {q}");
             }

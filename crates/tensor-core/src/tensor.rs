@@ -461,4 +461,32 @@ impl<'a, T: Scalar> TensorView<'a, T> {
             desc,
         })
     }
+
+    /// The inverse of [`of_samples`](Self::of_samples): the view's `n` samples as the
+    /// columns of a `features x n` matrix, keeping the borrow (no copy; the tensor's
+    /// features must be one dense block per sample, as in a layer's output).
+    ///
+    /// ```
+    /// use la_core::prelude::*;
+    /// use tensor_core::{desc, tensor_from, AsTensor, DataType, TensorLayout};
+    /// let fac = native_float();
+    /// let t = tensor_from(&fac, desc([2, 3], DataType::Float, TensorLayout::Nc)?,
+    ///                     &[1., 2., 3., 4., 5., 6.])?;
+    /// let m = t.view().into_columns()?;
+    /// assert_eq!((m.mrows(), m.ncols()), (3, 2));
+    /// assert_eq!(m.entry(0, 1)?, 4.0); // feature 0 of sample 1
+    /// # Ok::<(), la_core::Error>(())
+    /// ```
+    pub fn into_columns(self) -> Result<MatrixView<'a, T>> {
+        let (m, n, ld, layout) = mat_geometry(&self.desc)?;
+        Check::new("TensorView::into_columns")
+            .require(layout == Layout::ColumnMajor, || {
+                format!(
+                    "the tensor {} does not hold its samples as columns",
+                    self.desc
+                )
+            })
+            .finish()?;
+        self.buf.into_ge(0, (m, n, ld), layout)
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
 
-fn main() -> Result<()> {
+fn main() -> nn_inference::Result<()> {
     chapters::heading("Part II", "Increasing performance with batch processing");
     let fac = native_float();
     // The book's benchmark network: 10000 -> 5000 (tanh) -> 1000 (sigmoid) -> 10 (sigmoid).

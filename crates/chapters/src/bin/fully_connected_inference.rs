@@ -4,7 +4,7 @@
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation};
 
-fn main() -> Result<()> {
+fn main() -> nn_inference::Result<()> {
     chapters::heading("Part II", "Fully connected inference layers");
     let fac = native_double();
     let mut layer = inference_network(&fac, 2, &[fully_connected(4, Activation::Sigmoid)])?;
@@ -14,11 +14,11 @@ fn main() -> Result<()> {
         &[0.3, 0.6, 0.1, 2.0, 0.9, 3.7, 0.0, 1.0],
         Layout::RowMajor,
     )?;
-    copy_into(&w, layer.layers_mut()[0].weights_mut())?;
+    copy_into(&w, &mut layer.layers_mut()[0].weights_mut()?)?;
     layer.layers_mut()[0]
         .bias_mut()
         .set_from(&[-0.7, -0.2, -1.1, -2.0])?;
-    println!("weights =\n{}\n", layer.layers()[0].weights());
+    println!("weights =\n{}\n", layer.layers()[0].weights()?);
     println!("bias =\n{}\n", layer.layers()[0].bias());
     let x = dge(2, 1, &[0.3, 0.9], Layout::ColumnMajor)?;
     let y = layer.infer(&x)?;

@@ -5,7 +5,7 @@
 use chapters::{this_particular_network, two_decimals};
 use la_core::prelude::*;
 
-fn main() -> Result<()> {
+fn main() -> nn_inference::Result<()> {
     chapters::heading("Part II", "GPU computing with CUDA and OpenCL");
 
     println!(

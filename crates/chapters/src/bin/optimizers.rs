@@ -6,7 +6,7 @@ use la_core::prelude::*;
 use nn_train::conformance::{regression_data, regression_network};
 use nn_train::{
     sgd_train, training_network, Adam, Cost, Dropout, GradientDescent, Momentum, Nesterov,
-    Optimizer, RmsProp, Schedule, SgdTrain,
+    Optimizer, RmsProp, Schedule, TrainOptions,
 };
 
 fn main() -> nn_train::Result<()> {
@@ -52,14 +52,14 @@ fn main() -> nn_train::Result<()> {
         let start = std::time::Instant::now();
         let mut train = training_network(&mut net, &first, opt)?;
         train.set_dropout(1, dropout)?;
-        let hyper = SgdTrain {
-            learning_rate: lr,
+        let opts = TrainOptions {
             schedule: Schedule::Linear {
                 final_fraction: 0.01,
             },
             seed: 7,
+            ..TrainOptions::new(100, lr)
         };
-        let cost = sgd_train(&mut train, &x, &y, Cost::Quadratic, 100, &hyper)?;
+        let cost = sgd_train(&mut train, &x, &y, Cost::Quadratic, &opts)?;
         drop(train);
         let secs = start.elapsed().as_secs_f64();
         let test = nn_train::mae(&net.infer(&xt)?, &yt)?;

@@ -4,7 +4,7 @@
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
 
-fn main() -> Result<()> {
+fn main() -> nn_inference::Result<()> {
     chapters::heading("Part II", "Sharing memory");
     let fac = native_double();
     let mut net = inference_network(

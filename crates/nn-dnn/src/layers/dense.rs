@@ -1,7 +1,10 @@
 //! The dense (fully connected) layer on any input shape (Deep Diamond's `dense` /
 //! `fully-connected`): an `[n c h w]` input is read as `n` columns of `c·h·w`
-//! features (a view, never a copy) and the weights are `[out, c·h·w]`, row-major,
-//! as Deep Diamond's `[out c h w]` and PyTorch's `Linear` store them.
+//! features (a view, never a copy). The weights are the book's `out x in` matrix,
+//! column-major (the layout of Neanderthal's `ge`): a sparse input (a bag of words)
+//! reads and its gradient writes whole contiguous columns, one per nonzero, and the
+//! initial draw fills them in the book's order. Files hold them as PyTorch's `Linear`
+//! does, `[out, in]` row-major ([`Layer::param_order`]).
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
@@ -20,7 +23,7 @@ pub struct DenseLayer<T: Scalar> {
     output: Desc,
     inputs: usize,
     activation: Activation<T>,
-    /// Weights `[out, in]` (row-major), biases `[out]`.
+    /// Weights `out x in` (column-major), biases `[out]`.
     p: WeightsBias<T>,
     ones: Vector<T>,
 }
@@ -58,7 +61,7 @@ impl<T: Scalar> DenseLayer<T> {
     }
 
     /// What the fused small-network pass reads and writes of this layer: its weights
-    /// (`outputs x inputs`, row-major), bias and activation, and its gradients; `None`
+    /// (`outputs x inputs`, column-major), bias and activation, and its gradients; `None`
     /// when the pass cannot take it (softmax, or wider than
     /// [`tensor_core::dnn::MLP_MAX_WIDTH`]).
     #[allow(clippy::type_complexity)]
@@ -82,18 +85,19 @@ impl<T: Scalar> DenseLayer<T> {
             ..
         } = &mut self.p;
         let layer = MlpLayer {
-            weights: weights.view_ge(m, k, Layout::RowMajor)?,
+            weights: weights.view_ge(m, k, Layout::ColumnMajor)?,
             bias: bias.view(),
             activation: self.activation.unary(),
         };
         let grads = (
-            grad_w.view_ge_mut(m, k, Layout::RowMajor)?,
+            grad_w.view_ge_mut(m, k, Layout::ColumnMajor)?,
             grad_b.view_mut(),
         );
         Ok(Some((layer, grads)))
     }
 
-    fn outputs(&self) -> usize {
+    /// The number of outputs (neurons).
+    pub fn outputs(&self) -> usize {
         self.output.shape()[1]
     }
 
@@ -107,7 +111,7 @@ impl<T: Scalar> DenseLayer<T> {
         let w = self
             .p
             .weights
-            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+            .view_ge(self.outputs(), self.inputs, Layout::ColumnMajor)?;
         let mut ym = y.view_mat_mut()?;
         product(&w, &mut ym)?;
         self.activation
@@ -140,22 +144,25 @@ impl<T: Scalar> DenseLayer<T> {
         let inv_n = T::one() / T::of(n as f64);
         let (m, k) = (self.outputs(), self.inputs);
         let d = dy.view_mat()?;
-        let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::RowMajor)?;
+        let mut gw = self.p.grad_w.view_ge_mut(m, k, Layout::ColumnMajor)?;
         grads(inv_n, &d, &mut gw, &mut self.p.grad_b, &self.ones)?;
         Ok(())
     }
 
-    /// The weights, `[out, in]` row-major, flattened.
-    pub fn weights(&self) -> &Vector<T> {
-        &self.p.weights
+    /// The weights, the `outputs x inputs` matrix `W` of `W x + b` (a column-major
+    /// view of the layer's own memory; the book's `(weights layer)`).
+    pub fn weights(&self) -> Result<MatrixView<'_, T>> {
+        let (m, k) = (self.outputs(), self.inputs);
+        Ok(self.p.weights.view_ge(m, k, Layout::ColumnMajor)?)
     }
 
-    /// The weights, writable.
-    pub fn weights_mut(&mut self) -> &mut Vector<T> {
-        &mut self.p.weights
+    /// The weights, writable (e.g. `copy_into(&w, &mut layer.weights_mut()?)`).
+    pub fn weights_mut(&mut self) -> Result<MatrixViewMut<'_, T>> {
+        let (m, k) = (self.outputs(), self.inputs);
+        Ok(self.p.weights.view_ge_mut(m, k, Layout::ColumnMajor)?)
     }
 
-    /// The biases.
+    /// The biases, one per output (the book's `(bias layer)`).
     pub fn bias(&self) -> &Vector<T> {
         &self.p.bias
     }
@@ -163,6 +170,24 @@ impl<T: Scalar> DenseLayer<T> {
     /// The biases, writable.
     pub fn bias_mut(&mut self) -> &mut Vector<T> {
         &mut self.p.bias
+    }
+
+    /// The gradients of the last backward pass: `∂C/∂W` (`outputs x inputs`,
+    /// column-major like the weights) and `∂C/∂b`.
+    pub fn gradients(&self) -> Result<(MatrixView<'_, T>, &Vector<T>)> {
+        let (m, k) = (self.outputs(), self.inputs);
+        let gw = self.p.grad_w.view_ge(m, k, Layout::ColumnMajor)?;
+        Ok((gw, &self.p.grad_b))
+    }
+
+    /// The activation (the book's `(activation layer)`).
+    pub fn activation(&self) -> Activation<T> {
+        self.activation
+    }
+
+    /// The number of inputs (features of one sample).
+    pub fn inputs(&self) -> usize {
+        self.inputs
     }
 }
 
@@ -183,6 +208,10 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         Some(self)
     }
 
+    fn as_dense(&self) -> Option<&DenseLayer<T>> {
+        Some(self)
+    }
+
     fn forward(
         &mut self,
         dnn: &DnnFactory<T>,
@@ -194,7 +223,7 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
         let w = self
             .p
             .weights
-            .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+            .view_ge(self.outputs(), self.inputs, Layout::ColumnMajor)?;
         let mut ym = y.view_mat_mut()?;
         let act = self.activation;
         dnn.fully_connected(act.unary(), &w, &x, &self.p.bias, &mut ym)?;
@@ -226,7 +255,7 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
             let w = self
                 .p
                 .weights
-                .view_ge(self.outputs(), self.inputs, Layout::RowMajor)?;
+                .view_ge(self.outputs(), self.inputs, Layout::ColumnMajor)?;
             mm_into(
                 T::one(),
                 &w.trans(),
@@ -275,6 +304,14 @@ impl<T: Scalar> Layer<T> for DenseLayer<T> {
 
     fn param_count(&self) -> usize {
         self.p.count()
+    }
+
+    fn param_order(&self, name: &str) -> Layout {
+        if name == "weight" {
+            Layout::ColumnMajor
+        } else {
+            Layout::RowMajor
+        }
     }
 
     fn init(&mut self, rng: &mut dyn RngCore, scheme: Init) -> Result<()> {
