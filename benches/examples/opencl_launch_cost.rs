@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use la_core::prelude::*;
-use nn_train::conformance::{regression_data, regression_network_with};
+use nn_train::regression::{regression_data, regression_network_with};
 use nn_train::{training_network, Adam, Cost};
 
 /// Mean microseconds per call of `op` over `n` calls (after 20 warm-up calls),
@@ -61,8 +61,8 @@ fn main() {
         }),
     );
 
-    let (x, y) = regression_data(&f, 128, 1);
-    let mut net = regression_network_with(&f, &[16, 16], 2);
+    let (x, y) = regression_data(&f, 128, 1).unwrap();
+    let mut net = regression_network_with(&f, &[16, 16], 2).unwrap();
     let mut train = training_network(&mut net, &x, Adam::default()).expect("training network");
     let before = la_opencl::counts(&f).expect("an OpenCL factory");
     let steps = 320;

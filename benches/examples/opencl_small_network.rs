@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use la_core::prelude::*;
-use nn_train::conformance::{regression_data, regression_network_with};
+use nn_train::regression::{regression_data, regression_network_with};
 use nn_train::{sgd_train, training_network, Adam, Cost, TrainOptions};
 use tensor_core::DnnFactory;
 
@@ -19,8 +19,8 @@ fn run(dnn: &DnnFactory<f32>) -> (f64, f32) {
 }
 
 fn train(dnn: &DnnFactory<f32>) -> (f64, f32) {
-    let (x, y) = regression_data(dnn.la(), 2048, 1);
-    let mut net = regression_network_with(dnn, &[16, 16], 2);
+    let (x, y) = regression_data(dnn.la(), 2048, 1).unwrap();
+    let mut net = regression_network_with(dnn, &[16, 16], 2).unwrap();
     let first = x.submatrix(0, 0, 4, 128).unwrap();
     let mut train = training_network(&mut net, &first, Adam::default()).unwrap();
     let start = Instant::now();

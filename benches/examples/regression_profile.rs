@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use la_core::prelude::*;
-use nn_train::conformance::{regression_data, regression_network_with};
+use nn_train::regression::{regression_data, regression_network_with};
 use nn_train::{training_network, Cost, Optimizer};
 
 fn main() {
@@ -13,10 +13,10 @@ fn main() {
     let only_fused = args.iter().any(|a| a == "fused");
     let only_wide = args.iter().any(|a| a == "wide");
     let f = native_float();
-    let (x, y) = regression_data(&f, 10_000, 1);
+    let (x, y) = regression_data(&f, 10_000, 1).unwrap();
     let nets: [(&str, &[usize]); 2] = [("4-8-8-1", &[8, 8]), ("4-16-64-8-1", &[16, 64, 8])];
     for (name, hidden) in nets.into_iter().skip(only_wide as usize) {
-        let mut net = regression_network_with(&f, hidden, 2);
+        let mut net = regression_network_with(&f, hidden, 2).unwrap();
         let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
         for fused in [true, false]
             .into_iter()

@@ -86,8 +86,8 @@ pub fn cuda_rows() -> std::result::Result<Vec<CudaRow>, String> {
     });
 
     use nn_train::{sgd, training_network, Cost, Optimizer};
-    let (x, y) = nn_train::conformance::regression_data(&f, 10_000, 1);
-    let mut net = nn_train::conformance::regression_network_with(&f, &[8, 8], 2);
+    let (x, y) = nn_train::regression::regression_data(&f, 10_000, 1).unwrap();
+    let mut net = nn_train::regression::regression_network_with(&f, &[8, 8], 2).unwrap();
     let mut cost = 0.0;
     let s = median_synced(&f, 3, || {
         net.init(&mut seeded_rng(2), Init::Book).expect("init");

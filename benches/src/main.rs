@@ -30,11 +30,11 @@ fn record(workload: &str, seconds: f64) {
 /// The OpenCL small-network workload (issue 19): the 4-16-16-1 regression network on
 /// 2,048 samples, 20 epochs of mini-batches of 128 with Adam; the median of three runs.
 fn small_network_secs(dnn: &tensor_core::DnnFactory<f32>) -> f64 {
-    use nn_train::conformance::{regression_data, regression_network_with};
+    use nn_train::regression::{regression_data, regression_network_with};
     use nn_train::{sgd_train, training_network, Adam, Cost, TrainOptions};
-    let (x, y) = regression_data(dnn.la(), 2048, 1);
+    let (x, y) = regression_data(dnn.la(), 2048, 1).unwrap();
     median_secs(3, || {
-        let mut net = regression_network_with(dnn, &[16, 16], 2);
+        let mut net = regression_network_with(dnn, &[16, 16], 2).unwrap();
         let first = x.submatrix(0, 0, 4, 128).expect("view");
         let mut train = training_network(&mut net, &first, Adam::default()).expect("network");
         let opts = TrainOptions::new(20, 0.01);
@@ -277,7 +277,7 @@ fn main() {
     {
         use nn_inference::Init;
         use nn_train::{sgd, training_network, Cost, Optimizer};
-        let (x, y) = nn_train::conformance::regression_data(&ff, 10_000, 1);
+        let (x, y) = nn_train::regression::regression_data(&ff, 10_000, 1).unwrap();
         let nets: [(&str, &[usize], &str, &str); 2] = [
             (
                 "4-8-8-1",
@@ -293,7 +293,7 @@ fn main() {
             ),
         ];
         for (name, hidden, others, target) in nets {
-            let mut net = nn_train::conformance::regression_network_with(&ff, hidden, 2);
+            let mut net = nn_train::regression::regression_network_with(&ff, hidden, 2).unwrap();
             let mut cost = 0.0;
             let s = median_secs(3, || {
                 net.init(&mut seeded_rng(2), Init::Book).expect("init");

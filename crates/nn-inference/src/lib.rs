@@ -47,9 +47,6 @@
 
 mod network;
 
-#[cfg(feature = "conformance")]
-pub mod conformance;
-
 pub use network::{
     fully_connected, inference_network, FullyConnected, InferenceNetwork, InputShape, LayerSpec,
 };

@@ -61,9 +61,7 @@ mod io;
 mod network;
 #[cfg(feature = "progress")]
 mod progress;
-
-#[cfg(feature = "conformance")]
-pub mod conformance;
+pub mod regression;
 
 pub use fit::{fit, sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, Batches};
 pub use io::{load, load_network, save};

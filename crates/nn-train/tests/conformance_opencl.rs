@@ -1,7 +1,10 @@
 //! nn-train's training tests on the OpenCL factories (PoCL on machines without a GPU).
 
-nn_train::conformance_tests!(opencl_float, f32, la_opencl::test_factory::<f32>());
-nn_train::conformance_tests!(opencl_double, f64, la_opencl::test_factory::<f64>());
+#[macro_use]
+mod conformance;
+
+conformance_tests!(opencl_float, f32, la_opencl::test_factory::<f32>());
+conformance_tests!(opencl_double, f64, la_opencl::test_factory::<f64>());
 
 /// Sparse inputs are a host-memory path: on a device factory the products and a sparse
 /// training step say so (`Unsupported`, naming the operation and the backend).

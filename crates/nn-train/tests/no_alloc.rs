@@ -9,7 +9,7 @@ use la_core::alloc_count::CountingAllocator;
 use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
-use nn_train::conformance::{regression_data, regression_network};
+use nn_train::regression::{regression_data, regression_network};
 use nn_train::{
     sgd_train, sgd_train_sparse, training_network, training_network_sparse, Adam, Cost,
     TrainOptions,
@@ -36,8 +36,8 @@ fn count(f: impl FnMut()) -> usize {
 fn training_loops_allocate_nothing() {
     let fac = native_float();
     // full batch: the regression network on 10,000 samples
-    let (x, y) = regression_data(&fac, 10_000, 1);
-    let mut net = regression_network(&fac, 2);
+    let (x, y) = regression_data(&fac, 10_000, 1).unwrap();
+    let mut net = regression_network(&fac, 2).unwrap();
     let mut train = training_network(&mut net, &x, Adam::default()).unwrap();
     for _ in 0..10 {
         // warm-up: thread pool, its work queues, lazy statics
@@ -67,7 +67,7 @@ fn training_loops_allocate_nothing() {
     )
     .unwrap();
     cls.init(&mut seeded_rng(1), Init::He).unwrap();
-    let (xs, _) = regression_data(&fac, 1000, 4);
+    let (xs, _) = regression_data(&fac, 1000, 4).unwrap();
     let labels: Vec<f32> = (0..3000)
         .map(|k| ((k % 3) == (k / 3) % 3) as u8 as f32)
         .collect();

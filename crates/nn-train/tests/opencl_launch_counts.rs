@@ -10,7 +10,7 @@
 use std::sync::Mutex;
 
 use la_core::prelude::*;
-use nn_train::conformance::{regression_data, regression_network_with};
+use nn_train::regression::{regression_data, regression_network_with};
 use nn_train::{fit, training_network, Adam, Batches, Cost, TrainOptions};
 
 /// The tests share the process's test factory, so they count one at a time.
@@ -22,8 +22,8 @@ fn a_training_step_builds_nothing_and_transfers_little() {
     let Some(f) = la_opencl::test_factory::<f32>() else {
         return;
     };
-    let (x, y) = regression_data(&f, 128, 1);
-    let mut net = regression_network_with(&f, &[16, 16], 2);
+    let (x, y) = regression_data(&f, 128, 1).unwrap();
+    let mut net = regression_network_with(&f, &[16, 16], 2).unwrap();
     let mut train = training_network(&mut net, &x, Adam::default()).unwrap();
     for _ in 0..3 {
         train.step(&y, Cost::Quadratic, 0.01).unwrap();
@@ -64,8 +64,8 @@ fn a_mini_batch_is_gathered_in_two_launches() {
     let Some(f) = la_opencl::test_factory::<f32>() else {
         return;
     };
-    let (x, y) = regression_data(&f, 1024, 1);
-    let mut net = regression_network_with(&f, &[16, 16], 2);
+    let (x, y) = regression_data(&f, 1024, 1).unwrap();
+    let mut net = regression_network_with(&f, &[16, 16], 2).unwrap();
     let first = x.submatrix(0, 0, 4, 128).unwrap();
     let mut train = training_network(&mut net, &first, Adam::default()).unwrap();
     let epoch = |train: &mut nn_train::TrainingNetwork<'_, f32>| {

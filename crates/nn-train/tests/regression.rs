@@ -5,12 +5,12 @@
 
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
-use nn_train::conformance::{regression_data, regression_network};
+use nn_train::regression::{regression_data, regression_network};
 use nn_train::{sgd, training_network, Cost, Optimizer};
 
 fn golden<T: Scalar>(f: &Factory<T>) -> f64 {
-    let (x, y) = regression_data(f, 10_000, 1);
-    let mut net = regression_network(f, 2);
+    let (x, y) = regression_data(f, 10_000, 1).unwrap();
+    let mut net = regression_network(f, 2).unwrap();
     let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
     let costs = sgd(&mut train, &y, Cost::Quadratic, &[(4000, T::of(0.05))]).unwrap();
     costs[0].as_f64()
@@ -31,7 +31,7 @@ fn regression_4000_epochs_f64() {
 #[test]
 fn sigmoid_output_saturates_at_one() {
     let f = native_float();
-    let (x, y) = regression_data(&f, 2_000, 3);
+    let (x, y) = regression_data(&f, 2_000, 3).unwrap();
     let mut net = inference_network(
         &f,
         4,

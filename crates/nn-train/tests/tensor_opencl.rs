@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
-use nn_train::conformance::{regression_data, regression_network_with};
+use nn_train::regression::{regression_data, regression_network_with};
 use nn_train::{sgd, training_network, Adam, Cost, Momentum, Nesterov, Optimizer, RmsProp};
 use tensor_core::DnnFactory;
 
@@ -32,7 +32,7 @@ fn every_optimizer_trains_as_on_native() {
         return;
     };
     let (cl, host) = (dnn.la().clone(), native_float());
-    let (xh, yh) = regression_data(&host, 64, 1);
+    let (xh, yh) = regression_data(&host, 64, 1).unwrap();
     let (x, y) = (xh.transfer(&cl).unwrap(), yh.transfer(&cl).unwrap());
     let opts: [Optimizer<f32>; 5] = [
         Optimizer::default(),
@@ -77,7 +77,7 @@ fn a_training_step_makes_a_quarter_of_the_composed_launches() {
         return;
     };
     let f = dnn.la().clone();
-    let (x, y) = regression_data(&f, 128, 1);
+    let (x, y) = regression_data(&f, 128, 1).unwrap();
     let per_step = |net: &mut InferenceNetwork<f32>| {
         let mut train = training_network(net, &x, Adam::default()).unwrap();
         for _ in 0..3 {
@@ -99,8 +99,8 @@ fn a_training_step_makes_a_quarter_of_the_composed_launches() {
         )
     };
     // The same network (sigmoid, tanh, linear) on the composed defaults and on ours.
-    let composed = per_step(&mut regression_network_with(&f, &[16, 16], 2));
-    let fused = per_step(&mut regression_network_with(&dnn, &[16, 16], 2));
+    let composed = per_step(&mut regression_network_with(&f, &[16, 16], 2).unwrap());
+    let fused = per_step(&mut regression_network_with(&dnn, &[16, 16], 2).unwrap());
     println!("launches per step: composed {composed:?}, tensor-opencl {fused:?}");
     // Per layer: one fully connected forward launch; backward its weight and bias
     // gradients in one launch, the error below (a GEMM, none below the first layer)

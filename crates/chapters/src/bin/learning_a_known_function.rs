@@ -4,16 +4,16 @@
 
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
-use nn_train::conformance::{regression_data, regression_network};
+use nn_train::regression::{regression_data, regression_network};
 use nn_train::{progress_bar, sgd, sgd_with, training_network, Cost, Optimizer};
 
 fn main() -> nn_train::Result<()> {
     chapters::heading("Part IV", "Regression: learning a known function");
     let fac = native_float();
-    let (x, y) = regression_data(&fac, 10_000, 1);
-    let (xt, yt) = regression_data(&fac, 1_000, 99);
+    let (x, y) = regression_data(&fac, 10_000, 1)?;
+    let (xt, yt) = regression_data(&fac, 1_000, 99)?;
 
-    let mut net = regression_network(&fac, 2); // init with the book's N(0, 1/fan-in)
+    let mut net = regression_network(&fac, 2)?; // init with the book's N(0, 1/fan-in)
     let start = std::time::Instant::now();
     let mut train = training_network(&mut net, &x, Optimizer::default())?;
     let costs = sgd_with(

@@ -3,7 +3,7 @@
 //! with mini-batches of 100 and each optimizer, the same seeds, the same 100 epochs.
 
 use la_core::prelude::*;
-use nn_train::conformance::{regression_data, regression_network};
+use nn_train::regression::{regression_data, regression_network};
 use nn_train::{
     sgd_train, training_network, Adam, Cost, Dropout, GradientDescent, Momentum, Nesterov,
     Optimizer, RmsProp, Schedule, TrainOptions,
@@ -15,8 +15,8 @@ fn main() -> nn_train::Result<()> {
         "Weight decay, momentum, adaptive learning rates, dropout, SGD",
     );
     let fac = native_float();
-    let (x, y) = regression_data(&fac, 10_000, 1);
-    let (xt, yt) = regression_data(&fac, 1_000, 99);
+    let (x, y) = regression_data(&fac, 10_000, 1)?;
+    let (xt, yt) = regression_data(&fac, 1_000, 99)?;
     type Run = (&'static str, Optimizer<f32>, f32, Option<Dropout<f32>>);
     let runs: [Run; 7] = [
         (
@@ -47,7 +47,7 @@ fn main() -> nn_train::Result<()> {
         "optimizer", "η", "train cost", "test MAE", "time"
     );
     for (name, opt, lr, dropout) in runs {
-        let mut net = regression_network(&fac, 2);
+        let mut net = regression_network(&fac, 2)?;
         let first = x.submatrix(0, 0, 4, 100)?;
         let start = std::time::Instant::now();
         let mut train = training_network(&mut net, &first, opt)?;

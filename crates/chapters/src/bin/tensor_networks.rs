@@ -5,7 +5,7 @@
 
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
-use nn_train::conformance::regression_data;
+use nn_train::regression::regression_data;
 use nn_train::{sgd, training_network, Cost, Optimizer};
 use tensor_core::{batcher, desc, tensor, tensor_from, AsTensor, DataType, TensorLayout};
 
@@ -14,7 +14,7 @@ fn main() -> nn_train::Result<()> {
     let fac = native_float();
 
     // the regression data of Part IV as tensors: [n 4] samples, [n 1] targets, layout nc
-    let (xm, ym) = regression_data(&fac, 10_000, 1);
+    let (xm, ym) = regression_data(&fac, 10_000, 1)?;
     let x = tensor_from(
         &fac,
         desc([10_000, 4], DataType::Float, TensorLayout::Nc)?,

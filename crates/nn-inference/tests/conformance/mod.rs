@@ -1,21 +1,20 @@
-//! Network tests written once against `&Factory<T>` (feature `conformance`): every
-//! backend crate runs them on itself with [`conformance_tests!`](crate::conformance_tests).
+//! Network tests written once against `&Factory<T>`: each `conformance_*.rs` runs
+//! them on its backend's factories with `conformance_tests!`.
 
 use la_core::conformance::{f64s, ts};
 use la_core::prelude::*;
 
-use crate::{fully_connected, inference_network, Activation, Init};
+use nn_inference::{fully_connected, inference_network, Activation, Init};
 
 /// Instantiates the network tests as `#[test]`s in module `$name` for element type `$t`;
 /// `$factory` evaluates to `Option<Factory<$t>>` (`None` skips).
-#[macro_export]
 macro_rules! conformance_tests {
     ($name:ident, $t:ty, $factory:expr) => {
         mod $name {
             fn factory() -> Option<la_core::Factory<$t>> {
                 $factory
             }
-            $crate::conformance_tests!(@tests $t; book_fully_connected, this_particular_network,
+            conformance_tests!(@tests $t; book_fully_connected, this_particular_network,
                 batch_matches_reference, buffers_follow_the_batch_size, init_statistics, errors);
         }
     };
@@ -23,7 +22,7 @@ macro_rules! conformance_tests {
         #[test]
         fn $test() {
             if let Some(f) = factory() {
-                $crate::conformance::$test::<$t>(&f);
+                crate::conformance::$test::<$t>(&f);
             }
         }
     )*};

@@ -1,25 +1,25 @@
-//! Training tests written once against `&Factory<T>` (feature `conformance`): every
-//! backend crate runs them on itself with [`conformance_tests!`](crate::conformance_tests).
+//! Training tests written once against `&Factory<T>`: each `conformance_*.rs` runs
+//! them on its backend's factories with `conformance_tests!`.
 
 use la_core::conformance::{f64s, ts};
 use la_core::prelude::*;
-use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
+use nn_inference::{fully_connected, inference_network, Activation, Init};
 
-use crate::{
+use nn_train::regression::{regression_data, regression_network};
+use nn_train::{
     categorical_accuracy, sgd, sgd_train, training_network, Adam, Cost, Dropout, GradientDescent,
     Momentum, Nesterov, Optimizer, RmsProp, TrainOptions,
 };
 
 /// Instantiates the training tests as `#[test]`s in module `$name` for element type
 /// `$t`; `$factory` evaluates to `Option<Factory<$t>>` (`None` skips).
-#[macro_export]
 macro_rules! conformance_tests {
     ($name:ident, $t:ty, $factory:expr) => {
         mod $name {
             fn factory() -> Option<la_core::Factory<$t>> {
                 $factory
             }
-            $crate::conformance_tests!(@tests $t; optimizer_steps, regression_learns,
+            conformance_tests!(@tests $t; optimizer_steps, regression_learns,
                 minibatch_classification, dropout_statistics, errors);
         }
     };
@@ -27,52 +27,10 @@ macro_rules! conformance_tests {
         #[test]
         fn $test() {
             if let Some(f) = factory() {
-                $crate::conformance::$test::<$t>(&f);
+                crate::conformance::$test::<$t>(&f);
             }
         }
     )*};
-}
-
-/// The book's regression data: `x` uniform in `[0, 1)⁴` (seeded), one sample per
-/// column, and `y = sin x0 + cos x1 + tanh x2 + x3²`.
-pub fn regression_data<T: Scalar>(f: &Factory<T>, n: usize, seed: u64) -> (Matrix<T>, Matrix<T>) {
-    let mut x = f.ge(4, n, Layout::ColumnMajor).unwrap();
-    rand_uniform(&mut seeded_rng(seed), &mut x).unwrap();
-    let xs = f64s(&x.to_vec().unwrap());
-    let ys: Vec<f64> = xs
-        .chunks(4)
-        .map(|s| s[0].sin() + s[1].cos() + s[2].tanh() + s[3] * s[3])
-        .collect();
-    let y = f.ge_from(1, n, &ts::<T>(&ys), Layout::ColumnMajor).unwrap();
-    (x, y)
-}
-
-/// The book's 4-8-8-1 regression network (sigmoid, tanh, linear), initialised.
-pub fn regression_network<T: Scalar>(f: &Factory<T>, seed: u64) -> InferenceNetwork<T> {
-    regression_network_with(f, &[8, 8], seed)
-}
-
-/// A regression network `4-hidden…-1`: sigmoid on the first hidden layer, tanh on
-/// the others (at most three hidden layers), a linear output; initialised with the
-/// book's N(0, 1/fan-in). `&[8, 8]` is the book's 4-8-8-1; issue 3's benchmark also
-/// trains `&[16, 64, 8]`. `f` is a factory or a `DnnFactory` (a DNN backend such as
-/// tensor-opencl's).
-pub fn regression_network_with<T: Scalar>(
-    f: impl Into<tensor_core::DnnFactory<T>>,
-    hidden: &[usize],
-    seed: u64,
-) -> InferenceNetwork<T> {
-    let acts = [Activation::Sigmoid, Activation::Tanh, Activation::Tanh];
-    assert!(hidden.len() <= acts.len(), "at most three hidden layers");
-    let mut specs: Vec<_> = hidden
-        .iter()
-        .zip(acts)
-        .map(|(&n, a)| fully_connected(n, a))
-        .collect();
-    specs.push(fully_connected(1, Activation::Linear));
-    let mut net = inference_network(f, 4, &specs).unwrap();
-    net.init(&mut seeded_rng(seed), Init::Book).unwrap();
-    net
 }
 
 /// One linear layer, two steps of every optimizer, against the formulas computed
@@ -175,8 +133,8 @@ pub fn optimizer_steps<T: Scalar>(f: &Factory<T>) {
 /// The regression chapter, small: 1000 samples, 4-8-8-1, full-batch gradient
 /// descent; the cost falls from the initial value to below 0.02 in 1500 epochs.
 pub fn regression_learns<T: Scalar>(f: &Factory<T>) {
-    let (x, y) = regression_data(f, 1000, 1);
-    let mut net = regression_network(f, 2);
+    let (x, y) = regression_data(f, 1000, 1).unwrap();
+    let mut net = regression_network(f, 2).unwrap();
     let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
     let start = train.cost(&y, Cost::Quadratic).unwrap().as_f64();
     let costs = sgd(
@@ -306,7 +264,7 @@ pub fn errors<T: Scalar>(f: &Factory<T>) {
     .unwrap();
     let x = f.ge(3, 5, Layout::ColumnMajor).unwrap();
     let bad_x = f.ge(4, 5, Layout::ColumnMajor).unwrap();
-    let msg = |e: crate::Error| e.to_string();
+    let msg = |e: nn_train::Error| e.to_string();
     let e = msg(training_network(&mut net, &bad_x, Optimizer::default()).unwrap_err());
     assert!(e.contains("the network takes 3 inputs but x is 4x5"), "{e}");
     let mut train = training_network(&mut net, &x, Optimizer::default()).unwrap();
