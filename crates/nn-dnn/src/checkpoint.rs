@@ -273,14 +273,16 @@ fn write<T: Scalar>(
             meta.insert(format!("checkpoint.rng.{i}"), RngState::of(rng).to_hex());
         }
     }
+    // the state of parameter k, like the parameter, in PyTorch's order
+    let layouts = io::param_layouts(net)?;
     let (state, steps) = net.optimizer_state_mut()?;
     meta.insert("checkpoint.steps".into(), steps.to_string());
-    for (k, bufs) in state.iter().enumerate() {
+    for ((k, bufs), (shape, order)) in state.iter().enumerate().zip(&layouts) {
         for (j, b) in bufs.iter().enumerate() {
             blobs.push((
                 format!("{OPTIMIZER_PREFIX}{k}.{j}"),
                 vec![b.dim()],
-                to_le_bytes(&b.to_vec()?),
+                to_le_bytes(&io::pytorch_order(b, shape, *order)?),
             ));
         }
     }
@@ -403,9 +405,13 @@ pub(crate) fn resume<T: Scalar>(
             *rng = s.rng();
         }
     }
+    let layouts = io::param_layouts(net)?;
     let (bufs, count) = net.optimizer_state_mut()?;
-    for (mine, saved) in bufs.iter_mut().flatten().zip(state) {
-        mine.set_from(&saved)?;
+    let mut saved = state.into_iter();
+    for (param, (shape, order)) in bufs.iter_mut().zip(&layouts) {
+        for (mine, values) in param.iter_mut().zip(saved.by_ref()) {
+            io::set_from_pytorch_order(mine, &values, shape, *order)?;
+        }
     }
     *count = steps;
     Ok(Resumed { epoch, history })

@@ -251,9 +251,25 @@ pub(crate) fn pytorch_order<T: Scalar>(
     }
 }
 
+/// Every parameter's shape and layout, in [`Network::update`]'s order (the order of
+/// the optimizer's state): a checkpoint writes that state in PyTorch's order too.
+pub(crate) fn param_layouts<T: Scalar>(net: &mut Network<T>) -> Result<Vec<(Vec<usize>, Layout)>> {
+    let mut out = Vec::new();
+    for l in net.layers_mut() {
+        let orders = param_orders(l.as_mut())?;
+        let mut k = 0;
+        l.params(&mut |p| {
+            out.push((p.shape.to_vec(), orders[k]));
+            k += 1;
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
 /// Writes `data`, in PyTorch's order over `shape`, into a parameter's flat vector
 /// stored in `order`.
-fn set_from_pytorch_order<T: Scalar>(
+pub(crate) fn set_from_pytorch_order<T: Scalar>(
     value: &mut Vector<T>,
     data: &[T],
     shape: &[usize],

@@ -46,7 +46,9 @@
 //! | `(network (desc [128 1 28 28] :float :nchw) [...])` | [`network(&fac, desc([128, 1, 28, 28], ..), &[...])`](network) → [`Network`] |
 //! | `(convo [32] [3 3] :relu)`, `:strides`, `:padding`, `:dilation` | [`convo(32, [3, 3], Activation::Relu)`](convo), [`Blueprint::strides`], [`Blueprint::padding`], [`Blueprint::dilation`] |
 //! | `(pooling [2 2] :max)`, `:avg`, `:avg-include-padding` | [`pooling([2, 2], PoolAlgo::Max)`](pooling), [`tensor_core::dnn::PoolAlgo`] |
-//! | `(dense [128] :relu)`, `fully-connected` | [`dense(128, Activation::Relu)`](dense) (on any input shape; weights `[out, c·h·w]`) |
+//! | `(dense [128] :relu)`, `fully-connected` | [`dense(128, Activation::Relu)`](dense) (on any input shape; weights the book's `out x c·h·w` matrix, column-major: [`DenseLayer::weights`]; files hold PyTorch's `[out, in]`) |
+//! | the same network for another batch, or with a dropout added | [`Network::rebuilt`] (the parameters carry over) |
+//! | the book's Part II–V names (`inference-network`, `training-network`, `sgd`) | the `nn-inference` and `nn-train` crates: thin faces of this [`Network`] |
 //! | `(dropout)`, `(gaussian-dropout)` | [`dropout`], [`dropout_keep`], [`gaussian_dropout`] |
 //! | the layer blueprint and its `forward`/`backward` protocols | [`Layer`] ([`ConvLayer`], [`PoolingLayer`], [`DenseLayer`], [`DropoutLayer`]) |
 //! | `(net x)`, `infer` | [`Network::forward`] (one batch), [`Network::infer`] (any number of samples) |

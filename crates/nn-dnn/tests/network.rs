@@ -537,3 +537,36 @@ fn the_schedule_sets_each_epochs_learning_rate() {
         );
     }
 }
+
+/// `rebuilt` carries the parameters over to another batch or a dropout added, and
+/// refuses layers whose parameters differ, naming the first.
+#[test]
+fn rebuilt_keeps_the_parameters_or_says_why_not() {
+    let f = native_double();
+    let small = desc([2, 3], DataType::Double, TensorLayout::Nc).unwrap();
+    let layers = [
+        nn_dnn::dense(4, Activation::Tanh),
+        nn_dnn::dense(1, Activation::Linear),
+    ];
+    let mut net = nn_dnn::network(&f, small, &layers).unwrap();
+    net.init(&mut seeded_rng(2), Init::Glorot).unwrap();
+    let x = tensor_from(&f, small, &[0.1, 0.2, 0.3, -0.4, 0.5, -0.6]).unwrap();
+    let want = net.forward(&x).unwrap().to_vec().unwrap();
+    let big = desc([64, 3], DataType::Double, TensorLayout::Nc).unwrap();
+    let with_dropout = [layers[0].clone(), nn_dnn::dropout(), layers[1].clone()];
+    let mut wide = net.rebuilt(big, &with_dropout).unwrap();
+    assert_eq!(wide.batch(), 64);
+    assert_eq!(wide.forward(&x).unwrap().to_vec().unwrap(), want);
+    let other = [
+        nn_dnn::dense(5, Activation::Tanh),
+        nn_dnn::dense(1, Activation::Linear),
+    ];
+    let e = net.rebuilt(small, &other).unwrap_err().to_string();
+    assert!(
+        e.contains("rebuilt") && e.contains("layer 0 (dense)"),
+        "{e}"
+    );
+    let fewer = [nn_dnn::dense(4, Activation::Tanh)];
+    let e = net.rebuilt(small, &fewer).unwrap_err().to_string();
+    assert!(e.contains("have no place"), "{e}");
+}

@@ -265,3 +265,40 @@ fn files_that_do_not_describe_a_network_are_refused() {
     }
     std::fs::remove_file(&p).ok();
 }
+
+/// A dense layer keeps its weights as the book's column-major `out x in` matrix; the
+/// file holds PyTorch's `[out, in]`, row-major (what `torch.nn.Linear.weight` reads),
+/// and loading puts every element back where it was.
+#[test]
+fn dense_weights_are_saved_in_pytorch_order() {
+    let f = native_float();
+    let input = desc([2, 3], DataType::Float, TensorLayout::Nc).unwrap();
+    let mut net = network(&f, input, &[dense(2, Activation::Linear)]).unwrap();
+    // W = [[1 2 3] [4 5 6]]: column-major in memory is 1 4 2 5 3 6
+    let w = f
+        .ge_from(2, 3, &[1., 2., 3., 4., 5., 6.], Layout::RowMajor)
+        .unwrap();
+    let layer = net.layers_mut()[0].as_dense_mut().unwrap();
+    copy_into(&w, &mut layer.weights_mut().unwrap()).unwrap();
+    assert_eq!(
+        layer.weights().unwrap().to_vec().unwrap(),
+        [1., 4., 2., 5., 3., 6.]
+    );
+    let p = path("pytorch_order.safetensors");
+    save(&net, &p).unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let t = st.tensor("layers.0.weight").unwrap();
+    assert_eq!(t.shape(), [2, 3]);
+    let values: Vec<f32> = t
+        .data()
+        .chunks(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    assert_eq!(values, [1., 2., 3., 4., 5., 6.]);
+    let mut back = network(&f, input, &[dense(2, Activation::Linear)]).unwrap();
+    load(&mut back, &p).unwrap();
+    let got = back.layers()[0].as_dense().unwrap().weights().unwrap();
+    assert_eq!(got.to_vec().unwrap(), [1., 4., 2., 5., 3., 6.]);
+    std::fs::remove_file(p).ok();
+}

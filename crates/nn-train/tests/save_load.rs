@@ -107,3 +107,39 @@ fn a_file_without_activations_needs_the_network() {
     );
     std::fs::remove_file(p).ok();
 }
+
+/// The book's `load_network` builds fully connected networks; a CNN's file is refused
+/// with the loader that reads it.
+#[test]
+fn load_network_refuses_a_cnn_naming_nn_dnn() {
+    use tensor_core::{desc, DataType, TensorLayout};
+    let f = native_float();
+    let input = desc([2, 1, 4, 4], DataType::Float, TensorLayout::Nchw).unwrap();
+    let cnn = nn_dnn::network(
+        &f,
+        input,
+        &[
+            nn_dnn::convo(2, [3, 3], Activation::Relu),
+            nn_dnn::dense(2, Activation::Softmax),
+        ],
+    )
+    .unwrap();
+    let p = file("cnn.safetensors");
+    nn_dnn::save(&cnn, &p).unwrap();
+    let e = nn_train::load_network(native_float(), &p)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("convo, dense") && e.contains("nn_dnn::load_network"),
+        "{e}"
+    );
+    let dense = nn_train::load_network(native_float(), file_of(&net(Activation::Tanh))).unwrap();
+    assert_eq!((dense.input_dim(), dense.output_dim()), (3, 2));
+    std::fs::remove_file(p).ok();
+}
+
+fn file_of(n: &InferenceNetwork<f32>) -> PathBuf {
+    let p = file("dense.safetensors");
+    save(n, &p).unwrap();
+    p
+}
