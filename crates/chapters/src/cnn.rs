@@ -4,13 +4,12 @@
 //! MNIST (any square IDX images; the tests run it on small generated ones).
 
 use std::path::Path;
-use std::time::Instant;
 
 use datasets::LabelledImages;
 use la_core::prelude::*;
-use nn_dnn::TrainOptions;
-use nn_dnn::{convo, dense, dropout_keep, network, pooling, train_with, Blueprint};
+use nn_dnn::{convo, dense, dropout_keep, network, pooling, train, Blueprint};
 use nn_dnn::{Activation, Adam, Cost, Init};
+use nn_dnn::{Metric, TrainOptions, Validation};
 use tensor_core::dnn::PoolAlgo;
 use tensor_core::{desc, tensor_from, AsTensor, DataType, Tensor, TensorLayout};
 
@@ -166,65 +165,62 @@ pub fn image_cnn(
         let pred = net.infer(x)?;
         nn_dnn::categorical_accuracy(&pred.view_mat()?, &y.view_mat()?)
     };
-    // the validation images' cost and accuracy (the report's curves)
-    let measure = |net: &mut nn_dnn::Network<f32>| -> std::result::Result<[f64; 2], Error> {
-        let pred = net.infer(&xv)?;
-        let (p, y) = (pred.view_mat()?, yv.view_mat()?);
-        Ok([
-            nn_dnn::cost_value(Cost::SoftmaxCrossEntropy, &p, &y)?,
-            nn_dnn::categorical_accuracy(&p, &y)?,
-        ])
-    };
     let (policy, resume, mut records) = checkpointing(cfg.checkpoints.as_deref(), cfg.resume)?;
     if let Some(ckpt) = &resume {
         if cfg.verbose {
             println!("resuming from {}", ckpt.display());
         }
     }
+    // the validation images' cost and accuracy (the report's curves), measured by the
+    // training loop after each epoch
+    let validation = match val {
+        0 => None,
+        _ => Some(Validation::new(xv, yv)?.with_metric(Metric::CategoricalAccuracy)),
+    };
     let opts = TrainOptions {
         seed: cfg.seed,
         checkpoints: policy,
         resume,
+        validation: validation
+            .clone()
+            .filter(|_| cfg.verbose || cfg.reports.is_some()),
         ..TrainOptions::new(cfg.epochs, cfg.learning_rate)
     };
-    let start = Instant::now();
-    let (mut epoch_start, mut measuring) = (Instant::now(), 0.0);
+    let mut secs = 0.0;
     let mut failure: Option<Error> = None;
-    let trained = train_with(
+    let trained = train(
         &mut net,
         &x,
         &y,
         Cost::SoftmaxCrossEntropy,
         &opts,
         |e, net| {
-            let t = Instant::now();
+            secs += e.seconds;
             let outcome = (|| -> std::result::Result<(), Error> {
-                let [vc, va] = if val > 0 && (cfg.verbose || cfg.reports.is_some()) {
-                    measure(net)?
-                } else {
-                    [f64::NAN; 2]
-                };
+                let (vc, va) = (
+                    e.validation.map(|v| v.cost),
+                    e.validation.and_then(|v| v.metric),
+                );
                 records.record(EpochRecord {
                     epoch: e.epoch,
                     train_cost: f64::from(e.cost),
                     train_metric: None,
-                    eval_cost: Some(vc).filter(|v| v.is_finite()),
-                    eval_metric: Some(va).filter(|v| v.is_finite()),
+                    eval_cost: vc,
+                    eval_metric: va,
                 })?;
                 if cfg.verbose {
                     // the test accuracy is reported, never used to choose settings
                     let ta = accuracy(net, &xt, &yt)?;
                     println!(
-                    "epoch {:>2}: cost {:.4}, validation accuracy {va:.4}, test accuracy {ta:.4} ({:.1} s)",
-                    e.epoch,
-                    e.cost,
-                    epoch_start.elapsed().as_secs_f64()
-                );
+                        "epoch {:>2}: cost {:.4}, validation accuracy {:.4}, test accuracy {ta:.4} ({:.1} s)",
+                        e.epoch,
+                        e.cost,
+                        va.unwrap_or(f64::NAN),
+                        e.seconds
+                    );
                 }
                 Ok(())
             })();
-            measuring += t.elapsed().as_secs_f64();
-            epoch_start = Instant::now();
             outcome.map_err(|err| {
                 // stops the run; the cause is returned below
                 let stop = nn_dnn::Error::La(la_core::Error::Precondition {
@@ -240,13 +236,12 @@ pub fn image_cnn(
         (_, Some(err)) => return Err(err),
         (trained, None) => trained?,
     };
-    let secs = start.elapsed().as_secs_f64() - measuring;
     let history = records.finish(&costs);
-    let va = if val > 0 {
-        accuracy(&mut net, &xv, &yv)?
-    } else {
-        f64::NAN
-    };
+    let va = match &validation {
+        Some(v) => v.evaluate(&mut net, Cost::SoftmaxCrossEntropy)?.metric,
+        None => None,
+    }
+    .unwrap_or(f64::NAN);
     if let Some(path) = &cfg.save_to {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

@@ -33,7 +33,7 @@
 //! | `(dropout)`, `(gaussian-dropout)` | [`Dropout::Bernoulli`], [`Dropout::Gaussian`] |
 //! | the learning rate's decay over the epochs | [`Schedule`] |
 //! | gradient descent, momentum, Nesterov, `adam`, `rmsprop` | [`Optimizer`] and its rules (from `tensor_core::optimizer`) |
-//! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`], [`cost_value`] |
+//! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`], [`cost_value`]; a validation set's [`Metric`] |
 //! | (saving) | [`files::to_le_bytes`], [`files::from_le_bytes`], [`files::safetensors_dtype`], [`files::describe`] |
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -51,7 +51,8 @@ pub use cost::Cost;
 pub use dropout::Dropout;
 pub use error::{precondition, Error, Result};
 pub use metrics::{
-    binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, rmse, ConfusionMatrix,
+    binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, rmse,
+    ConfusionMatrix, Metric,
 };
 pub use schedule::Schedule;
 pub use tensor_core::optimizer::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};

@@ -150,6 +150,50 @@ pub fn cost_value<T: Scalar>(
     })
 }
 
+/// A metric [`Metric::value`] computes from predictions and targets (one sample per
+/// column): what a training loop's validation set reports beside its cost.
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_core::Metric;
+/// let p = dge(1, 4, &[0.9, 0.2, 0.6, 0.4], Layout::ColumnMajor)?;
+/// let y = dge(1, 4, &[1.0, 0.0, 0.0, 0.0], Layout::ColumnMajor)?;
+/// assert_eq!(Metric::BinaryAccuracy.value(&p, &y)?, 0.75);
+/// assert!((Metric::MeanAbsoluteError.value(&p, &y)? - 0.325).abs() < 1e-12);
+/// # Ok::<(), nn_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Metric {
+    /// [`binary_accuracy`]: outputs on the right side of 0.5.
+    BinaryAccuracy,
+    /// [`categorical_accuracy`]: the largest output at the target's class.
+    CategoricalAccuracy,
+    /// [`mae`]: the mean absolute error over all entries.
+    MeanAbsoluteError,
+}
+
+impl Metric {
+    /// Its name in reports: `binary accuracy`, `accuracy`, `MAE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::BinaryAccuracy => "binary accuracy",
+            Metric::CategoricalAccuracy => "accuracy",
+            Metric::MeanAbsoluteError => "MAE",
+        }
+    }
+
+    /// The metric of `pred` against `y` (the same shape). Each is a mean over the
+    /// samples, so the means of equal-sized parts average to the whole's.
+    pub fn value<T: Scalar>(self, pred: &impl AsMatrix<T>, y: &impl AsMatrix<T>) -> Result<f64> {
+        match self {
+            Metric::BinaryAccuracy => binary_accuracy(pred, y),
+            Metric::CategoricalAccuracy => categorical_accuracy(pred, y),
+            Metric::MeanAbsoluteError => mae(pred, y),
+        }
+    }
+}
+
 /// Mean absolute error over all entries.
 pub fn mae<T: Scalar>(pred: &impl AsMatrix<T>, y: &impl AsMatrix<T>) -> Result<f64> {
     let (_, p, t) = host("mae", pred, y)?;

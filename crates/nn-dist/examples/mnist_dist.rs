@@ -52,7 +52,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         &y,
         Cost::SoftmaxCrossEntropy,
         &opts,
-        |e: &Epoch<f32>| {
+        |e: &Epoch<f32>, _| {
             if rank == 0 {
                 println!(
                     "epoch {:2}  cost {:.4}  ({:.1} s)",
@@ -61,6 +61,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
                     start.elapsed().as_secs_f64()
                 );
             }
+            Ok(())
         },
     )?;
     let secs = start.elapsed().as_secs_f64();

@@ -142,7 +142,8 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
     /// global mini-batch of `net.batch() × size` samples. With the same options, the
     /// global mini-batches are those of a one-process [`nn_dnn::train`] with that
     /// batch, and the weights agree with it to rounding. Returns each epoch's mean
-    /// cost; calls `each` after every epoch (on every rank). Checkpoints
+    /// cost; evaluates `opts.validation` and calls `each` with the epoch and the
+    /// network after every epoch (on every rank), as [`nn_dnn::train`] does. Checkpoints
     /// (`opts.checkpoints`) are written by rank 0 (into a folder every rank can read);
     /// with `opts.resume` every rank resumes from the same checkpoint, and the run
     /// continues exactly as the uninterrupted one.
@@ -153,7 +154,7 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
         y: &impl AsTensor<T>,
         cost: Cost,
         opts: &TrainOptions<T>,
-        mut each: impl FnMut(&Epoch<T>),
+        each: impl FnMut(&Epoch<T>, &mut Network<T>) -> Result<()>,
     ) -> Result<Vec<T>> {
         let total = check_samples("data-parallel train", net, x, y)?;
         let f = net.dnn().la().clone();
@@ -169,10 +170,6 @@ impl<T: Scalar, C: Collective<T>> DataParallel<T, C> {
             cost,
             sparse: false,
             writes_checkpoints: rank == 0,
-        };
-        let each = |e: &Epoch<T>, _: &mut Network<T>| {
-            each(e);
-            Ok(())
         };
         run_epochs(net, &run, opts, each, |net, chunk, lr| {
             let n = chunk.len();

@@ -41,7 +41,7 @@
 //!                     &[0., 1., 1., 0., 1., 1., 0., 0., 2., 1., 1., 2., 2., 2., 0., 2.])?;
 //! let y = tensor_from(&f, desc([8, 1], DataType::Float, TensorLayout::Nc)?,
 //!                     &[1., 1., 2., 0., 3., 3., 4., 2.])?;
-//! let costs = dp.train(&mut net, &x, &y, Cost::Quadratic, &TrainOptions::new(200, 0.05), |_| {})?;
+//! let costs = dp.train(&mut net, &x, &y, Cost::Quadratic, &TrainOptions::new(200, 0.05), |_, _| Ok(()))?;
 //! assert!(costs[199] < 0.01 * costs[0]);
 //! # Ok::<(), nn_dnn::Error>(())
 //! ```

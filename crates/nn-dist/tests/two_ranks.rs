@@ -90,7 +90,7 @@ fn one_process() -> (Network<f32>, Vec<f32>) {
         &y,
         Cost::SoftmaxCrossEntropy,
         &options(),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap();
     (n, costs)
@@ -109,7 +109,7 @@ fn single_is_one_process_training_bit_for_bit() {
             &y,
             Cost::SoftmaxCrossEntropy,
             &options(),
-            |_| {},
+            |_, _| Ok(()),
         )
         .unwrap();
     assert_eq!(c1, c2);
@@ -146,7 +146,9 @@ fn mpi_rank() {
         ..options()
     };
     let costs = dp
-        .train(&mut n, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})
+        .train(&mut n, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_, _| {
+            Ok(())
+        })
         .unwrap();
     drop(dp);
 
@@ -166,7 +168,7 @@ fn mpi_rank() {
             &y,
             Cost::SoftmaxCrossEntropy,
             &again,
-            |_| {},
+            |_, _| Ok(()),
         )
         .unwrap();
     assert_eq!(resumed_costs, costs, "rank {rank}: the resumed run's costs");
@@ -203,8 +205,9 @@ fn slow_rank(mpi: &mut nn_dist::Mpi, rank: usize, out: &Path) {
         checkpoints: Some(killed_policy(out)),
         ..options()
     };
-    dp.train(&mut n, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {
-        std::thread::sleep(std::time::Duration::from_millis(300))
+    dp.train(&mut n, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_, _| {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Ok(())
     })
     .unwrap();
 }
@@ -227,7 +230,7 @@ fn resuming_rank(mpi: &mut nn_dist::Mpi, rank: usize, out: &Path) {
             &y,
             Cost::SoftmaxCrossEntropy,
             &opts,
-            |_| {},
+            |_, _| Ok(()),
         )
         .unwrap();
     drop(dp);
@@ -240,7 +243,7 @@ fn resuming_rank(mpi: &mut nn_dist::Mpi, rank: usize, out: &Path) {
             &y,
             Cost::SoftmaxCrossEntropy,
             &options(),
-            |_| {},
+            |_, _| Ok(()),
         )
         .unwrap();
     assert_eq!(

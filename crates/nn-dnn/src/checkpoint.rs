@@ -77,13 +77,13 @@ const FORMAT: &str = "dlfp-checkpoint 1";
 /// let policy = Checkpoints { keep: 6, ..Checkpoints::new(&dir) };
 /// let opts = TrainOptions { checkpoints: Some(policy.clone()), ..TrainOptions::new(6, 0.05) };
 /// let mut net = build()?;
-/// let whole = train(&mut net, &x, &y, Cost::Quadratic, &opts, |_| {})?;
+/// let whole = train(&mut net, &x, &y, Cost::Quadratic, &opts, |_, _| Ok(()))?;
 ///
 /// // as if the run had been killed after epoch 3: a new process builds the same
 /// // network and resumes from that epoch's checkpoint
 /// let resume = TrainOptions { resume: Some(policy.path(3)), ..opts.clone() };
 /// let mut resumed = build()?;
-/// let costs = train(&mut resumed, &x, &y, Cost::Quadratic, &resume, |_| {})?;
+/// let costs = train(&mut resumed, &x, &y, Cost::Quadratic, &resume, |_, _| Ok(()))?;
 /// assert_eq!(costs, whole); // the finished epochs' costs come back too
 /// assert_eq!(resumed.infer(&x)?.to_vec()?, net.infer(&x)?.to_vec()?); // bit for bit
 /// assert_eq!(policy.latest()?, Some(policy.path(6)));

@@ -52,7 +52,8 @@
 //! | `(dropout)`, `(gaussian-dropout)` | [`dropout`], [`dropout_keep`], [`gaussian_dropout`] |
 //! | the layer blueprint and its `forward`/`backward` protocols | [`Layer`] ([`ConvLayer`], [`PoolingLayer`], [`DenseLayer`], [`DropoutLayer`]) |
 //! | `(net x)`, `infer` | [`Network::forward`] (one batch), [`Network::infer`] (any number of samples) |
-//! | `(train! net x y cost epochs [:adam])` | [`train`] with [`TrainOptions`]; one step: [`Network::train_step`] |
+//! | `(train! net x y cost epochs [:adam])` | [`train`] with [`TrainOptions`] (its per-epoch callback sees the [`Epoch`] and the network); one step: [`Network::train_step`] |
+//! | a held-out set measured after each epoch | [`TrainOptions::validation`]: a [`Validation`] with a [`Metric`]; its [`Validated`] cost and metric in [`Epoch::validation`] |
 //! | `rand-normal!`/`init!` | [`Network::init`] with [`Init`] |
 //! | `:crossentropy`, `:quadratic` | [`Cost`] |
 //! | saving a trained network | [`save`], [`load`] (safetensors, PyTorch's shapes); [`load_network`] rebuilds the network from the file alone |
@@ -97,6 +98,7 @@ mod layer;
 pub mod layers;
 mod network;
 mod train;
+mod validation;
 
 pub use blueprint::{
     convo, custom, dense, dropout, dropout_keep, gaussian_dropout, pooling, Blueprint, BuildLayer,
@@ -110,10 +112,10 @@ pub use network::{network, LayerTime, Network};
 // only this crate.
 pub use nn_core::{
     binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, files, mae, metrics, rmse,
-    Activation, Adam, ConfusionMatrix, Cost, Dropout, Error, GradientDescent, Init, Momentum,
-    Nesterov, Optimizer, Result, RmsProp, Schedule,
+    Activation, Adam, ConfusionMatrix, Cost, Dropout, Error, GradientDescent, Init, Metric,
+    Momentum, Nesterov, Optimizer, Result, RmsProp, Schedule,
 };
 pub use train::{
-    check_samples, epochs, run_epochs, shuffle_order, train, train_sparse, train_sparse_with,
-    train_with, Epoch, Run, TrainOptions,
+    check_samples, run_epochs, shuffle_order, train, train_sparse, Epoch, Run, TrainOptions,
 };
+pub use validation::{Validated, Validation};

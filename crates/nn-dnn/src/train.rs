@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use la_core::prelude::*;
 use la_core::rand::RngCore;
@@ -12,10 +13,11 @@ use tensor_core::{shuffler, tensor, AsTensor, AsTensorMut};
 
 use crate::checkpoint::{self, Checkpoints, Resumed};
 use crate::network::Network;
+use crate::validation::{densest_batch, Validated, Validation};
 
-/// How [`train`] runs.
+/// How [`train`] runs: one options type for every network and both input forms.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TrainOptions<T> {
+pub struct TrainOptions<T: Scalar> {
     /// Passes over the data.
     pub epochs: usize,
     /// The optimizer's learning rate.
@@ -32,6 +34,9 @@ pub struct TrainOptions<T> {
     /// again; see [`Checkpoints`]). Never guessed: set it, e.g. from
     /// [`Checkpoints::latest`].
     pub resume: Option<PathBuf>,
+    /// A held-out set evaluated after every epoch (none by default): its cost and
+    /// metric arrive in [`Epoch::validation`].
+    pub validation: Option<Validation<T>>,
 }
 
 impl<T: Scalar> TrainOptions<T> {
@@ -45,6 +50,7 @@ impl<T: Scalar> TrainOptions<T> {
             schedule: Schedule::Constant,
             checkpoints: None,
             resume: None,
+            validation: None,
         }
     }
 }
@@ -79,6 +85,10 @@ pub struct Epoch<T> {
     pub cost: T,
     /// The learning rate of the epoch's steps (under the options' schedule).
     pub learning_rate: T,
+    /// Seconds the epoch's steps took (not the validation or the callbacks).
+    pub seconds: f64,
+    /// The cost and metric on the options' validation set, when they have one.
+    pub validation: Option<Validated>,
 }
 
 /// Checks that `x` and `y` hold the same number of samples, shaped like `net`'s
@@ -109,59 +119,8 @@ pub fn check_samples<T: Scalar>(
     Ok(total)
 }
 
-/// The epoch loop of [`train`], for training loops of your own (nn-dist's runs on
-/// it): `opts.epochs` times, shuffles the sample indices `0..total` (seeded by
-/// `opts.seed`, when `opts.shuffle`), calls `step` on each run of `batch` of them
-/// (the last shorter when `total` is not a multiple: every network trains on a short
-/// last batch) with the epoch's learning rate (`opts.schedule`), and reports the mean
-/// of the costs `step` returns to `each`. Returns each epoch's mean cost. It has no
-/// network, so options with `checkpoints` or `resume` are an error here: use
-/// [`run_epochs`].
-///
-/// ```
-/// use nn_dnn::{epochs, TrainOptions};
-/// let mut seen = vec![];
-/// let opts = TrainOptions { shuffle: false, ..TrainOptions::new(2, 0.1f32) };
-/// let costs = epochs(5, 2, &opts, |_| {}, |batch, lr| {
-///     assert_eq!(lr, 0.1);
-///     seen.push(batch.to_vec());
-///     Ok(batch.len() as f32)
-/// })?;
-/// assert_eq!(seen[..3], [vec![0, 1], vec![2, 3], vec![4]]);
-/// assert_eq!(costs, [5.0 / 3.0; 2]);
-/// # Ok::<(), nn_dnn::Error>(())
-/// ```
-pub fn epochs<T: Scalar>(
-    total: usize,
-    batch: usize,
-    opts: &TrainOptions<T>,
-    each: impl FnMut(&Epoch<T>),
-    step: impl FnMut(&[usize], T) -> Result<T>,
-) -> Result<Vec<T>> {
-    la_core::Check::new("epochs")
-        .require(opts.checkpoints.is_none() && opts.resume.is_none(), || {
-            "checkpoints and resume need the network: use run_epochs (or train)".into()
-        })
-        .finish()?;
-    let mut each = each;
-    let loop_ = EpochLoop {
-        total,
-        batch,
-        opts,
-        start: Resumed::fresh(),
-    };
-    loop_.run(
-        step,
-        || Ok(T::zero()),
-        |e, _| {
-            each(e);
-            Ok(())
-        },
-    )
-}
-
 /// The epoch loop, from where a resumed run starts.
-struct EpochLoop<'a, T> {
+struct EpochLoop<'a, T: Scalar> {
     total: usize,
     batch: usize,
     opts: &'a TrainOptions<T>,
@@ -171,7 +130,8 @@ struct EpochLoop<'a, T> {
 impl<T: Scalar> EpochLoop<'_, T> {
     /// Runs the epochs after `start`: `deferred`, called after each epoch's steps,
     /// returns the part of the epoch's summed step costs the steps left on the device
-    /// (and clears it); `end` sees each finished epoch and the mean costs so far.
+    /// (and clears it); `end` sees each finished epoch and the mean costs so far, and
+    /// fills in its validation.
     fn run(
         self,
         mut step: impl FnMut(&[usize], T) -> Result<T>,
@@ -179,7 +139,7 @@ impl<T: Scalar> EpochLoop<'_, T> {
         mut end: impl FnMut(&Epoch<T>, &[T]) -> Result<()>,
     ) -> Result<Vec<T>> {
         let opts = self.opts;
-        la_core::Check::new("epochs")
+        la_core::Check::new("train")
             .require(self.batch > 0, || "the batch is 0".into())
             .finish()?;
         let mut order: Vec<usize> = (0..self.total).collect();
@@ -194,6 +154,7 @@ impl<T: Scalar> EpochLoop<'_, T> {
                 continue; // done before the checkpoint: only its shuffle is replayed
             }
             let lr = opts.schedule.rate(opts.learning_rate, e - 1, opts.epochs);
+            let started = Instant::now();
             let (mut sum, mut batches) = (T::zero(), 0usize);
             for chunk in order.chunks(self.batch) {
                 sum = sum + step(chunk, lr)?;
@@ -207,6 +168,8 @@ impl<T: Scalar> EpochLoop<'_, T> {
                 epochs: opts.epochs,
                 cost: mean,
                 learning_rate: lr,
+                seconds: started.elapsed().as_secs_f64(),
+                validation: None,
             };
             end(&epoch, &costs)?;
         }
@@ -233,12 +196,13 @@ pub struct Run {
 
 /// The epoch loop of [`train`] with its checkpoints, for training loops of your own:
 /// restores `net` from `opts.resume` (checked against `run` and `opts`), then, for
-/// each epoch after that, shuffles the sample indices `0..run.samples` as [`epochs`]
-/// does, calls `step` with the network on each mini-batch of them with the epoch's
-/// learning rate, writes a checkpoint when `opts.checkpoints` says so (and
-/// `run.writes_checkpoints`), and calls `each` with the epoch and the network (an
-/// error from it ends the run). Returns every epoch's mean cost (the resumed ones'
-/// included).
+/// each epoch after that, shuffles the sample indices `0..run.samples` (seeded by
+/// `opts.seed`, when `opts.shuffle`), calls `step` with the network on each run of
+/// `run.batch` of them (the last shorter when the samples are not a multiple) with the
+/// epoch's learning rate (`opts.schedule`), evaluates `opts.validation`, writes a
+/// checkpoint when `opts.checkpoints` says so (and `run.writes_checkpoints`), and
+/// calls `each` with the epoch and the network (an error from it ends the run).
+/// Returns every epoch's mean cost (the resumed ones' included).
 pub fn run_epochs<T: Scalar>(
     net: &mut Network<T>,
     run: &Run,
@@ -251,14 +215,17 @@ pub fn run_epochs<T: Scalar>(
     loop_.run(
         |chunk, lr| step(&mut net.borrow_mut(), chunk, lr),
         || Ok(T::zero()),
-        epoch_end(&net, writer, each),
+        epoch_end(&net, opts, run.cost, writer, each),
     )
 }
 
-/// What happens after each epoch: the checkpoint `writer` writes (when one is due),
-/// then the caller's `each` sees the epoch and the network.
+/// What happens after each epoch: the validation set (if any) is evaluated, the
+/// checkpoint `writer` writes (when one is due), then the caller's `each` sees the
+/// epoch and the network.
 fn epoch_end<'a, 'n: 'a, T: Scalar, E>(
     net: &'a RefCell<&'n mut Network<T>>,
+    opts: &'a TrainOptions<T>,
+    cost: Cost,
     mut writer: Option<checkpoint::Writer<'a>>,
     mut each: E,
 ) -> impl FnMut(&Epoch<T>, &[T]) -> Result<()> + use<'a, 'n, T, E>
@@ -267,10 +234,14 @@ where
 {
     move |e, history| {
         let mut net = net.borrow_mut();
+        let mut e = *e;
+        if let Some(v) = &opts.validation {
+            e.validation = Some(v.evaluate(&mut net, cost)?);
+        }
         if let Some(w) = &mut writer {
             w.after_epoch(&mut net, e.epoch, history)?;
         }
-        each(e, &mut net)
+        each(&e, &mut net)
     }
 }
 
@@ -281,6 +252,9 @@ fn prepare<'a, T: Scalar>(
     run: &Run,
     opts: &'a TrainOptions<T>,
 ) -> Result<(EpochLoop<'a, T>, Option<checkpoint::Writer<'a>>)> {
+    if let Some(v) = &opts.validation {
+        v.check(net)?;
+    }
     let record = checkpoint::run_record(opts, run);
     let start = match &opts.resume {
         Some(path) => checkpoint::resume(net, path, &record)?,
@@ -302,31 +276,16 @@ fn prepare<'a, T: Scalar>(
 /// Trains `net` on the samples of `x` (`[N, ...]` like the network's input) with
 /// targets `y` (`[N, ...]` like its output), in mini-batches of the network's batch
 /// (the last one smaller when `N` is not a multiple), with the network's optimizer
-/// ([`Network::set_optimizer`]). Calls `each` after every epoch; returns each epoch's
-/// mean cost. Nothing is allocated per step. With `opts.checkpoints` it writes
+/// ([`Network::set_optimizer`]). After every epoch it evaluates `opts.validation`
+/// and calls `each` with the epoch and the network (to log, evaluate, save, or stop
+/// the run: an error from `each` ends it and is returned); returns each epoch's mean
+/// cost. Nothing is allocated per step. With `opts.checkpoints` it writes
 /// checkpoints as it goes; with `opts.resume` it continues a run from one (the
 /// returned costs then include the finished epochs'; see [`Checkpoints`]).
-pub fn train<T: Scalar>(
-    net: &mut Network<T>,
-    x: &impl AsTensor<T>,
-    y: &impl AsTensor<T>,
-    cost: Cost,
-    opts: &TrainOptions<T>,
-    mut each: impl FnMut(&Epoch<T>),
-) -> Result<Vec<T>> {
-    train_with(net, x, y, cost, opts, |e, _| {
-        each(e);
-        Ok(())
-    })
-}
-
-/// [`train`] with a per-epoch callback that sees the network: to evaluate it on a
-/// validation set, save it, or stop the run (an error from `each` ends it and is
-/// returned).
 ///
 /// ```
 /// use la_core::prelude::*;
-/// use nn_dnn::{dense, network, train_with, Activation, Cost, Init, TrainOptions};
+/// use nn_dnn::{dense, network, train, Activation, Cost, Init, TrainOptions};
 /// use tensor_core::{desc, tensor_from, AsTensor, DataType, TensorLayout};
 /// let fac = native_float();
 /// let mut net = network(&fac, desc([4, 1], DataType::Float, TensorLayout::Nc)?,
@@ -336,7 +295,7 @@ pub fn train<T: Scalar>(
 /// let y = tensor_from(&fac, desc([4, 1], DataType::Float, TensorLayout::Nc)?, &[1., 3., 5., 7.])?;
 /// let probe = tensor_from(&fac, desc([1, 1], DataType::Float, TensorLayout::Nc)?, &[10.])?;
 /// let mut at_10 = vec![];
-/// train_with(&mut net, &x, &y, Cost::Quadratic, &TrainOptions::new(300, 0.05), |_, net| {
+/// train(&mut net, &x, &y, Cost::Quadratic, &TrainOptions::new(300, 0.05), |_, net| {
 ///     at_10.push(net.infer(&probe)?.to_vec()?[0]);
 ///     Ok(())
 /// })?;
@@ -344,7 +303,7 @@ pub fn train<T: Scalar>(
 /// assert!((at_10[299] - 21.0).abs() < 0.5, "{}", at_10[299]); // y = 2x + 1
 /// # Ok::<(), nn_dnn::Error>(())
 /// ```
-pub fn train_with<T: Scalar>(
+pub fn train<T: Scalar>(
     net: &mut Network<T>,
     x: &impl AsTensor<T>,
     y: &impl AsTensor<T>,
@@ -402,7 +361,7 @@ pub fn train_with<T: Scalar>(
             }
             None => Ok(T::zero()),
         },
-        epoch_end(&net, writer, each),
+        epoch_end(&net, opts, cost, writer, each),
     )
 }
 
@@ -433,27 +392,11 @@ pub fn train_with<T: Scalar>(
 /// }
 /// let y = tensor_from(&fac, desc([8, 1], DataType::Float, TensorLayout::Nc)?, &labels)?;
 /// let costs = train_sparse(&mut net, &x, &y, Cost::SigmoidCrossEntropy,
-///                          &TrainOptions::new(200, 0.05), |_| {})?;
+///                          &TrainOptions::new(200, 0.05), |_, _| Ok(()))?;
 /// assert!(costs[199] < 0.01 * costs[0]);
 /// # Ok::<(), nn_dnn::Error>(())
 /// ```
 pub fn train_sparse<T: Scalar>(
-    net: &mut Network<T>,
-    x: &CscMatrix<T>,
-    y: &impl AsTensor<T>,
-    cost: Cost,
-    opts: &TrainOptions<T>,
-    mut each: impl FnMut(&Epoch<T>),
-) -> Result<Vec<T>> {
-    train_sparse_with(net, x, y, cost, opts, |e, _| {
-        each(e);
-        Ok(())
-    })
-}
-
-/// [`train_sparse`] with a per-epoch callback that sees the network, as
-/// [`train_with`].
-pub fn train_sparse_with<T: Scalar>(
     net: &mut Network<T>,
     x: &CscMatrix<T>,
     y: &impl AsTensor<T>,
@@ -491,9 +434,7 @@ pub fn train_sparse_with<T: Scalar>(
     let mut yb = tensor(&f, outd)?;
     let sy = shuffler(y, &yb)?;
     // room for the densest possible batch, reserved once
-    let mut nnz: Vec<usize> = (0..total).map(|j| x.col(j).0.len()).collect();
-    nnz.sort_unstable_by(|a, b| b.cmp(a));
-    let mut xb = CscMatrix::with_capacity(x.mrows(), batch, nnz.iter().take(batch).sum());
+    let mut xb = CscMatrix::with_capacity(x.mrows(), batch, densest_batch(x, batch));
     let run = Run {
         samples: total,
         batch,

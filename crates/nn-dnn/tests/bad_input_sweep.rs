@@ -152,7 +152,7 @@ fn nn_dnn_bad_input_sweep() {
             &tensor(&f, d(&[8, 3], TensorLayout::Nc)).unwrap(),
             Cost::SoftmaxCrossEntropy,
             &opts,
-            |_| {},
+            |_, _| Ok(()),
         )
     });
     // (fewer samples than the batch: one smaller mini-batch, as documented)
@@ -163,12 +163,19 @@ fn nn_dnn_bad_input_sweep() {
             &tensor(&f, d(&[2, 3], TensorLayout::Nc)).unwrap(),
             Cost::SoftmaxCrossEntropy,
             &opts,
-            |_| {},
+            |_, _| Ok(()),
         )
     });
     opts.learning_rate = f32::NAN;
     s.rejects("train(learning rate NaN)", || {
-        train(&mut net, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})
+        train(
+            &mut net,
+            &x,
+            &y,
+            Cost::SoftmaxCrossEntropy,
+            &opts,
+            |_, _| Ok(()),
+        )
     });
 
     // Files.

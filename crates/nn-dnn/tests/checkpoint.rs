@@ -120,8 +120,9 @@ fn child_trains_with_checkpoints() {
         &y,
         Cost::SoftmaxCrossEntropy,
         &options(Some(Path::new(&dir))),
-        |_| {
+        |_, _| {
             std::thread::sleep(Duration::from_millis(400));
+            Ok(())
         },
     )
     .unwrap();
@@ -172,7 +173,7 @@ fn a_run_killed_after_a_checkpoint_resumes_bit_identically() {
         &y,
         Cost::SoftmaxCrossEntropy,
         &options(None),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap();
 
@@ -188,7 +189,10 @@ fn a_run_killed_after_a_checkpoint_resumes_bit_identically() {
         &y,
         Cost::SoftmaxCrossEntropy,
         &opts,
-        |e| seen.push(e.epoch),
+        |e, _| {
+            seen.push(e.epoch);
+            Ok(())
+        },
     )
     .unwrap();
     assert!(
@@ -258,7 +262,7 @@ fn the_fused_dense_path_and_sparse_input_resume_exactly() {
     )
     .unwrap();
     every_checkpoint_resumes("fused", fresh, |net, opts| {
-        train(net, &x, &y, Cost::Quadratic, opts, |_| {}).unwrap()
+        train(net, &x, &y, Cost::Quadratic, opts, |_, _| Ok(())).unwrap()
     });
     let mut net = fresh();
     train(
@@ -267,7 +271,7 @@ fn the_fused_dense_path_and_sparse_input_resume_exactly() {
         &y,
         Cost::Quadratic,
         &TrainOptions::new(1, 0.01),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap();
     assert!(
@@ -300,7 +304,12 @@ fn the_fused_dense_path_and_sparse_input_resume_exactly() {
     every_checkpoint_resumes(
         "sparse",
         || build(&bow_layers, input),
-        |net, opts| train_sparse(net, &words, &y, Cost::SigmoidCrossEntropy, opts, |_| {}).unwrap(),
+        |net, opts| {
+            train_sparse(net, &words, &y, Cost::SigmoidCrossEntropy, opts, |_, _| {
+                Ok(())
+            })
+            .unwrap()
+        },
     );
 }
 
@@ -342,7 +351,7 @@ fn a_run_on_an_opencl_device_resumes_exactly() {
     )
     .unwrap();
     every_checkpoint_resumes("opencl", fresh, |net, opts| {
-        train(net, &x, &y, Cost::SoftmaxCrossEntropy, opts, |_| {}).unwrap()
+        train(net, &x, &y, Cost::SoftmaxCrossEntropy, opts, |_, _| Ok(())).unwrap()
     });
 }
 
@@ -354,7 +363,15 @@ fn a_checkpoint_resumes_only_its_own_run() {
         epochs: 2,
         ..options(Some(&dir))
     };
-    train(&mut cnn(), &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {}).unwrap();
+    train(
+        &mut cnn(),
+        &x,
+        &y,
+        Cost::SoftmaxCrossEntropy,
+        &opts,
+        |_, _| Ok(()),
+    )
+    .unwrap();
     let ckpt = Checkpoints::new(&dir).path(2);
     let resume = |net: &mut Network<f32>, opts: TrainOptions<f32>| {
         let opts = TrainOptions {
@@ -363,7 +380,7 @@ fn a_checkpoint_resumes_only_its_own_run() {
             ..opts
         };
         let before = bits(net);
-        let e = train(net, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})
+        let e = train(net, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_, _| Ok(()))
             .unwrap_err()
             .to_string();
         assert!(
@@ -420,13 +437,29 @@ fn a_checkpoint_resumes_only_its_own_run() {
         resume: Some(model.clone()),
         ..base.clone()
     };
-    let e = train(&mut cnn(), &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {}).unwrap_err();
+    let e = train(
+        &mut cnn(),
+        &x,
+        &y,
+        Cost::SoftmaxCrossEntropy,
+        &opts,
+        |_, _| Ok(()),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("not a checkpoint of train"), "{e}");
     let opts = TrainOptions {
         resume: Some(dir.join("nope.safetensors")),
         ..base.clone()
     };
-    let e = train(&mut cnn(), &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {}).unwrap_err();
+    let e = train(
+        &mut cnn(),
+        &x,
+        &y,
+        Cost::SoftmaxCrossEntropy,
+        &opts,
+        |_, _| Ok(()),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("nope.safetensors"), "{e}");
 
     // a checkpoint is a model file too
@@ -446,7 +479,15 @@ fn the_policy_writes_and_keeps_what_it_says() {
             checkpoints: Some(policy),
             ..options(None)
         };
-        train(&mut cnn(), &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {}).map(|_| {
+        train(
+            &mut cnn(),
+            &x,
+            &y,
+            Cost::SoftmaxCrossEntropy,
+            &opts,
+            |_, _| Ok(()),
+        )
+        .map(|_| {
             let mut names: Vec<String> = std::fs::read_dir(&dir)
                 .unwrap()
                 .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -507,12 +548,5 @@ fn the_policy_writes_and_keeps_what_it_says() {
         let e = run(bad).unwrap_err().to_string();
         assert!(e.contains("train (checkpoints)") && e.contains(what), "{e}");
     }
-    // the bare epoch loop has no network to checkpoint
-    let opts = TrainOptions {
-        checkpoints: Some(base.clone()),
-        ..TrainOptions::new(1, 0.1f32)
-    };
-    let e = nn_dnn::epochs(4, 2, &opts, |_| {}, |_, _| Ok(0.0)).unwrap_err();
-    assert!(e.to_string().contains("use run_epochs"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -230,7 +230,7 @@ fn a_user_layer_trains_saves_and_loads_inside_a_network() {
         &y,
         Cost::Quadratic,
         &TrainOptions::new(150, 0.01),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap();
     assert!(

@@ -67,7 +67,7 @@ fn a_cnn_trains_on_dnnl_as_on_native() {
             &y,
             Cost::SoftmaxCrossEntropy,
             &TrainOptions::new(8, 0.01),
-            |_| {},
+            |_, _| Ok(()),
         )
         .unwrap();
         costs.push((

@@ -120,7 +120,7 @@ fn training_fused_follows_training_by_layers() {
             &y,
             Cost::SigmoidCrossEntropy,
             &TrainOptions::new(20, 0.01),
-            |_| {},
+            |_, _| Ok(()),
         )
         .unwrap();
         costs.push(c);

@@ -217,7 +217,14 @@ fn hostile_files_are_refused_without_large_allocations() {
         // a model file, valid or not, is no checkpoint: refused before its tensors
         refused(&case, "", &path, "train (resume)", |p| {
             assert_eq!(opts.resume.as_deref(), Some(p));
-            train(&mut net(), &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {})
+            train(
+                &mut net(),
+                &x,
+                &y,
+                Cost::SoftmaxCrossEntropy,
+                &opts,
+                |_, _| Ok(()),
+            )
         });
     }
 
@@ -235,7 +242,7 @@ fn hostile_files_are_refused_without_large_allocations() {
         &y,
         Cost::SoftmaxCrossEntropy,
         &opts,
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap();
     let ckpt = std::fs::read(policy.path(1)).unwrap();
@@ -265,7 +272,7 @@ fn hostile_files_are_refused_without_large_allocations() {
         &y,
         Cost::SoftmaxCrossEntropy,
         &resume,
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap_err();
     assert!(e.to_string().contains("damaged.safetensors"), "{e}");

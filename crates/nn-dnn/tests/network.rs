@@ -149,7 +149,7 @@ fn a_small_cnn_learns_generated_images() {
         &y,
         Cost::SoftmaxCrossEntropy,
         &TrainOptions::new(8, 0.01),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap();
     let after = accuracy(&mut net, &xt, &lt);
@@ -200,7 +200,7 @@ fn the_same_seed_trains_the_same_network() {
             &y,
             Cost::SoftmaxCrossEntropy,
             &TrainOptions::new(3, 0.1),
-            |_| {},
+            |_, _| Ok(()),
         )
         .unwrap()
     };
@@ -339,7 +339,7 @@ fn errors_name_the_call_and_the_values() {
         &yx,
         Cost::SoftmaxCrossEntropy,
         &TrainOptions::new(1, 0.1),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap_err()
     .to_string();
@@ -370,7 +370,15 @@ fn device_factories_train_the_same_network() {
             shuffle: false,
             ..TrainOptions::new(3, 0.1)
         };
-        train(&mut net, &x, &y, Cost::SoftmaxCrossEntropy, &opts, |_| {}).unwrap()
+        train(
+            &mut net,
+            &x,
+            &y,
+            Cost::SoftmaxCrossEntropy,
+            &opts,
+            |_, _| Ok(()),
+        )
+        .unwrap()
     };
     let (native, opencl) = (run(&native_float()), run(&cl));
     for (a, b) in native.iter().zip(&opencl) {
@@ -425,7 +433,15 @@ fn device_epochs_read_once_and_match_native_for_every_cost() {
             .unwrap();
             net.init(&mut seeded_rng(4), Init::Glorot).unwrap();
             net.set_optimizer(Adam::default()).unwrap();
-            train(&mut net, &x, &y, cost, &TrainOptions::new(3, 0.05), |_| {}).unwrap()
+            train(
+                &mut net,
+                &x,
+                &y,
+                cost,
+                &TrainOptions::new(3, 0.05),
+                |_, _| Ok(()),
+            )
+            .unwrap()
         };
         let (native, opencl) = (run(&host), run(&cl));
         for (a, b) in native.iter().zip(&opencl) {
@@ -509,8 +525,9 @@ fn the_schedule_sets_each_epochs_learning_rate() {
     let mut net = network(&f, xd, &layers).unwrap();
     net.init(&mut seeded_rng(4), Init::Glorot).unwrap();
     let mut seen = vec![];
-    let costs = train(&mut net, &x, &y, Cost::Quadratic, &opts, |e| {
-        seen.push((e.epoch, e.epochs, e.learning_rate))
+    let costs = train(&mut net, &x, &y, Cost::Quadratic, &opts, |e, _| {
+        seen.push((e.epoch, e.epochs, e.learning_rate));
+        Ok(())
     })
     .unwrap();
     assert_eq!(seen.len(), 10);

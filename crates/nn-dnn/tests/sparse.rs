@@ -101,8 +101,14 @@ fn sparse_and_dense_input_train_the_same_network() {
     assert!((ca - cb).abs() <= 1e-14, "{ca} vs {cb}");
     // whole runs: the same weights (the last mini-batch is shorter: 100 = 6·16 + 4)
     let opts = TrainOptions::new(5, 0.01);
-    let ka = train_sparse(&mut a, &xs, &y, Cost::SigmoidCrossEntropy, &opts, |_| {}).unwrap();
-    let kb = train(&mut b, &xd, &y, Cost::SigmoidCrossEntropy, &opts, |_| {}).unwrap();
+    let ka = train_sparse(&mut a, &xs, &y, Cost::SigmoidCrossEntropy, &opts, |_, _| {
+        Ok(())
+    })
+    .unwrap();
+    let kb = train(&mut b, &xd, &y, Cost::SigmoidCrossEntropy, &opts, |_, _| {
+        Ok(())
+    })
+    .unwrap();
     for (p, q) in ka.iter().zip(&kb) {
         assert!((p - q).abs() <= 1e-12, "{ka:?} vs {kb:?}");
     }
@@ -132,7 +138,7 @@ fn networks_that_cannot_take_sparse_input_say_why() {
         &y,
         Cost::SigmoidCrossEntropy,
         &TrainOptions::new(1, 0.1),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap_err()
     .to_string();
@@ -162,7 +168,7 @@ fn networks_that_cannot_take_sparse_input_say_why() {
         &y_short,
         Cost::SigmoidCrossEntropy,
         &TrainOptions::new(1, 0.1),
-        |_| {},
+        |_, _| Ok(()),
     )
     .unwrap_err()
     .to_string();

@@ -3,8 +3,8 @@
 
 use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
-use nn_dnn::{train_sparse_with, train_with, Epoch, TrainOptions};
-use tensor_core::TensorView;
+use nn_dnn::{train_sparse, Epoch, Metric, TrainOptions, Validation};
+use tensor_core::{tensor, AsTensor, AsTensorMut, Tensor, TensorView};
 
 use crate::network::{Input, TrainingNetwork};
 use nn_core::{precondition, Cost, Result};
@@ -28,7 +28,8 @@ pub enum Batches<'a, T: Scalar> {
 /// Trains `train` for `opts.epochs` epochs on `batches` with targets `y` (for
 /// [`Batches::Full`] the targets of the network's own batch, else one column per
 /// sample of `x`), and returns each epoch's mean cost (before each step's update).
-/// Calls `on_epoch` after every epoch. Mini-batches run nn-dnn's one training loop
+/// Calls `on_epoch` after every epoch (after evaluating `opts.validation`, whose cost
+/// and metric it then holds). Mini-batches run nn-dnn's one training loop
 /// (shuffled by `opts.seed`, a short last batch trained too, checkpoints and resume
 /// as its options say); the full batch takes one step per epoch. Nothing is allocated
 /// per step.
@@ -81,7 +82,7 @@ pub fn fit<T: Scalar>(
                 .require_same(OP, x.factory())?;
             let (xd, yd) = (dense_samples(&x)?, dense_samples(y)?);
             let (xt, yt) = (view(&x, &xd)?, view(y, &yd)?);
-            train_with(train.net.network_mut(), &xt, &yt, cost, opts, each)
+            nn_dnn::train(train.net.network_mut(), &xt, &yt, cost, opts, each)
         }
         Batches::Sparse(x) => {
             const OP: &str = "fit (sparse mini-batches)";
@@ -90,9 +91,69 @@ pub fn fit<T: Scalar>(
             }
             check_samples(OP, train, x.mrows(), x.ncols(), y)?;
             let yd = dense_samples(y)?;
-            train_sparse_with(train.net.network_mut(), x, &view(y, &yd)?, cost, opts, each)
+            train_sparse(train.net.network_mut(), x, &view(y, &yd)?, cost, opts, each)
         }
     }
+}
+
+/// A held-out set for [`TrainOptions::validation`] from the book's matrices: the
+/// samples are the columns of `x`, their targets the columns of `y` (both copied
+/// once into tensors the options share). [`fit`] (and so `sgd_train`) then reports
+/// its cost and `metric` in each [`Epoch::validation`].
+///
+/// ```
+/// use la_core::prelude::*;
+/// use nn_inference::{fully_connected, inference_network, Activation, Init};
+/// use nn_train::{fit, training_network, validation, Adam, Batches, Cost, Metric, TrainOptions};
+/// let fac = native_float();
+/// let mut net = inference_network(&fac, 1, &[fully_connected(1, Activation::Linear)])?;
+/// net.init(&mut seeded_rng(1), Init::He)?;
+/// let x = fge(1, 4, &[0., 1., 2., 3.], Layout::ColumnMajor)?;
+/// let y = fge(1, 4, &[1., 3., 5., 7.], Layout::ColumnMajor)?; // 2x + 1
+/// let held_out = validation(&fge(1, 2, &[5., 6.], Layout::ColumnMajor)?,
+///                           &fge(1, 2, &[11., 13.], Layout::ColumnMajor)?, Some(Metric::MeanAbsoluteError))?;
+/// let mut train = training_network(&mut net, &x.submatrix(0, 0, 1, 2)?, Adam::default())?;
+/// let opts = TrainOptions { validation: Some(held_out), ..TrainOptions::new(300, 0.05) };
+/// let mut mae = vec![];
+/// fit(&mut train, Batches::Dense(x.view()), &y, Cost::Quadratic, &opts, |e| {
+///     mae.push(e.validation.and_then(|v| v.metric).unwrap_or(f64::NAN))
+/// })?;
+/// assert!(mae[299] < 0.05 * mae[0], "{} -> {}", mae[0], mae[299]);
+/// # Ok::<(), nn_train::Error>(())
+/// ```
+pub fn validation<T: Scalar>(
+    x: &impl AsMatrix<T>,
+    y: &impl AsMatrix<T>,
+    metric: Option<Metric>,
+) -> Result<Validation<T>> {
+    let v = Validation::new(owned_samples(x)?, owned_samples(y)?)?;
+    Ok(match metric {
+        Some(m) => v.with_metric(m),
+        None => v,
+    })
+}
+
+/// [`validation`] on sparse samples (the columns of `x`, copied once), for a network
+/// trained with [`sgd_train_sparse`] (a dense-input network takes them too).
+pub fn validation_sparse<T: Scalar>(
+    x: &CscMatrix<T>,
+    y: &impl AsMatrix<T>,
+    metric: Option<Metric>,
+) -> Result<Validation<T>> {
+    let v = Validation::sparse(x.clone(), owned_samples(y)?)?;
+    Ok(match metric {
+        Some(m) => v.with_metric(m),
+        None => v,
+    })
+}
+
+/// The columns of `m` as a new `[n, rows]` tensor.
+fn owned_samples<T: Scalar>(m: &impl AsMatrix<T>) -> Result<Tensor<T>> {
+    let copy = dense_samples(m)?;
+    let v = view(m, &copy)?;
+    let mut t = tensor(m.factory(), v.desc())?;
+    copy_into(&v.view_vctr()?, &mut t.view_vctr_mut()?)?;
+    Ok(t)
 }
 
 /// The shapes of a dataset of `n` samples against the network.
@@ -164,17 +225,26 @@ fn full_batch<T: Scalar>(
             "checkpoints and resume are for mini-batch runs (Batches::Dense or Sparse)".into()
         })
         .finish()?;
+    if let Some(v) = &opts.validation {
+        v.check(train.net.network())?;
+    }
     let mut costs = Vec::with_capacity(opts.epochs);
     for e in 0..opts.epochs {
         let lr = opts.schedule.rate(opts.learning_rate, e, opts.epochs);
+        let started = std::time::Instant::now();
         let c = train.step(y, cost, lr)?;
         costs.push(c);
-        let epoch = Epoch {
+        let mut epoch = Epoch {
             epoch: e + 1,
             epochs: opts.epochs,
             cost: c,
             learning_rate: lr,
+            seconds: started.elapsed().as_secs_f64(),
+            validation: None,
         };
+        if let Some(v) = &opts.validation {
+            epoch.validation = Some(v.evaluate(train.net.network_mut(), cost)?);
+        }
         each(&epoch, train.net.network_mut())?;
     }
     Ok(costs)
@@ -183,38 +253,24 @@ fn full_batch<T: Scalar>(
 /// The book's gradient descent on the whole batch the training network was built
 /// with: for each `(epochs, learning_rate)` pair, that many full-batch steps; returns
 /// the cost after each pair (`(sgd train y cost [[epochs eta] ...])`). A wrapper of
-/// [`fit`] with [`Batches::Full`].
+/// [`fit`] with [`Batches::Full`] (use `fit` for a per-epoch callback).
 pub fn sgd<T: Scalar>(
     train: &mut TrainingNetwork<'_, T>,
     y: &impl AsMatrix<T>,
     cost: Cost,
     schedule: &[(usize, T)],
 ) -> Result<Vec<T>> {
-    sgd_with(train, y, cost, schedule, |_| {})
-}
-
-/// [`sgd`] calling `on_epoch` after every epoch with the cost before that epoch's update.
-pub fn sgd_with<T: Scalar>(
-    train: &mut TrainingNetwork<'_, T>,
-    y: &impl AsMatrix<T>,
-    cost: Cost,
-    schedule: &[(usize, T)],
-    mut on_epoch: impl FnMut(&Epoch<T>),
-) -> Result<Vec<T>> {
     train.cost(y, cost)?; // the checks, before any step
-    let total: usize = schedule.iter().map(|p| p.0).sum();
     let mut costs = Vec::with_capacity(schedule.len());
-    let mut done = 0;
     for &(epochs, lr) in schedule {
-        let opts = TrainOptions::new(epochs, lr);
-        fit(train, Batches::Full, y, cost, &opts, |e| {
-            on_epoch(&Epoch {
-                epoch: done + e.epoch,
-                epochs: total,
-                ..*e
-            })
-        })?;
-        done += epochs;
+        fit(
+            train,
+            Batches::Full,
+            y,
+            cost,
+            &TrainOptions::new(epochs, lr),
+            |_| {},
+        )?;
         costs.push(train.cost(y, cost)?);
     }
     Ok(costs)
@@ -225,7 +281,7 @@ pub fn sgd_with<T: Scalar>(
 /// and takes one step per mini-batch of [`TrainingNetwork::batch`] samples (a last
 /// shorter one included), gathered from `x_train` and `y_train` into buffers made
 /// once. Returns the last epoch's mean cost. A wrapper of [`fit`] with
-/// [`Batches::Dense`].
+/// [`Batches::Dense`] (use `fit` for a per-epoch callback).
 pub fn sgd_train<T: Scalar>(
     train: &mut TrainingNetwork<'_, T>,
     x_train: &impl AsMatrix<T>,
@@ -233,24 +289,18 @@ pub fn sgd_train<T: Scalar>(
     cost: Cost,
     opts: &TrainOptions<T>,
 ) -> Result<T> {
-    sgd_train_with(train, x_train, y_train, cost, opts, |_| {})
-}
-
-/// [`sgd_train`] calling `on_epoch` after every epoch (for a progress bar or a log).
-pub fn sgd_train_with<T: Scalar>(
-    train: &mut TrainingNetwork<'_, T>,
-    x_train: &impl AsMatrix<T>,
-    y_train: &impl AsMatrix<T>,
-    cost: Cost,
-    opts: &TrainOptions<T>,
-    on_epoch: impl FnMut(&Epoch<T>),
-) -> Result<T> {
-    let batches = Batches::Dense(x_train.view());
-    let costs = fit(train, batches, y_train, cost, opts, on_epoch)?;
+    let costs = fit(
+        train,
+        Batches::Dense(x_train.view()),
+        y_train,
+        cost,
+        opts,
+        |_| {},
+    )?;
     Ok(costs.last().copied().unwrap_or_else(T::zero))
 }
 
-/// [`sgd_train_with`] for a network built by
+/// [`sgd_train`] for a network built by
 /// [`training_network_sparse`](crate::training_network_sparse): the mini-batches are
 /// gathered from the sparse `x_train` (one sample per column). A wrapper of [`fit`]
 /// with [`Batches::Sparse`].
@@ -260,15 +310,7 @@ pub fn sgd_train_sparse<T: Scalar>(
     y_train: &impl AsMatrix<T>,
     cost: Cost,
     opts: &TrainOptions<T>,
-    on_epoch: impl FnMut(&Epoch<T>),
 ) -> Result<T> {
-    let costs = fit(
-        train,
-        Batches::Sparse(x_train),
-        y_train,
-        cost,
-        opts,
-        on_epoch,
-    )?;
+    let costs = fit(train, Batches::Sparse(x_train), y_train, cost, opts, |_| {})?;
     Ok(costs.last().copied().unwrap_or_else(T::zero))
 }

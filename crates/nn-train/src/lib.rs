@@ -39,6 +39,7 @@
 //! | `quadratic-cost!`, `mean-absolute-cost!`, `sigmoid-crossentropy-cost!`, `crossentropy-cost!` | [`Cost`] |
 //! | gradient descent, weight decay, momentum, Nesterov, `adam`, `rmsprop` | [`GradientDescent`], `weight_decay` fields, [`Momentum`], [`Nesterov`], [`Adam`], [`RmsProp`] → [`Optimizer`] |
 //! | one loop with options (full batch or dense/sparse mini-batches, a callback) | [`fit`] with [`Batches`] and [`TrainOptions`]; `sgd`, `sgd_train` and `sgd_train_sparse` are thin wrappers over it, and its mini-batches are nn-dnn's [`nn_dnn::train`] |
+//! | a held-out set measured after each epoch | [`validation`], [`validation_sparse`] (from the book's matrices) in [`TrainOptions::validation`]; each [`Epoch::validation`] holds its cost and [`Metric`] |
 //! | a network on sparse (bag-of-words) input (the book encodes IMDB densely) | [`training_network_sparse`] and [`sgd_train_sparse`] on a [`la_core::sparse::CscMatrix`] |
 //! | `(dropout)`, `(gaussian-dropout)` | [`TrainingNetwork::set_dropout`] with [`Dropout::Bernoulli`] / [`Dropout::Gaussian`] (a dropout layer in the network) |
 //! | `binary-accuracy!`, confusion matrix, precision/recall/F1 | [`binary_accuracy`], [`categorical_accuracy`], [`confusion_matrix`], [`mae`], [`rmse`]; a validation cost: [`cost_value`] |
@@ -63,16 +64,16 @@ mod network;
 mod progress;
 pub mod regression;
 
-pub use fit::{fit, sgd, sgd_train, sgd_train_sparse, sgd_train_with, sgd_with, Batches};
+pub use fit::{fit, sgd, sgd_train, sgd_train_sparse, validation, validation_sparse, Batches};
 pub use io::{load, load_network, save};
 pub use network::{training_network, training_network_sparse, TrainingNetwork};
-pub use nn_dnn::{Epoch, TrainOptions};
+pub use nn_dnn::{Epoch, TrainOptions, Validated, Validation};
 // The vocabulary every network crate shares (nn-core), under the names the book's
 // Part III-V code has always used.
 pub use nn_core::files::{from_le_bytes, safetensors_dtype, to_le_bytes};
 pub use nn_core::{
     binary_accuracy, categorical_accuracy, confusion_matrix, cost_value, mae, metrics, rmse,
-    ConfusionMatrix, Cost, Dropout, Error, Result, Schedule,
+    ConfusionMatrix, Cost, Dropout, Error, Metric, Result, Schedule,
 };
 pub use nn_core::{Adam, GradientDescent, Momentum, Nesterov, Optimizer, RmsProp};
 #[cfg(feature = "progress")]

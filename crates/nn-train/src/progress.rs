@@ -90,12 +90,13 @@ impl EpochProgress {
     }
 }
 
-/// An [`EpochProgress`] over `epochs` epochs as a callback for [`fit`](crate::fit),
-/// [`sgd_with`](crate::sgd_with) and [`sgd_train_with`](crate::sgd_train_with).
+/// An [`EpochProgress`] over `epochs` epochs as a callback for [`fit`](crate::fit).
 ///
 /// ```
 /// let mut bar = nn_train::progress_bar::<f32>(10);
-/// bar(&nn_train::Epoch { epoch: 10, epochs: 10, cost: 0.5, learning_rate: 0.1 });
+/// bar(&nn_train::Epoch {
+///     epoch: 10, epochs: 10, cost: 0.5, learning_rate: 0.1, seconds: 0.2, validation: None,
+/// });
 /// ```
 pub fn progress_bar<T: Scalar>(epochs: usize) -> impl FnMut(&Epoch<T>) {
     let mut p = EpochProgress::new(epochs);

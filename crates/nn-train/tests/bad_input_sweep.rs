@@ -99,7 +99,7 @@ fn nn_train_bad_input_sweep() {
         sgd_train(&mut tb, &ge(4, 0), &ge(2, 0), Cost::Quadratic, &hyper(1))
     });
     s.rejects("sgd_train_sparse(dense network)", || {
-        sgd_train_sparse(&mut tb, &csc, &ge(2, 1), Cost::Quadratic, &hyper(1), |_| {})
+        sgd_train_sparse(&mut tb, &csc, &ge(2, 1), Cost::Quadratic, &hyper(1))
     });
 
     // Metrics: shapes, empty, NaN.

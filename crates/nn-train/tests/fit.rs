@@ -223,3 +223,71 @@ fn cost_value_is_the_training_cost_for_every_cost() {
         .to_string();
     assert!(e.contains("cost_value"), "{e}");
 }
+
+/// A validation set given as the book's matrices (dense or sparse) is measured after
+/// every epoch of every batching, equal to the cost and accuracy of the network's
+/// outputs on it computed apart.
+#[test]
+fn fit_reports_the_validation_set_after_every_epoch() {
+    let (x, csc, y) = data();
+    let (xv, yv) = (
+        x.submatrix(0, 100, 6, 28).unwrap(),
+        y.submatrix(0, 100, 1, 28).unwrap(),
+    );
+    let cost = Cost::SigmoidCrossEntropy;
+    let metric = nn_train::Metric::BinaryAccuracy;
+    let dense_set = nn_train::validation(&xv, &yv, Some(metric)).unwrap();
+    let columns = |from: usize, to: usize| {
+        let mut part = CscMatrix::with_capacity(6, to - from, 0);
+        for j in from..to {
+            part.push_col_from(&csc, j).unwrap();
+        }
+        part
+    };
+    let (sparse_part, first16) = (columns(100, 128), columns(0, 16));
+    let sparse_set = nn_train::validation_sparse(&sparse_part, &yv, Some(metric)).unwrap();
+    for (label, sparse_input) in [
+        ("full", None),
+        ("dense", Some(false)),
+        ("sparse", Some(true)),
+    ] {
+        let mut n = net(6);
+        let mut seen = vec![];
+        let opts = TrainOptions {
+            validation: Some(if sparse_input == Some(true) {
+                sparse_set.clone()
+            } else {
+                dense_set.clone()
+            }),
+            ..TrainOptions::new(4, 0.05)
+        };
+        {
+            let sub = x.submatrix(0, 0, 6, 16).unwrap();
+            let mut t = match sparse_input {
+                Some(true) => training_network_sparse(&mut n, &first16, Adam::default()).unwrap(),
+                Some(false) => training_network(&mut n, &sub, Adam::default()).unwrap(),
+                None => training_network(&mut n, &x, Adam::default()).unwrap(),
+            };
+            let batches = match sparse_input {
+                Some(true) => Batches::Sparse(&csc),
+                Some(false) => Batches::Dense(x.view()),
+                None => Batches::Full,
+            };
+            fit(&mut t, batches, &y, cost, &opts, |e| {
+                seen.push(e.validation)
+            })
+            .unwrap();
+        }
+        assert_eq!(seen.len(), 4, "{label}");
+        let last = seen[3].expect("validated");
+        let p = n.infer(&xv).unwrap();
+        let want = nn_train::cost_value(cost, &p, &yv).unwrap();
+        assert!(
+            (last.cost - want).abs() < 1e-12,
+            "{label}: {} vs {want}",
+            last.cost
+        );
+        let acc = nn_train::binary_accuracy(&p, &yv).unwrap();
+        assert_eq!(last.metric, Some(acc), "{label}");
+    }
+}

@@ -124,13 +124,13 @@ fn training_loops_allocate_nothing() {
     }
     let mut train = training_network_sparse(&mut bow, &first, Adam::default()).unwrap();
     let cost = Cost::SigmoidCrossEntropy;
-    sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(1), |_| {}).unwrap();
+    sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(1)).unwrap();
     let (one, ten) = on_pool(|| {
         let one = count(|| {
-            sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(1), |_| {}).unwrap();
+            sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(1)).unwrap();
         });
         let ten = count(|| {
-            sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(10), |_| {}).unwrap();
+            sgd_train_sparse(&mut train, &xs, &ys, cost, &hyper(10)).unwrap();
         });
         (one, ten)
     });

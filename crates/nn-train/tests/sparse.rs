@@ -6,8 +6,8 @@ use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
 use nn_inference::{fully_connected, inference_network, Activation, InferenceNetwork, Init};
 use nn_train::{
-    sgd_train, sgd_train_sparse, sgd_train_with, training_network, training_network_sparse, Adam,
-    Cost, Dropout, TrainOptions,
+    sgd_train, sgd_train_sparse, training_network, training_network_sparse, Adam, Cost, Dropout,
+    TrainOptions,
 };
 
 /// 60 inputs x 40 samples, ~10% nonzero with values in [0.5, 1.5); returns both forms.
@@ -101,7 +101,7 @@ fn sparse_and_dense_inputs_train_identically() {
     let cb = {
         let mut t = training_network_sparse(&mut b, &first_csc, Adam::default()).unwrap();
         t.set_dropout(0, drop).unwrap();
-        sgd_train_sparse(&mut t, &csc, &y, cost, &hyper(5), |_| {}).unwrap()
+        sgd_train_sparse(&mut t, &csc, &y, cost, &hyper(5)).unwrap()
     };
     assert!((ca - cb).abs() < 1e-12, "{ca} vs {cb}");
     close(&params(&a), &params(&b));
@@ -115,11 +115,11 @@ fn dense_and_sparse_entry_points_refuse_each_other() {
     let hyper = |epochs| TrainOptions::new(epochs, 0.01);
     let mut a = net(&f);
     let mut t = training_network_sparse(&mut a, &csc, Adam::default()).unwrap();
-    let e = sgd_train_with(&mut t, &x, &y, Cost::Quadratic, &hyper(1), |_| {}).unwrap_err();
+    let e = sgd_train(&mut t, &x, &y, Cost::Quadratic, &hyper(1)).unwrap_err();
     assert!(e.to_string().contains("use sgd_train_sparse"), "{e}");
     drop(t);
     let mut t = training_network(&mut a, &x, Adam::default()).unwrap();
-    let e = sgd_train_sparse(&mut t, &csc, &y, Cost::Quadratic, &hyper(1), |_| {}).unwrap_err();
+    let e = sgd_train_sparse(&mut t, &csc, &y, Cost::Quadratic, &hyper(1)).unwrap_err();
     assert!(e.to_string().contains("training_network_sparse"), "{e}");
     drop(t);
     let wrong = CscMatrix::<f64>::with_capacity(59, 4, 0);

@@ -5,7 +5,7 @@
 use la_core::prelude::*;
 use nn_inference::{fully_connected, inference_network, Activation, Init};
 use nn_train::regression::{regression_data, regression_network};
-use nn_train::{progress_bar, sgd, sgd_with, training_network, Cost, Optimizer};
+use nn_train::{fit, progress_bar, sgd, training_network, Batches, Cost, Optimizer, TrainOptions};
 
 fn main() -> nn_train::Result<()> {
     chapters::heading("Part IV", "Regression: learning a known function");
@@ -16,13 +16,16 @@ fn main() -> nn_train::Result<()> {
     let mut net = regression_network(&fac, 2)?; // init with the book's N(0, 1/fan-in)
     let start = std::time::Instant::now();
     let mut train = training_network(&mut net, &x, Optimizer::default())?;
-    let costs = sgd_with(
+    let opts = TrainOptions::new(4000, 0.05);
+    fit(
         &mut train,
+        Batches::Full,
         &y,
         Cost::Quadratic,
-        &[(4000, 0.05)],
+        &opts,
         progress_bar(4000),
     )?;
+    let costs = [train.cost(&y, Cost::Quadratic)?];
     drop(train);
     println!(
         "4-8-8-1 (sigmoid, tanh, linear), 4000 epochs: cost {:.4} in {:.2} s (the book: 0.0047)",

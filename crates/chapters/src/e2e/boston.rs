@@ -41,11 +41,7 @@ pub fn boston(dir: &Path, cfg: &BostonConfig) -> std::result::Result<Report, Err
     let fac = native_float();
     let (x, y) = (train_s.x.to_matrix(&fac)?, train_s.y.to_matrix(&fac)?);
     let (xt, yt) = (test_s.x.to_matrix(&fac)?, test_s.y.to_matrix(&fac)?);
-    let evaluation = Evaluation {
-        metric: |p, y| nn_dnn::mae(p, y),
-        fit: (&x, &y),
-        eval: (&xt, &yt),
-    };
+    let evaluation = Evaluation::dense(Metric::MeanAbsoluteError, (&x, &y), (&xt, &yt))?;
     let (mut net, secs, history) = train(
         &fac,
         Inputs::Dense(&x),

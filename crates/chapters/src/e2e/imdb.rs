@@ -107,13 +107,13 @@ impl ImdbData {
     }
 }
 
-/// Reviews sampled for the per-epoch curves: 2,500 spread over each split, dense.
+/// Training reviews sampled for the per-epoch curve: 2,500 spread over the split, dense.
 const IMDB_CURVE_SAMPLES: usize = 2500;
 
 /// "Classification: IMDB sentiments": the network (relu hidden layers, a sigmoid
 /// output) trained on `data.x_fit`, its binary accuracy on `data.x_eval`. With
-/// `cfg.run.reports`, the per-epoch curves are measured on 2,500 reviews of each
-/// split; with `cfg.run.save_to`, the network is saved there and the vocabulary
+/// `cfg.run.reports`, the per-epoch curves are measured on 2,500 training reviews and
+/// on all the evaluation reviews (sparse: the training loop's validation set); with `cfg.run.save_to`, the network is saved there and the vocabulary
 /// beside it (`<file>.vocab.txt`).
 pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Error> {
     let ImdbData {
@@ -134,18 +134,23 @@ pub fn imdb(data: &ImdbData, cfg: &ImdbConfig) -> std::result::Result<Report, Er
             y.select(&cols)?.to_matrix(&fac)?,
         ))
     };
-    let samples = match cfg.run.reports {
-        Some(_) => Some((
-            dense_sample(x_fit, &data.y_fit)?,
-            dense_sample(x_eval, y_eval)?,
-        )),
+    let accuracy = Metric::BinaryAccuracy;
+    let sample = match cfg.run.reports {
+        Some(_) => Some(dense_sample(x_fit, &data.y_fit)?),
         None => None,
     };
-    let evaluation = samples.as_ref().map(|((xf, yf), (xe, ye))| Evaluation {
-        metric: |p, y| nn_dnn::binary_accuracy(p, y),
-        fit: (xf, yf),
-        eval: (xe, ye),
-    });
+    let evaluation = match &sample {
+        Some((xf, yf)) => Some(Evaluation {
+            metric: accuracy,
+            fit: (xf, yf),
+            eval: nn_train::validation_sparse(
+                &x_eval.to_csc(),
+                &y_eval.to_matrix(&fac)?,
+                Some(accuracy),
+            )?,
+        }),
+        None => None,
+    };
     let (mut net, secs, history) = if cfg.sparse {
         let x = x_fit.to_csc();
         train(

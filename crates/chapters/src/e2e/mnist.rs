@@ -52,11 +52,7 @@ pub fn mnist(dir: &Path, cfg: &MnistConfig) -> std::result::Result<Report, Error
         data.train.images.select(&some)?.to_matrix(&fac)?,
         hot.select(&some)?.to_matrix(&fac)?,
     );
-    let evaluation = Evaluation {
-        metric: |p, y| nn_dnn::categorical_accuracy(p, y),
-        fit: (&xs, &ys),
-        eval: (&xt, &yt),
-    };
+    let evaluation = Evaluation::dense(Metric::CategoricalAccuracy, (&xs, &ys), (&xt, &yt))?;
     let (mut net, secs, history) = train(
         &fac,
         Inputs::Dense(&x),

@@ -6,12 +6,11 @@
 //! settings, and the training loop with its per-epoch evaluation.
 
 use std::path::Path;
-use std::time::Instant;
 
 use datasets::{HostMatrix, MultiHot, Standardizer, Tokenizer, Vocabulary};
 use la_core::prelude::*;
 use la_core::sparse::CscMatrix;
-use nn_dnn::{dense, network, train_sparse_with, train_with, Blueprint, Network};
+use nn_dnn::{dense, network, Blueprint, Metric, Network, Validation};
 use nn_dnn::{Activation, Adam, Cost, Dropout, Init, Optimizer, Schedule, TrainOptions};
 use tensor_core::{desc, AsTensor, DataType, TensorLayout, TensorView};
 
@@ -181,30 +180,32 @@ pub fn target_dir() -> std::path::PathBuf {
     std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
-/// A metric of predictions against targets (accuracy, MAE).
-type Metric = fn(&MatrixView<'_, f32>, &Matrix<f32>) -> nn_dnn::Result<f64>;
-
 /// A network's per-epoch evaluation (the report's curves): the metric on (a sample
-/// of) the training data, and the training cost and the metric on the evaluation data.
+/// of) the training data, measured by the callback, and the cost and the metric on
+/// the evaluation data, measured by the training loop (its validation set).
 struct Evaluation<'a> {
     metric: Metric,
     /// Inputs and targets of the training sample.
     fit: (&'a Matrix<f32>, &'a Matrix<f32>),
-    /// Inputs and targets of the evaluation data.
-    eval: (&'a Matrix<f32>, &'a Matrix<f32>),
+    /// The evaluation data (its metric set).
+    eval: Validation<f32>,
 }
 
-impl Evaluation<'_> {
-    /// `[training metric, evaluation cost, evaluation metric]` of `net`.
-    fn measure(&self, net: &mut Network<f32>, cost: Cost) -> std::result::Result<[f64; 3], Error> {
-        let on_fit = (self.metric)(&infer(net, self.fit.0)?.view_mat()?, self.fit.1)?;
-        let pred = infer(net, self.eval.0)?;
-        let p = pred.view_mat()?;
-        Ok([
-            on_fit,
-            nn_dnn::cost_value(cost, &p, self.eval.1)?,
-            (self.metric)(&p, self.eval.1)?,
-        ])
+impl<'a> Evaluation<'a> {
+    /// The evaluation of `fit` and of the dense `eval` samples (columns) and targets.
+    fn dense(
+        metric: Metric,
+        fit: (&'a Matrix<f32>, &'a Matrix<f32>),
+        eval: (&Matrix<f32>, &Matrix<f32>),
+    ) -> std::result::Result<Self, Error> {
+        let eval = nn_train::validation(eval.0, eval.1, Some(metric))?;
+        Ok(Evaluation { metric, fit, eval })
+    }
+
+    /// The metric on the training sample.
+    fn on_fit(&self, net: &mut Network<f32>) -> std::result::Result<f64, Error> {
+        let pred = infer(net, self.fit.0)?;
+        Ok(self.metric.value(&pred.view_mat()?, self.fit.1)?)
     }
 }
 
@@ -270,8 +271,8 @@ fn blueprints(
 
 /// Builds the network (`hidden` with `act`, then `output` with `out_act`), trains it
 /// with mini-batch SGD on `(x, y)` (samples as columns) and returns it with the
-/// training seconds and each epoch's record; `evaluation` (when given) measures the
-/// network after each epoch, outside the timed training. Checkpoints and resumes as
+/// training seconds (the epochs' steps: not the evaluation) and each epoch's record;
+/// `evaluation` (when given) measures the network after each epoch. Checkpoints and resumes as
 /// the run says.
 #[allow(clippy::too_many_arguments)]
 fn train(
@@ -304,14 +305,16 @@ fn train(
         schedule: run.schedule,
         checkpoints: policy,
         resume,
+        validation: evaluation.map(|e| e.eval.clone()),
         ..TrainOptions::new(run.epochs, run.learning_rate)
     };
     let mut bar = run
         .progress
         .then(|| nn_train::EpochProgress::new(run.epochs));
     let mut failure: Option<Error> = None;
-    let mut eval_secs = 0.0;
+    let mut secs = 0.0;
     let on_epoch = |e: &nn_dnn::Epoch<f32>, net: &mut Network<f32>| {
+        secs += e.seconds;
         if let Some(b) = bar.as_mut() {
             b.epoch(e.epoch, f64::from(e.cost));
         }
@@ -319,16 +322,12 @@ fn train(
             epoch: e.epoch,
             train_cost: f64::from(e.cost),
             train_metric: None,
-            eval_cost: None,
-            eval_metric: None,
+            eval_cost: e.validation.map(|v| v.cost),
+            eval_metric: e.validation.and_then(|v| v.metric),
         };
         if let Some(ev) = evaluation {
-            let t = Instant::now();
-            match ev.measure(net, cost) {
-                Ok([tm, ec, em]) => {
-                    (rec.train_metric, rec.eval_cost, rec.eval_metric) =
-                        (Some(tm), Some(ec), Some(em));
-                }
+            match ev.on_fit(net) {
+                Ok(m) => rec.train_metric = Some(m),
                 Err(err) => {
                     let stop = nn_dnn::Error::La(la_core::Error::Precondition {
                         op: "e2e evaluation",
@@ -338,7 +337,6 @@ fn train(
                     return Err(stop);
                 }
             }
-            eval_secs += t.elapsed().as_secs_f64();
         }
         records.record(rec).map_err(|source| nn_dnn::Error::Io {
             op: "e2e (history)",
@@ -346,10 +344,9 @@ fn train(
             source,
         })
     };
-    let start = Instant::now();
     let yt = TensorView::of_samples(y)?;
     let trained = match x {
-        Inputs::Dense(x) => train_with(
+        Inputs::Dense(x) => nn_dnn::train(
             &mut net,
             &TensorView::of_samples(x)?,
             &yt,
@@ -357,13 +354,12 @@ fn train(
             &opts,
             on_epoch,
         ),
-        Inputs::Sparse(x) => train_sparse_with(&mut net, x, &yt, cost, &opts, on_epoch),
+        Inputs::Sparse(x) => nn_dnn::train_sparse(&mut net, x, &yt, cost, &opts, on_epoch),
     };
     if let Some(err) = failure {
         return Err(err);
     }
     let costs = trained?;
-    let secs = start.elapsed().as_secs_f64() - eval_secs;
     let history = records.finish(&costs);
     if let Some(path) = &run.save_to {
         if let Some(dir) = path.parent() {
